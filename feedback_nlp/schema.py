@@ -1,0 +1,92 @@
+"""Column names and allowed values of the frames feedback-nlp reads and writes (DESIGN.md, contract 2).
+
+Every module names columns through these constants, so that a rename happens in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from .errors import SchemaError
+
+# comments.parquet -----------------------------------------------------------------------------
+COMMENT_ID = "comment_id"
+ROW_NUMBER = "row_number"  # 1-based record number within its source file (header rows excluded)
+SOURCE = "source"  # file name the row came from
+TEXT = "text"
+LANG = "lang"
+STATUS = "status"
+ERROR = "error"
+SENTIMENT = "sentiment"
+SENTIMENT_SCORE = "sentiment_score"
+P_NEGATIVE = "p_negative"
+P_NEUTRAL = "p_neutral"
+P_POSITIVE = "p_positive"
+SCORE = "score"
+NPS_GROUP = "nps_group"
+TOUCHPOINT = "touchpoint"
+THEMES = "themes"
+CREATED_AT = "created_at"
+
+# mentions.parquet -----------------------------------------------------------------------------
+CLAUSE_ID = "clause_id"
+CLAUSE_TEXT = "clause_text"
+START_CHAR = "start_char"
+END_CHAR = "end_char"
+THEME = "theme"
+MATCH = "match"
+CONFIDENCE = "confidence"
+
+# The canonical columns of a read frame, in output order; the input's other columns follow.
+CANONICAL_COLUMNS = [
+    COMMENT_ID,
+    ROW_NUMBER,
+    SOURCE,
+    TEXT,
+    LANG,
+    STATUS,
+    ERROR,
+    SENTIMENT,
+    SENTIMENT_SCORE,
+    P_NEGATIVE,
+    P_NEUTRAL,
+    P_POSITIVE,
+    SCORE,
+    NPS_GROUP,
+    TOUCHPOINT,
+    THEMES,
+    CREATED_AT,
+]
+
+# status values: rows in == rows out, each row says what happened to it.
+STATUS_ANALYZED = "analyzed"
+STATUS_EMPTY = "empty"
+STATUS_DUPLICATE = "duplicate"
+STATUS_FAILED = "failed"
+STATUSES = (STATUS_ANALYZED, STATUS_EMPTY, STATUS_DUPLICATE, STATUS_FAILED)
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+NPS_GROUPS = ("detractor", "passive", "promoter")
+SCORE_SCALES = ("auto", "nps", "stars", "csat")
+
+# Languages we identify and have pipelines for; `und` = undetermined (too short or other).
+SUPPORTED_LANGUAGES = ("en", "de", "pl", "th", "fr", "es")
+UNDETERMINED = "und"
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str) -> None:
+    """Raise SchemaError naming the missing columns and the columns found.
+
+    >>> require_columns(pd.DataFrame({"text": ["ok"]}), [TEXT], what="analyze()")
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"{what} expects a pandas DataFrame, got {type(df).__name__}.")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        found = ", ".join(map(str, df.columns)) or "(none)"
+        raise SchemaError(
+            f"{what} needs column(s) {', '.join(missing)}; found: {found}. "
+            "Rename your columns, or build the frame with feedback_nlp.read_feedback()."
+        )
