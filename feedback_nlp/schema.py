@@ -90,3 +90,58 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str) -> N
             f"{what} needs column(s) {', '.join(missing)}; found: {found}. "
             "Rename your columns, or build the frame with feedback_nlp.read_feedback()."
         )
+
+
+# === themes.csv (contract 2) and trends — appended by the summarize/report work ===============
+LABEL = "label"
+MENTIONS = "mentions"
+COMMENTS = "comments"
+NEGATIVE_COMMENTS = "negative_comments"
+NEGATIVE_SHARE = "negative_share"
+NET_SENTIMENT = "net_sentiment"
+NPS_IMPACT = "nps_impact"
+NPS_IMPACT_LOW = "nps_impact_low"
+NPS_IMPACT_HIGH = "nps_impact_high"
+TREND = "trend"
+RANK = "rank"
+EXAMPLE_COMMENT_IDS = "example_comment_ids"
+EXAMPLE_QUOTES = "example_quotes"
+
+# The contract's columns of themes.csv, in order; summarize() adds the extras below after them.
+THEME_COLUMNS = [
+    TOUCHPOINT,
+    THEME,
+    LABEL,
+    MENTIONS,
+    COMMENTS,
+    NEGATIVE_COMMENTS,
+    NEGATIVE_SHARE,
+    NET_SENTIMENT,
+    NPS_IMPACT,
+    NPS_IMPACT_LOW,
+    NPS_IMPACT_HIGH,
+    TREND,
+    RANK,
+    EXAMPLE_COMMENT_IDS,
+    EXAMPLE_QUOTES,
+]
+
+# Extra columns of the themes frame (not in the contract; kept in themes.csv after the above).
+GROUP = "group"  # value of the `by` dimension a row is ranked within ("all" for by="theme")
+TOUCHPOINT_LABEL = "touchpoint_label"
+RANK_OVERALL = "rank_overall"
+SCORED_COMMENTS = "scored_comments"  # comments with an NPS group in the row's population
+NPS = "nps"  # NPS of that population
+EXAMPLE_LANGS = "example_langs"
+TREND_CHANGE = "trend_change"
+TREND_P_VALUE = "trend_p_value"
+EMERGING = "emerging"
+
+# trends(): one row per (group, touchpoint, theme, period).
+PERIOD = "period"
+PERIOD_START = "period_start"
+PERIOD_COMMENTS = "period_comments"
+SHARE = "share"  # share of the period's analysed comments that mention the theme
+CHANGE = "change"  # relative change of `share` against the previous period
+P_VALUE = "p_value"  # two-proportion z-test of that change
+PERIODS = ("day", "week", "month", "quarter", "year")

@@ -1,0 +1,35 @@
+# The README's commands. Everything installs into .venv from nothing (CI runs `make test`).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install test test-fast demo lint clean
+
+# torch first, pinned: the local CPU build. A plain `torch` would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e ".[models,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make test: every test, the real-model ones (marked `models`) included
+test: install
+	$(BIN)/python -m pytest -q
+
+## make test-fast: the fast offline tests only
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not models"
+
+## make demo: analyse the bundled multilingual sample export into out/demo
+demo: install
+	$(BIN)/feedback-nlp demo -o out/demo
+
+lint: install
+	$(BIN)/ruff check feedback_nlp tests scripts
+
+clean:
+	rm -rf out build dist *.egg-info .pytest_cache

@@ -1,0 +1,256 @@
+"""The `feedback-nlp` command line: a thin shell over the public functions.
+
+Each command parses options, calls one API function, prints a short summary, and turns a
+FeedbackError into a one-line message on stderr with exit code 1 (DESIGN.md, contract 1).
+Exit 2 means "partial": some rows could not be analysed, all of them accounted for in `status`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import schema as s
+from .errors import FeedbackError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals in tracebacks would print customer comments (personal data).
+    pretty_exceptions_show_locals=False,
+    help="Turn exported open-text customer feedback into answers: language, sentiment and themes "
+    "per comment, complaint themes ranked per touchpoint.\n\n"
+    "Example:  feedback-nlp analyze nps_export.csv -o out/",
+)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+EXIT_OK, EXIT_INPUT, EXIT_PARTIAL = 0, 1, 2
+
+REPO_SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "nps_sample.csv"
+
+InputsArg = Annotated[
+    list[Path], typer.Argument(help="Export file(s): CSV/TSV, XLSX, JSON, JSONL or Parquet.")
+]
+TextCol = Annotated[str | None, typer.Option("--text-col", help="Column with the comment text.")]
+IdCol = Annotated[str | None, typer.Option("--id-col", help="Respondent / response id column.")]
+ScoreCol = Annotated[str | None, typer.Option("--score-col", help="NPS / rating column.")]
+ScoreScale = Annotated[
+    str, typer.Option("--score-scale", help="auto | nps (0-10) | stars (1-5) | csat (1-5).")
+]
+TouchpointCol = Annotated[
+    str | None, typer.Option("--touchpoint-col", help="Touchpoint / channel column.")
+]
+DateCol = Annotated[str | None, typer.Option("--date-col", help="Response date column.")]
+LangCol = Annotated[str | None, typer.Option("--lang-col", help="Language column (else detected).")]
+Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read.")]
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """One line on stderr and exit 1 for mistakes the user can fix; bugs still traceback."""
+    try:
+        yield
+    except FeedbackError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def _progress(quiet: bool):
+    """Progress messages go to stderr, and only when a person is watching (a TTY)."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda message: err.print(f"[dim]… {message}[/]")
+
+
+def _check_scale(score_scale: str) -> None:
+    if score_scale not in s.SCORE_SCALES:
+        raise FeedbackError(
+            f"--score-scale must be one of {', '.join(s.SCORE_SCALES)}; got {score_scale!r}."
+        )
+
+
+def _print_analysis_summary(manifest: dict, outdir: Path) -> None:
+    rows = manifest["rows"]
+    parts = [f"{rows.get(k, 0)} {k}" for k in s.STATUSES if rows.get(k)]
+    out.print(f"Read {rows['read']} rows: " + ", ".join(parts) + ".")
+    langs = manifest.get("clean", {}).get("languages", {})
+    if langs:
+        out.print("Languages: " + ", ".join(f"{k} {v}" for k, v in langs.items()) + ".")
+    out.print(f"Output written to {outdir}/")
+
+
+@app.command()
+def analyze(
+    inputs: InputsArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")],
+    text_col: TextCol = None,
+    id_col: IdCol = None,
+    score_col: ScoreCol = None,
+    score_scale: ScoreScale = "auto",
+    touchpoint_col: TouchpointCol = None,
+    date_col: DateCol = None,
+    lang_col: LangCol = None,
+    sheet: Sheet = None,
+    redact_pii: Annotated[
+        bool, typer.Option("--redact-pii", help="Mask e-mails, phones, IBAN/cards, order ids.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Analyse exported comments and write the output folder.
+
+    Writes comments.parquet (+ comments.csv), mentions.parquet and manifest.json. Every input
+    row appears in comments.parquet with a status: analyzed, empty, duplicate or failed.
+
+    Example:  feedback-nlp analyze nps_q3.csv reviews.xlsx --sheet Reviews -o out/
+    """
+    from .analyze import run
+
+    with _user_errors():
+        _check_scale(score_scale)
+        result = run(
+            inputs,
+            output,
+            text_col=text_col,
+            id_col=id_col,
+            score_col=score_col,
+            score_scale=score_scale,
+            touchpoint_col=touchpoint_col,
+            date_col=date_col,
+            lang_col=lang_col,
+            sheet=sheet,
+            redact_pii=redact_pii,
+            progress=_progress(quiet),
+        )
+    if not quiet:
+        _print_analysis_summary(result.manifest, output)
+    if result.manifest["rows"].get(s.STATUS_FAILED):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _inspect_report(inputs: list[Path], options: dict) -> dict:
+    from .clean import clean
+    from .io import load
+
+    loaded = load(inputs, **options)
+    cleaned = clean(loaded.frame)
+    report = cleaned.attrs.get("clean_report", {})
+    problems = [p for f in loaded.files for p in f.problems]
+    return {
+        "files": [f.to_dict() for f in loaded.files],
+        "rows": len(cleaned),
+        "status": report.get("status", {}),
+        "languages": report.get("languages", {}),
+        "problems": problems,
+    }
+
+
+def _print_inspect(report: dict) -> None:
+    for f in report["files"]:
+        table = Table(title=f["source"], show_header=False, title_justify="left")
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_row("format", f["format"] + (f" (sheet {f['sheet']})" if f.get("sheet") else ""))
+        if f.get("encoding"):
+            table.add_row("encoding", f["encoding"])
+        if f.get("delimiter"):
+            table.add_row("delimiter", repr(f["delimiter"]))
+        table.add_row("header shape", f["header_shape"])
+        table.add_row("rows", str(f["rows"]))
+        table.add_row("columns found", ", ".join(f["columns_found"]))
+        mapping = ", ".join(f"{k} ← {v}" for k, v in f["mapping"].items())
+        table.add_row("column mapping", mapping or "(none)")
+        if f.get("score_scale"):
+            table.add_row("score scale", f["score_scale"])
+        repairs = ", ".join(f"{k} {v}" for k, v in f["repairs"].items() if v)
+        table.add_row("repairs", repairs or "none")
+        counts = ", ".join(f"{k} {v}" for k, v in f["counts"].items() if v)
+        if counts:
+            table.add_row("counts", counts)
+        out.print(table)
+    status = ", ".join(f"{k} {v}" for k, v in report["status"].items())
+    out.print(f"Rows: {report['rows']} ({status})")
+    if report["languages"]:
+        out.print("Languages: " + ", ".join(f"{k} {v}" for k, v in report["languages"].items()))
+    if report["problems"]:
+        out.print("Problems:")
+        for p in report["problems"]:
+            out.print(f"  - {p}")
+    else:
+        out.print("Problems: none found")
+
+
+@app.command()
+def inspect(
+    inputs: InputsArg,
+    text_col: TextCol = None,
+    id_col: IdCol = None,
+    score_col: ScoreCol = None,
+    score_scale: ScoreScale = "auto",
+    touchpoint_col: TouchpointCol = None,
+    date_col: DateCol = None,
+    lang_col: LangCol = None,
+    sheet: Sheet = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Show what would be read, without loading any model.
+
+    Format, encoding and repairs, header shape (plain, Qualtrics, SurveyMonkey), column mapping,
+    row counts by status, languages and problems found.
+
+    Example:  feedback-nlp inspect google_play_reviews.csv --json
+    """
+    with _user_errors():
+        _check_scale(score_scale)
+        options = {
+            "text_col": text_col,
+            "id_col": id_col,
+            "score_col": score_col,
+            "score_scale": score_scale,
+            "touchpoint_col": touchpoint_col,
+            "date_col": date_col,
+            "lang_col": lang_col,
+            "sheet": sheet,
+        }
+        report = _inspect_report(inputs, options)
+    if as_json:
+        out.print_json(json.dumps(report, ensure_ascii=False, default=str))
+    else:
+        _print_inspect(report)
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path(
+        "out/demo"
+    ),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Analyse the bundled multilingual sample NPS export.
+
+    Example:  feedback-nlp demo -o out/demo
+    """
+    if not REPO_SAMPLE.exists():
+        err.print(
+            "Error: the sample export ships with the source repository (examples/nps_sample.csv) "
+            "and is not part of this installation. Run `feedback-nlp analyze YOUR_EXPORT -o out/`."
+        )
+        raise typer.Exit(EXIT_INPUT)
+    analyze([REPO_SAMPLE], output, quiet=quiet)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""The command line through Typer's CliRunner: help texts, exit codes, output files, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from feedback_nlp import schema as s
+from feedback_nlp.cli import app
+
+runner = CliRunner()
+
+SECRET = "My secret complaint about Zbigniew"
+
+
+def _commands(typer_app):
+    import typer.main
+
+    group = typer.main.get_command(typer_app)
+    yield from group.commands.items()
+    for name, cmd in group.commands.items():
+        for sub, subcmd in getattr(cmd, "commands", {}).items():
+            yield f"{name} {sub}", subcmd
+
+
+def test_top_level_help_lists_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "analyze" in result.output and "inspect" in result.output
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _commands(app)])
+def test_every_command_has_help_with_example(name):
+    result = runner.invoke(app, [*name.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output, f"`{name} --help` shows no example"
+    assert "feedback-nlp" in result.output.split("Example:")[1]
+
+
+@pytest.fixture
+def export(tmp_path):
+    path = tmp_path / "nps.csv"
+    pd.DataFrame(
+        {
+            "Response ID": ["r1", "r2", "r3", "r3", "r4"],
+            "Score": ["9", "3", "", "", "10 - Extremely likely"],
+            "Comment": [
+                "Fast delivery and friendly staff, thank you!",
+                "The parcel arrived two weeks late and the box was damaged.",
+                "n/a",
+                "n/a",
+                SECRET,
+            ],
+        }
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_analyze_writes_the_output_folder_with_every_row(export, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(export), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("comments.parquet", "comments.csv", "manifest.json"):
+        assert (out / name).exists(), name
+    comments = pd.read_parquet(out / "comments.parquet")
+    assert len(comments) == 5
+    assert comments[s.STATUS].notna().all()
+    assert set(comments[s.STATUS]) <= set(s.STATUSES)
+    assert list(comments.columns[: len(s.CANONICAL_COLUMNS)]) == s.CANONICAL_COLUMNS
+    assert comments[s.STATUS].tolist()[2] == s.STATUS_EMPTY
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rows"]["read"] == 5
+    assert manifest["inputs"][0]["source"] == "nps.csv"
+    assert len(manifest["inputs"][0]["sha256"]) == 64
+    assert "Output written to" in result.output
+    assert SECRET not in result.output
+
+
+def test_analyze_quiet_prints_nothing(export, tmp_path):
+    result = runner.invoke(app, ["analyze", str(export), "-o", str(tmp_path / "o"), "--quiet"])
+    assert result.exit_code == 0
+    assert result.output == ""
+
+
+def test_python_m_entry_point_runs(export, tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "feedback_nlp", "inspect", str(export), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["rows"] == 5
+    assert report["files"][0]["mapping"]["text"] == "Comment"
+
+
+def test_inspect_shows_format_mapping_and_counts(export):
+    result = runner.invoke(app, ["inspect", str(export)])
+    assert result.exit_code == 0, result.output
+    assert "csv" in result.output
+    assert "Comment" in result.output
+    assert "Rows: 5" in result.output
+    assert SECRET not in result.output
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["analyze", "does-not-exist.csv", "-o", "out"], "does-not-exist.csv"),
+        (["inspect", "does-not-exist.csv"], "does-not-exist.csv"),
+    ],
+)
+def test_missing_file_is_one_line_error_exit_1(args, needle, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert needle in result.output
+    assert result.output.strip().startswith("Error:")
+
+
+def test_wrong_column_flag_suggests_the_closest(export, tmp_path):
+    result = runner.invoke(app, ["inspect", str(export), "--text-col", "Coment"])
+    assert result.exit_code == 1
+    assert "Comment" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_score_scale_is_a_usage_error(export):
+    result = runner.invoke(app, ["inspect", str(export), "--score-scale", "percent"])
+    assert result.exit_code == 1
+    assert "--score-scale" in result.output
+
+
+def test_broken_jsonl_line_is_accounted_for_with_exit_2(tmp_path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"review": "Great app"}\n{"review": "broken\n{"review": "Crashes a lot"}\n')
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(path), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    comments = pd.read_parquet(out / "comments.parquet")
+    assert len(comments) == 3
+    assert comments[s.STATUS].tolist().count(s.STATUS_FAILED) == 1
+    assert "line 2" in comments.loc[comments[s.STATUS] == s.STATUS_FAILED, s.ERROR].iloc[0]
