@@ -44,11 +44,16 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would evaluate with a quote, so they show as text."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            values = out[col]
-            mask = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
-            if mask.any():
-                out[col] = values.mask(mask, "'" + values.astype("string"))
+        values = out[col].tolist()
+        if any(isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in values):
+            out[col] = pd.Series(
+                [
+                    "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+                    for v in values
+                ],
+                index=out.index,
+                dtype=object,
+            )
     return out
 
 
@@ -70,12 +75,16 @@ def write_parquet(df: pd.DataFrame, path: Path) -> Path:
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """UTF-8 with BOM so Excel shows accents and Thai correctly; formula cells neutralised."""
-    frame = neutralize_formulas(df)
-    for col in frame.columns:  # lists (themes) as "a; b" - readable in a spreadsheet
-        if frame[col].map(lambda v: isinstance(v, list)).any():
-            frame[col] = frame[col].map(
-                lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v
+    frame = df.copy()
+    for col in frame.columns:  # lists (themes) as "a; b": readable in a spreadsheet
+        values = frame[col].tolist()
+        if any(isinstance(v, list) for v in values):
+            frame[col] = pd.Series(
+                ["; ".join(map(str, v)) if isinstance(v, list) else v for v in values],
+                index=frame.index,
+                dtype=object,
             )
+    frame = neutralize_formulas(frame)  # after joining: a list may start with "="
     return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig"))
 
 
