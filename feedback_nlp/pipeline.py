@@ -1,0 +1,216 @@
+"""The whole run, as `feedback-nlp analyze` does it: read -> clean -> analyze -> summarize ->
+write the output folder (DESIGN.md, contract 2). Also re-summarising and re-rendering from an
+existing output folder, without models.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from . import schema as s
+from .analyze import Analysis, Models, Progress, analyze
+from .clean import clean
+from .errors import InputFileError
+from .io import load
+from .output import write_csv, write_json, write_parquet
+
+# Imported here, not lazily: the package binds the name `summarize` to a function, and a first
+# import of the submodule later would rebind it to the module.
+from .summarize import summarize, trends
+
+PERIOD_AUTO = "auto"
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for dist in ("feedback-nlp", "pandas", "pyarrow", "torch", "transformers", "spacy"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def resolve_period(comments: pd.DataFrame, period: str | None) -> str | None:
+    """`auto` means monthly trends where the comments have dates, none otherwise."""
+    if period != PERIOD_AUTO:
+        return period
+    has_dates = s.CREATED_AT in comments.columns and comments[s.CREATED_AT].notna().any()
+    return "month" if has_dates else None
+
+
+def summarize_analysis(
+    result: Analysis,
+    *,
+    by: str = s.TOUCHPOINT,
+    period: str | None = PERIOD_AUTO,
+    min_mentions: int = 5,
+) -> pd.DataFrame:
+    """The themes frame of an Analysis: complaint themes ranked per touchpoint (see
+    `feedback_nlp.summarize.summarize` for the columns).
+
+    >>> themes = fnlp.summarize(result, by="touchpoint", period="month")  # doctest: +SKIP
+    """
+    return summarize(
+        result.comments,
+        result.mentions,
+        by=by,
+        period=resolve_period(result.comments, period),
+        min_mentions=min_mentions,
+        labels=result.labels or None,
+    )
+
+
+def write_outputs(result: Analysis, outdir: str | Path) -> list[Path]:
+    """comments.parquet, comments.csv, mentions.parquet and manifest.json into `outdir`."""
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        write_parquet(result.comments, out / "comments.parquet"),
+        write_csv(result.comments, out / "comments.csv"),
+        write_parquet(result.mentions, out / "mentions.parquet"),
+        write_json(result.manifest, out / "manifest.json"),
+    ]
+
+
+def write_report(
+    result: Analysis,
+    themes: pd.DataFrame,
+    outdir: str | Path,
+    *,
+    period: str | None = PERIOD_AUTO,
+    by: str = s.TOUCHPOINT,
+) -> list[Path]:
+    """The whole output folder of contract 2: the frames, manifest.json, themes.csv and the
+    reports (report.html, report.md, report.xlsx).
+
+    >>> fnlp.write_report(result, themes, "out/")   # doctest: +SKIP
+    """
+    from .report import write_report as render
+
+    written = write_outputs(result, outdir)
+    period = resolve_period(result.comments, period)
+    trend = trends(result.comments, result.mentions, period=period, by=by) if period else None
+    written += render(
+        result.comments, result.mentions, themes, outdir, trends=trend, manifest=result.manifest
+    )
+    return written
+
+
+def run(
+    inputs: str | Path | Sequence[str | Path],
+    outdir: str | Path,
+    *,
+    text_col: str | None = None,
+    id_col: str | None = None,
+    score_col: str | None = None,
+    score_scale: str = "auto",
+    touchpoint_col: str | None = None,
+    date_col: str | None = None,
+    lang_col: str | None = None,
+    sheet: str | None = None,
+    taxonomy: str = "ecommerce-cx",
+    sentiment_model: str | None = "builtin",
+    period: str | None = PERIOD_AUTO,
+    min_mentions: int = 5,
+    redact_pii: bool = False,
+    batch_size: int = 32,
+    progress: Progress | None = None,
+) -> tuple[Analysis, pd.DataFrame]:
+    """Everything `feedback-nlp analyze` does: read the exports, clean, analyse, rank the
+    complaint themes, and write `outdir`. Returns the Analysis and the themes frame.
+
+    >>> result, themes = fnlp.run("nps_q3.csv", "out/")   # doctest: +SKIP
+    """
+    say = progress or (lambda _m: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    say("Reading input")
+    loaded = load(
+        inputs,
+        text_col=text_col,
+        id_col=id_col,
+        score_col=score_col,
+        score_scale=score_scale,
+        touchpoint_col=touchpoint_col,
+        date_col=date_col,
+        lang_col=lang_col,
+        sheet=sheet,
+    )
+    timings["read"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    say(f"Cleaning {len(loaded.frame)} rows and identifying languages")
+    cleaned = clean(loaded.frame, redact_pii=redact_pii)
+    timings["clean"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    models = Models(taxonomy=taxonomy, sentiment_model=sentiment_model, progress=say)
+    timings["load_models"] = time.perf_counter() - t0
+    result = analyze(cleaned, models=models, batch_size=batch_size, progress=say)
+    timings.update(result.manifest.pop("timings_s"))
+    t0 = time.perf_counter()
+    say("Ranking complaint themes")
+    themes = summarize_analysis(result, period=period, min_mentions=min_mentions)
+    timings["summarize"] = time.perf_counter() - t0
+
+    files = [f.to_dict() for f in loaded.files]
+    repairs: dict[str, int] = {}
+    for f in files:
+        for kind, n in f["repairs"].items():
+            repairs[kind] = repairs.get(kind, 0) + int(n)
+    from .nlp import pipeline_info
+
+    result.manifest = {
+        "tool": "feedback-nlp",
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "options": {
+            "taxonomy": taxonomy,
+            "sentiment_model": sentiment_model or "builtin",
+            "period": resolve_period(result.comments, period),
+            "min_mentions": min_mentions,
+            "redact_pii": redact_pii,
+            "score_scale": score_scale,
+        },
+        "inputs": files,
+        "repairs": repairs,
+        **result.manifest,
+        "spacy_pipelines": pipeline_info(),
+    }
+    t0 = time.perf_counter()
+    say("Writing the output folder and reports")
+    write_report(result, themes, outdir, period=period)
+    timings["write"] = time.perf_counter() - t0
+    result.manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+    write_json(result.manifest, Path(outdir) / "manifest.json")
+    return result, themes
+
+
+def load_analysis(outdir: str | Path) -> Analysis:
+    """Read an output folder back (comments, mentions, manifest), for re-ranking without models."""
+    out = Path(outdir)
+    needed = ["comments.parquet", "mentions.parquet", "manifest.json"]
+    missing = [n for n in needed if not (out / n).is_file()]
+    if missing:
+        raise InputFileError(
+            f"{out} is not a complete feedback-nlp output folder: {', '.join(missing)} missing. "
+            f"Create it with `feedback-nlp analyze INPUT -o {out}`."
+        )
+    comments = pd.read_parquet(out / "comments.parquet")
+    mentions = pd.read_parquet(out / "mentions.parquet")
+    comments[s.THEMES] = comments[s.THEMES].map(lambda v: list(v) if v is not None else [])
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    labels = {}
+    if "label" in mentions.columns:
+        labels = {
+            (t, h): lab
+            for t, h, lab in zip(mentions[s.TOUCHPOINT], mentions[s.THEME], mentions["label"])
+        }
+    return Analysis(comments=comments, mentions=mentions, manifest=manifest, labels=labels)

@@ -1,0 +1,600 @@
+"""Sentiment of comments and clauses: the builtin e5 classifier, or any Hugging Face classifier.
+
+The builtin model is multilingual-e5-small (converted by :mod:`feedback_nlp.encoder`) with a
+LoRA adapter, retrained LayerNorms and a linear head over mean-pooled tokens. Those small trained
+parts ship in ``feedback_nlp/models/`` and are merged into the encoder's weights at load time, so
+inference runs a plain BERT forward pass.
+
+>>> model = SentimentModel.load()                       # doctest: +SKIP
+>>> probs = model.predict(["Parcel arrived late", "Super Service!"], lang=["en", "de"])
+>>> sentiment_frame(probs)                              # doctest: +SKIP
+
+Any other classifier: ``SentimentModel.load("path/or/hub-id")``; its labels are mapped onto
+negative/neutral/positive by :func:`map_labels`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .errors import ModelError
+from .schema import (
+    P_NEGATIVE,
+    P_NEUTRAL,
+    P_POSITIVE,
+    SENTIMENT,
+    SENTIMENT_LABELS,
+    SENTIMENT_SCORE,
+)
+
+NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
+BUILTIN = "builtin"
+ADAPTER_FILE = "sentiment-adapter.safetensors"
+CONFIG_FILE = "sentiment.json"
+PRECISIONS = ("fp32", "bf16", "int8")
+DEFAULT_WINDOW_STRIDE = 64  # tokens shared by consecutive windows of a long comment
+
+# ---------------------------------------------------------------------------------------------
+# Label mapping of third-party classifiers
+
+
+_NEG = {"negative", "neg", "negatif", "negativ", "negativo", "negatywny", "bad", "minus"}
+_NEU = {"neutral", "neu", "neutre", "neutro", "neutralny", "mixed", "zero", "none"}
+_POS = {"positive", "pos", "positif", "positiv", "positivo", "pozytywny", "good", "plus"}
+_STARS = re.compile(r"^([1-5])\s*(star|stars|sterne?|étoiles?|estrellas?|gwiazdk[ai]?)?$")
+
+
+def map_labels(id2label: Mapping[int, str]) -> list[int | None]:
+    """Map a classifier's labels onto 0 = negative, 1 = neutral, 2 = positive.
+
+    Rules, in order:
+
+    * names (any case): negative/neutral/positive and common spellings (``NEG``, ``neu``,
+      ``Positive``, ``negativo``, ...);
+    * stars: ``1 star`` … ``5 stars`` (or bare ``1``…``5``): 1–2 negative, 3 neutral, 4–5 positive —
+      their probabilities are summed;
+    * generic ``LABEL_0``…: with three labels 0/1/2 = negative/neutral/positive (the order of
+      cardiffnlp's Twitter models), with two labels 0/1 = negative/positive.
+
+    A label that maps to nothing gets None (its probability is ignored and the rest renormalised),
+    but at least negative and positive must be found; otherwise :class:`ModelError` says which
+    labels were found and how to proceed.
+
+    >>> map_labels({0: "NEGATIVE", 1: "POSITIVE"})
+    [0, 2]
+    >>> map_labels({0: "1 star", 1: "2 stars", 2: "3 stars", 3: "4 stars", 4: "5 stars"})
+    [0, 0, 1, 2, 2]
+    """
+    ids = sorted(int(i) for i in id2label)
+    if ids != list(range(len(ids))):
+        raise ModelError(
+            f"the classifier's label ids are not 0..n-1: {ids}; fix its config.json id2label"
+        )
+    names = [str(id2label[i]).strip() for i in ids]
+    lowered = [n.lower().replace("_", " ").replace("-", " ").strip() for n in names]
+
+    generic = [re.fullmatch(r"label ?(\d+)", n) for n in lowered]
+    if all(generic):
+        numbers = [int(m.group(1)) for m in generic]  # type: ignore[union-attr]
+        if numbers == [0, 1, 2]:
+            return [NEGATIVE, NEUTRAL, POSITIVE]
+        if numbers == [0, 1]:
+            return [NEGATIVE, POSITIVE]
+        _unmappable(names, "generic LABEL_n names are only understood for 2 or 3 labels")
+
+    mapping: list[int | None] = []
+    for n in lowered:
+        star = _STARS.match(n)
+        if star:
+            stars = int(star.group(1))
+            mapping.append(NEGATIVE if stars <= 2 else NEUTRAL if stars == 3 else POSITIVE)
+        elif n in _NEG or n.startswith("negativ"):
+            mapping.append(NEGATIVE)
+        elif n in _POS or n.startswith("positiv"):
+            mapping.append(POSITIVE)
+        elif n in _NEU:
+            mapping.append(NEUTRAL)
+        else:
+            mapping.append(None)
+    if NEGATIVE not in mapping or POSITIVE not in mapping:
+        _unmappable(names, "no negative and positive labels could be recognised")
+    return mapping
+
+
+def _unmappable(names: list[str], why: str) -> None:
+    raise ModelError(
+        f"cannot map the sentiment model's labels {names} onto negative/neutral/positive ({why}). "
+        "Expected names such as negative/neutral/positive, '1 star'..'5 stars', or LABEL_0..LABEL_2 "
+        "(read as negative/neutral/positive). Fix: set id2label in the model's config.json to those "
+        "names, or use --sentiment-model builtin."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# LoRA: trained as a low-rank delta, merged into the frozen weights for inference
+
+LORA_TARGETS = re.compile(
+    r"encoder\.layer\.(\d+)\.(attention\.self\.(query|key|value)|attention\.output\.dense"
+    r"|intermediate\.dense|output\.dense)$"
+)
+
+
+class LoRALinear(nn.Module):
+    """``base(x) + scale · B(A(x))`` with ``base`` frozen; B starts at zero, so training starts at base."""
+
+    def __init__(self, base: nn.Linear, r: int, alpha: float, dropout: float = 0.0):
+        super().__init__()
+        self.base = base
+        self.lora_A = nn.Parameter(torch.empty(r, base.in_features))
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
+        nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
+        self.scale = alpha / r
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + (self.dropout(x) @ self.lora_A.T @ self.lora_B.T) * self.scale
+
+    def merged(self) -> nn.Linear:
+        with torch.no_grad():
+            delta = (self.lora_B.float() @ self.lora_A.float()) * self.scale
+            self.base.weight += delta.to(self.base.weight.dtype)
+        return self.base
+
+
+def _lora_modules(model: nn.Module, first_layer: int = 0) -> Iterator[tuple[str, nn.Module]]:
+    for name, module in list(model.named_modules()):
+        m = LORA_TARGETS.search(name)
+        if m and int(m.group(1)) >= first_layer and isinstance(module, (nn.Linear, LoRALinear)):
+            yield name, module
+
+
+def _set_module(model: nn.Module, name: str, module: nn.Module) -> None:
+    parent, _, child = name.rpartition(".")
+    setattr(model.get_submodule(parent) if parent else model, child, module)
+
+
+def add_lora(
+    model: nn.Module, r: int, alpha: float, *, first_layer: int = 0, dropout: float = 0.0
+) -> int:
+    """Wrap the attention and feed-forward linears of layers >= first_layer; returns how many."""
+    count = 0
+    for name, module in _lora_modules(model, first_layer):
+        if isinstance(module, nn.Linear):
+            _set_module(model, name, LoRALinear(module, r, alpha, dropout))
+            count += 1
+    return count
+
+
+def merge_lora(model: nn.Module) -> None:
+    """Fold every LoRALinear back into a plain nn.Linear (inference is then a plain BERT)."""
+    for name, module in list(model.named_modules()):
+        if isinstance(module, LoRALinear):
+            _set_module(model, name, module.merged())
+
+
+# ---------------------------------------------------------------------------------------------
+# The builtin architecture
+
+
+class MeanPoolClassifier(nn.Module):
+    """An encoder (BertModel) + masked mean pooling + dropout + linear head.
+
+    Mean pooling is how e5 was trained to summarise a text, so a short fine-tune starts from a
+    useful sentence vector rather than an untrained [CLS] pooler.
+    """
+
+    def __init__(self, encoder: nn.Module, num_labels: int = 3, dropout: float = 0.1):
+        super().__init__()
+        self.bert = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(encoder.config.hidden_size, num_labels)
+        self.config = encoder.config
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_: Any
+    ) -> torch.Tensor:
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return self.classifier(self.dropout(pooled))
+
+
+def trainable_state(model: MeanPoolClassifier) -> dict[str, torch.Tensor]:
+    """The parts training changes: LoRA matrices, LayerNorms, the head (what ships)."""
+    keep = re.compile(r"(lora_[AB]|LayerNorm\.(weight|bias)|^classifier\.(weight|bias))$")
+    return {
+        k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if keep.search(k)
+    }
+
+
+def build_builtin(
+    encoder: nn.Module, adapter: Mapping[str, torch.Tensor], config: Mapping[str, Any]
+) -> MeanPoolClassifier:
+    """The builtin classifier from the encoder and the shipped adapter, LoRA merged."""
+    model = MeanPoolClassifier(encoder, num_labels=len(SENTIMENT_LABELS))
+    add_lora(
+        model.bert,
+        config["lora_r"],
+        config["lora_alpha"],
+        first_layer=config.get("lora_first_layer", 0),
+    )
+    state = {k: v.float() for k, v in adapter.items()}
+    result = model.load_state_dict(state, strict=False)
+    if result.unexpected_keys:
+        raise ModelError(
+            f"the sentiment adapter does not fit the encoder ({len(result.unexpected_keys)} unknown "
+            f"tensors, e.g. {result.unexpected_keys[0]}); reinstall feedback-nlp or retrain the adapter"
+        )
+    missing_lora = [k for k in result.missing_keys if "lora_" in k or k.startswith("classifier.")]
+    if missing_lora:
+        raise ModelError(
+            f"the sentiment adapter lacks {len(missing_lora)} tensors (e.g. {missing_lora[0]})"
+        )
+    merge_lora(model)
+    return model.eval()
+
+
+# ---------------------------------------------------------------------------------------------
+# Inference
+
+
+def _file_digest(paths: Sequence[Path], extra: str = "") -> str:
+    h = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        h.update(path.name.encode())
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    h.update(extra.encode())
+    return h.hexdigest()[:16]
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _threads(n: int) -> Iterator[None]:
+    before = torch.get_num_threads()
+    if n != before:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if n != before:
+            torch.set_num_threads(before)
+
+
+class SentimentModel:
+    """A sentiment classifier with probabilities for negative, neutral, positive.
+
+    Build it with :meth:`load`; call :meth:`predict`. ``fingerprint`` identifies the weights
+    (for caches and the manifest).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        tokenizer: Any,
+        *,
+        label_map: Sequence[int | None],
+        fingerprint: str,
+        name: str,
+        prefix: str = "",
+        calibration: Mapping[str, Sequence[float]] | None = None,
+        max_length: int | None = None,
+        precision: str = "fp32",
+        threads: int | None = None,
+    ):
+        if precision not in PRECISIONS:
+            raise ModelError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.label_map = list(label_map)
+        self.fingerprint = fingerprint
+        self.name = name
+        self.prefix = prefix
+        self.calibration = {
+            k: np.asarray(v, dtype=np.float32) for k, v in (calibration or {}).items()
+        }
+        self.precision = precision
+        self.threads = (
+            threads  # torch threads while predicting; None = the cores this process may use
+        )
+        if precision == "int8":
+            self.model = torch.ao.quantization.quantize_dynamic(
+                self.model, {nn.Linear}, dtype=torch.qint8
+            )
+        self.max_length = min(max_length or 512, self._position_limit())
+        self._head, self._tail = _special_tokens(tokenizer)
+
+    # -- loading --------------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls, spec: str | None = BUILTIN, *, precision: str = "fp32", encoder: str | None = None
+    ) -> SentimentModel:
+        """The builtin model (``None`` or ``"builtin"``), or a HF classifier by local path or hub id.
+
+        A folder holding ``sentiment.json`` + ``sentiment-adapter.safetensors`` (what
+        ``scripts/train_sentiment.py`` writes) is loaded as a builtin-style adapter.
+
+        ``encoder`` chooses the builtin's encoder (see :func:`feedback_nlp.encoder.load_encoder`).
+        """
+        if spec is None or spec == BUILTIN:
+            return cls.from_adapter(
+                resources.files("feedback_nlp.models"), encoder=encoder, precision=precision
+            )
+        path = Path(spec).expanduser()
+        if (path / CONFIG_FILE).is_file() and (
+            path / ADAPTER_FILE
+        ).is_file():  # a retrained adapter
+            return cls.from_adapter(path, encoder=encoder, precision=precision)
+        return cls.from_classifier(spec, precision=precision)
+
+    @classmethod
+    def from_adapter(
+        cls,
+        directory: Any,
+        *,
+        encoder: str | None = None,
+        precision: str = "fp32",
+        encoder_model: Any = None,
+    ) -> SentimentModel:
+        """The builtin architecture from a folder holding ``sentiment.json`` + the adapter file.
+
+        ``encoder_model`` = (model, tokenizer) already loaded (training and tests pass their own).
+        """
+        from safetensors.torch import load as load_safetensors
+
+        config_path = directory / CONFIG_FILE
+        adapter_path = directory / ADAPTER_FILE
+        if not (config_path.is_file() and adapter_path.is_file()):
+            raise ModelError(
+                f"the builtin sentiment model files are missing from {directory} "
+                f"(expected {CONFIG_FILE} and {ADAPTER_FILE}); reinstall feedback-nlp"
+            )
+        config_bytes = config_path.read_bytes()
+        adapter_bytes = adapter_path.read_bytes()
+        config = json.loads(config_bytes)
+        if encoder_model is None:
+            from .encoder import encoder_fingerprint, load_encoder
+
+            base, tokenizer = load_encoder(encoder)
+            encoder_id = encoder_fingerprint(encoder)
+        else:
+            base, tokenizer = encoder_model
+            encoder_id = "custom"
+        model = build_builtin(base, load_safetensors(adapter_bytes), config)
+        digest = hashlib.sha256(config_bytes + adapter_bytes + encoder_id.encode()).hexdigest()[:16]
+        return cls(
+            model,
+            tokenizer,
+            label_map=[NEGATIVE, NEUTRAL, POSITIVE],
+            fingerprint=f"builtin-{digest}",
+            name=f"builtin sentiment ({config.get('name', 'e5-small')})",
+            prefix=config.get("prefix", ""),
+            calibration=config.get("calibration"),
+            max_length=config.get("max_length", 512),
+            precision=precision,
+        )
+
+    @classmethod
+    def from_classifier(cls, spec: str, *, precision: str = "fp32") -> SentimentModel:
+        """Any ``AutoModelForSequenceClassification`` by local path or hub id."""
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        path = Path(spec).expanduser()
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(path) if path.exists() else spec)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                str(path) if path.exists() else spec
+            )
+        except (OSError, ValueError) as exc:
+            where = (
+                "folder"
+                if path.exists()
+                else "Hugging Face id (not a local folder; offline it must be in the HF cache)"
+            )
+            raise ModelError(
+                f"could not load the sentiment model {spec!r} as a {where}: {exc}. "
+                "Give a folder with config.json, the weights and the tokenizer, or --sentiment-model builtin"
+            ) from None
+        label_map = map_labels(model.config.id2label)
+        if path.is_dir():
+            files = [
+                p
+                for p in path.iterdir()
+                if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".model", ".txt"}
+            ]
+            fingerprint = "hf-" + _file_digest(files)
+        else:
+            commit = getattr(model.config, "_commit_hash", None) or "unknown"
+            fingerprint = "hf-" + hashlib.sha256(f"{spec}@{commit}".encode()).hexdigest()[:16]
+        return cls(
+            model,
+            tokenizer,
+            label_map=label_map,
+            fingerprint=fingerprint,
+            name=spec,
+            precision=precision,
+        )
+
+    def _position_limit(self) -> int:
+        config = self.model.config
+        limit = int(getattr(config, "max_position_embeddings", 512) or 512)
+        if "roberta" in str(getattr(config, "model_type", "")):  # positions start after padding_idx
+            limit -= int(getattr(config, "pad_token_id", 1) or 1) + 1
+        model_max = getattr(self.tokenizer, "model_max_length", None)
+        if isinstance(model_max, int) and 0 < model_max < 100_000:
+            limit = min(limit, model_max)
+        return limit
+
+    # -- prediction -----------------------------------------------------------------------------
+
+    def windows(
+        self, texts: Sequence[str], stride: int = DEFAULT_WINDOW_STRIDE
+    ) -> tuple[list[list[int]], list[int], list[int]]:
+        """Token windows of every text: (input ids with special tokens, owner index, content length).
+
+        A text longer than the model's window is read in windows that overlap by ``stride`` tokens.
+        """
+        encoded = self.tokenizer([self.prefix + t for t in texts], add_special_tokens=False)[
+            "input_ids"
+        ]
+        room = self.max_length - len(self._head) - len(self._tail)
+        step = max(1, room - stride)
+        ids, owner, lengths = [], [], []
+        for i, tokens in enumerate(encoded):
+            starts = [0] if len(tokens) <= room else list(range(0, len(tokens) - stride, step))
+            for start in starts:
+                piece = tokens[start : start + room]
+                ids.append(self._head + piece + self._tail)
+                owner.append(i)
+                lengths.append(max(1, len(piece)))
+        return ids, owner, lengths
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        *,
+        lang: str | Sequence[str | None] | None = None,
+        batch_size: int = 32,
+    ) -> np.ndarray:
+        """Probabilities (n, 3) in the order negative, neutral, positive.
+
+        Each distinct text is computed once; windows are sorted by length and padded per batch.
+        ``lang`` (one code, or one per text) applies the per-language prior correction the
+        builtin model was calibrated with; unknown or missing languages get none.
+
+        >>> SentimentModel.load().predict(["Great app, fast delivery"])  # doctest: +SKIP
+        array([[0.02, 0.05, 0.93]], dtype=float32)
+        """
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        n = len(texts)
+        langs = [lang] * n if lang is None or isinstance(lang, str) else list(lang)
+        if len(langs) != n:
+            raise ValueError(f"lang has {len(langs)} entries for {n} texts")
+        if n == 0:
+            return np.zeros((0, 3), dtype=np.float32)
+        # distinct (text, lang) pairs only: duplicates are common in exported feedback
+        keys = list(zip(texts, langs))
+        unique: dict[tuple[str, str | None], int] = {}
+        slot = np.fromiter(
+            (unique.setdefault(k, len(unique)) for k in keys), dtype=np.int64, count=n
+        )
+        distinct = list(unique)
+        logits = self._window_logits([t for t, _ in distinct], batch_size)
+        probs = self._aggregate(logits, [lg for _, lg in distinct])
+        return probs[slot]
+
+    def _window_logits(
+        self, texts: list[str], batch_size: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ids, owner, lengths = self.windows(texts)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        n_out = len(self.label_map)
+        out = np.zeros((len(ids), n_out), dtype=np.float32)
+        pad = self.tokenizer.pad_token_id or 0
+        autocast = (
+            torch.autocast("cpu", dtype=torch.bfloat16)
+            if self.precision == "bf16"
+            else contextlib.nullcontext()
+        )
+        with _threads(self.threads or _cpu_count()), torch.inference_mode(), autocast:
+            for start in range(0, len(order), batch_size):
+                batch = order[start : start + batch_size]
+                width = max(len(ids[i]) for i in batch)
+                input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, i in enumerate(batch):
+                    input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
+                    mask[row, : len(ids[i])] = 1
+                result = self.model(input_ids=input_ids, attention_mask=mask)
+                logits = result if isinstance(result, torch.Tensor) else result.logits
+                out[batch] = logits.float().numpy()
+        return out, np.asarray(owner), np.asarray(lengths, dtype=np.float32)
+
+    def _aggregate(
+        self, window_logits: tuple[np.ndarray, np.ndarray, np.ndarray], langs: list[str | None]
+    ) -> np.ndarray:
+        logits, owner, lengths = window_logits
+        n = len(langs)
+        # map the model's own labels onto neg/neu/pos before calibration and softmax
+        probs_raw = _softmax(logits)
+        probs = np.zeros((len(logits), 3), dtype=np.float32)
+        for j, target in enumerate(self.label_map):
+            if target is not None:
+                probs[:, target] += probs_raw[:, j]
+        probs /= probs.sum(1, keepdims=True).clip(min=1e-12)
+        if self.calibration:
+            bias = np.stack(
+                [
+                    self.calibration.get(
+                        lg or "", self.calibration.get("*", np.zeros(3, np.float32))
+                    )
+                    for lg in langs
+                ]
+            )[owner]
+            probs = _softmax(np.log(probs.clip(min=1e-12)) + bias)
+        total = np.zeros((n, 3), dtype=np.float64)
+        weight = np.zeros(n, dtype=np.float64)
+        np.add.at(total, owner, probs * lengths[:, None])
+        np.add.at(weight, owner, lengths)
+        return (total / weight[:, None]).astype(np.float32)
+
+
+def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """The ids a tokenizer puts before and after a single text ([CLS] … [SEP], <s> … </s>)."""
+    plain = tokenizer("hello", add_special_tokens=False)["input_ids"]
+    full = tokenizer("hello", add_special_tokens=True)["input_ids"]
+    for k in range(len(full) - len(plain) + 1):
+        if full[k : k + len(plain)] == plain:
+            return list(full[:k]), list(full[k + len(plain) :])
+    return [], []
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=1, keepdims=True)
+    e = np.exp(x)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def sentiment_frame(probs: np.ndarray) -> pd.DataFrame:
+    """The sentiment columns of contract 2 from (n, 3) probabilities (negative, neutral, positive).
+
+    >>> sentiment_frame(np.array([[0.7, 0.2, 0.1]]))["sentiment"].tolist()
+    ['negative']
+    """
+    probs = np.asarray(probs, dtype=np.float32).reshape(-1, 3)
+    labels = (
+        np.asarray(SENTIMENT_LABELS, dtype=object)[probs.argmax(1)]
+        if len(probs)
+        else np.array([], dtype=object)
+    )
+    return pd.DataFrame(
+        {
+            SENTIMENT: pd.Series(labels, dtype="string"),
+            SENTIMENT_SCORE: probs[:, POSITIVE] - probs[:, NEGATIVE],
+            P_NEGATIVE: probs[:, NEGATIVE],
+            P_NEUTRAL: probs[:, NEUTRAL],
+            P_POSITIVE: probs[:, POSITIVE],
+        }
+    )

@@ -1,0 +1,635 @@
+"""Evaluate and calibrate theme matching on labelled development data; report coverage.
+
+    .venv/bin/python scripts/evaluate_themes.py                       # everything, cached embeddings
+    .venv/bin/python scripts/evaluate_themes.py --sets semeval --limit 500   # a quick look
+    .venv/bin/python scripts/evaluate_themes.py --write-thresholds    # store calibrated thresholds
+
+Category detection per comment (GermEval 2017 dev: documents, taxonomy `railway`, `Allgemein`
+left out) or per sentence (SemEval-2016 restaurants train: six languages, taxonomy
+`restaurant`), against the gold categories, at touchpoint level (GermEval main category /
+SemEval entity) and theme level (category / ENTITY#ATTRIBUTE): micro-F1 per language.
+Semantic thresholds are chosen by 5-fold cross-validation: each fold is scored with thresholds
+fitted on the other four, never on its own rows. Polarity accuracy on correctly found categories
+uses the clause sentiment of the builtin model (`feedback_nlp.sentiment`) where it is installed.
+Coverage: share of non-empty comments with at least one theme (taxonomy or discovered) on the
+bundled sample and on the development sets.
+
+Numbers are printed and written as JSON (``--output``); docs/themes.md records them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from feedback_nlp import schema as s
+from feedback_nlp.nlp import COMMENT_INDEX, split_clauses
+from feedback_nlp.taxonomy import load_taxonomy
+from feedback_nlp.themes import ThemeMatcher
+
+DEFAULT_DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
+DEFAULT_CACHE = Path(
+    os.environ.get("FEEDBACK_NLP_EVAL_CACHE", Path.home() / ".cache" / "feedback-nlp" / "eval")
+)
+SAMPLE = ROOT / "examples" / "nps_sample.csv"
+SAMPLE_TEXT_COLUMN = "Why did you give this score?"
+PREFIX = "query: "
+
+# the grid searched by cross-validation
+THRESHOLDS = np.round(np.arange(0.80, 0.951, 0.005), 3)
+MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05)
+MAX_THEMES = (1, 2, 3)
+
+
+# --------------------------------------------------------------------------------------------
+# data
+
+
+@dataclass
+class Dataset:
+    name: str
+    taxonomy: str
+    docs: (
+        pd.DataFrame
+    )  # id, text, lang, gold (set of "TP#THEME"), polarity (dict category -> label)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def load_germeval(data_dir: Path) -> Dataset:
+    rows = []
+    for r in _read_jsonl(data_dir / "germeval2017_dev.jsonl.gz"):
+        gold, pol = set(), {}
+        for a in r.get("aspects") or []:
+            cat = a["category"]
+            if cat.startswith("Allgemein#"):
+                continue
+            gold.add(cat)
+            if a.get("polarity"):
+                pol.setdefault(cat, []).append(a["polarity"])
+        rows.append(
+            {"id": r["id"], "text": r["text"], "lang": r["lang"], "gold": gold, "polarity": pol}
+        )
+    return Dataset("germeval2017_dev", "railway", pd.DataFrame(rows))
+
+
+def load_semeval(data_dir: Path) -> Dataset:
+    rows = []
+    for r in _read_jsonl(data_dir / "semeval2016_train.jsonl.gz"):
+        gold, pol = set(), {}
+        for a in r.get("aspects") or []:
+            gold.add(a["category"])
+            if a.get("polarity"):
+                pol.setdefault(a["category"], []).append(a["polarity"])
+        rows.append(
+            {"id": r["id"], "text": r["text"], "lang": r["lang"], "gold": gold, "polarity": pol}
+        )
+    return Dataset("semeval2016_restaurants", "restaurant", pd.DataFrame(rows))
+
+
+def load_dev_texts(data_dir: Path, name: str) -> pd.DataFrame:
+    rows = _read_jsonl(data_dir / f"{name}.jsonl.gz")
+    return pd.DataFrame(
+        {
+            "id": [r["id"] for r in rows],
+            "text": [r["text"] for r in rows],
+            "lang": [r["lang"] for r in rows],
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# embeddings, cached by text
+
+
+class EmbeddingCache:
+    """Clause embeddings on disk, keyed by SHA-1 of prefix + text, so reruns are instant."""
+
+    def __init__(self, folder: Path, embedder_factory) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._factory = embedder_factory
+        self._embedder = None
+        self.keys_path = folder / "keys.json"
+        self.vecs_path = folder / "vectors.npy"
+        self.index: dict[str, int] = {}
+        self.vectors = np.zeros((0, 384), dtype=np.float32)
+        if self.keys_path.exists() and self.vecs_path.exists():
+            keys = json.loads(self.keys_path.read_text())
+            self.vectors = np.load(self.vecs_path)
+            self.index = {k: i for i, k in enumerate(keys[: len(self.vectors)])}
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha1((PREFIX + text).encode("utf-8")).hexdigest()
+
+    def embed(self, texts, progress: bool = True) -> np.ndarray:
+        texts = list(texts)
+        keys = [self.key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.index}.items())
+        if missing:
+            if self._embedder is None:
+                self._embedder = self._factory()
+            chunk = 2048
+            for start in range(0, len(missing), chunk):
+                part = missing[start : start + chunk]
+                t0 = time.perf_counter()
+                vecs = self._embedder.embed([t for _, t in part], prefix=PREFIX)
+                base = len(self.vectors)
+                self.vectors = np.concatenate([self.vectors, vecs.astype(np.float32)])
+                for j, (k, _) in enumerate(part):
+                    self.index[k] = base + j
+                self._save()
+                if progress:
+                    done = min(start + chunk, len(missing))
+                    print(
+                        f"  embedded {done}/{len(missing)} ({time.perf_counter() - t0:.0f}s)",
+                        file=sys.stderr,
+                    )
+        return (
+            self.vectors[[self.index[k] for k in keys]] if keys else np.zeros((0, 384), np.float32)
+        )
+
+    def _save(self) -> None:
+        keys = [None] * len(self.index)
+        for k, i in self.index.items():
+            keys[i] = k
+        np.save(self.vecs_path, self.vectors)
+        self.keys_path.write_text(json.dumps(keys))
+
+    def __call__(self, texts) -> np.ndarray:
+        return self.embed(texts, progress=False)
+
+
+# --------------------------------------------------------------------------------------------
+# predictions as matrices
+
+
+@dataclass
+class Prepared:
+    docs: pd.DataFrame
+    clauses: pd.DataFrame
+    sims: np.ndarray  # clauses x themes
+    keyword: sparse.csr_matrix  # clauses x themes (keyword hits)
+    doc_of_clause: sparse.csr_matrix  # docs x clauses
+    theme_keys: list[str]  # "TP#THEME"
+    tp_of_theme: np.ndarray
+    touchpoints: list[str]
+    gold_theme: np.ndarray  # docs x themes (bool)
+    gold_tp: np.ndarray  # docs x touchpoints (bool)
+    gold_unknown: np.ndarray  # docs: gold categories not in the taxonomy (count, for FN)
+    gold_unknown_tp: np.ndarray
+
+
+def prepare(ds: Dataset, cache: EmbeddingCache, *, semantic: bool = True) -> Prepared:
+    taxonomy = load_taxonomy(ds.taxonomy)
+    t0 = time.perf_counter()
+    clauses = split_clauses(ds.docs["text"].tolist(), ds.docs["lang"].tolist())
+    print(
+        f"  {ds.name}: {len(ds.docs)} texts -> {len(clauses)} clauses ({time.perf_counter() - t0:.0f}s)",
+        file=sys.stderr,
+    )
+    matcher = ThemeMatcher(taxonomy, embed=cache if semantic else None)
+    kw = matcher.match(clauses, semantic=False)
+    themes = taxonomy.themes
+    theme_keys = [f"{t.touchpoint}#{t.id}" for t in themes]
+    col = {k: j for j, k in enumerate(theme_keys)}
+    # keyword hits: mentions carry clause positions through comment_index/clause_id
+    pos = {
+        (ci, cid): i
+        for i, (ci, cid) in enumerate(zip(clauses[COMMENT_INDEX], clauses[s.CLAUSE_ID]))
+    }
+    r = [pos[(ci, cid)] for ci, cid in zip(kw[COMMENT_INDEX], kw[s.CLAUSE_ID])]
+    c = [col[f"{tp}#{th}"] for tp, th in zip(kw[s.TOUCHPOINT], kw[s.THEME])]
+    keyword = sparse.csr_matrix(
+        (np.ones(len(r), dtype=np.int8), (r, c)), shape=(len(clauses), len(themes))
+    )
+    if semantic and len(clauses):
+        vectors = cache.embed(clauses[s.CLAUSE_TEXT].tolist())
+        sims = matcher.similarities(vectors)
+    else:
+        sims = np.full((len(clauses), len(themes)), -1.0, dtype=np.float32)
+    doc_of_clause = sparse.csr_matrix(
+        (
+            np.ones(len(clauses), dtype=np.int8),
+            (clauses[COMMENT_INDEX].to_numpy(), np.arange(len(clauses))),
+        ),
+        shape=(len(ds.docs), len(clauses)),
+    )
+    touchpoints = [tp.id for tp in taxonomy.touchpoints]
+    tp_col = {tp: k for k, tp in enumerate(touchpoints)}
+    tp_of_theme = np.array([tp_col[t.touchpoint] for t in themes])
+    gold_theme = np.zeros((len(ds.docs), len(themes)), dtype=bool)
+    gold_tp = np.zeros((len(ds.docs), len(touchpoints)), dtype=bool)
+    unknown = np.zeros(len(ds.docs), dtype=np.int64)
+    unknown_tp = np.zeros(len(ds.docs), dtype=np.int64)
+    for i, gold in enumerate(ds.docs["gold"]):
+        tps_unknown = set()
+        for cat in gold:
+            tp = cat.split("#")[0]
+            if cat in col:
+                gold_theme[i, col[cat]] = True
+            else:
+                unknown[i] += 1
+            if tp in tp_col:
+                gold_tp[i, tp_col[tp]] = True
+            else:
+                tps_unknown.add(tp)
+        unknown_tp[i] = len(tps_unknown)
+    return Prepared(
+        ds.docs,
+        clauses,
+        sims,
+        keyword,
+        doc_of_clause,
+        theme_keys,
+        tp_of_theme,
+        touchpoints,
+        gold_theme,
+        gold_tp,
+        unknown,
+        unknown_tp,
+    )
+
+
+def semantic_mask(sims: np.ndarray, threshold: float, margin: float, k: int) -> np.ndarray:
+    """clauses x themes: chosen semantically (the vectorised form of themes.semantic_choices)."""
+    if k == 0 or threshold > 1.0:
+        return np.zeros_like(sims, dtype=bool)
+    best = sims.max(axis=1, keepdims=True)
+    ok = (sims >= threshold) & (sims >= best - margin)
+    if k < sims.shape[1]:
+        kth = -np.sort(-sims, axis=1)[:, k - 1 : k]
+        ok &= sims >= kth
+    return ok
+
+
+def doc_predictions(p: Prepared, threshold: float, margin: float, k: int) -> np.ndarray:
+    clause_pred = semantic_mask(p.sims, threshold, margin, k) | (p.keyword.toarray() > 0)
+    return (p.doc_of_clause @ sparse.csr_matrix(clause_pred.astype(np.int8))).toarray() > 0
+
+
+def to_touchpoints(p: Prepared, theme_pred: np.ndarray) -> np.ndarray:
+    out = np.zeros((theme_pred.shape[0], len(p.touchpoints)), dtype=bool)
+    for j, tp in enumerate(p.tp_of_theme):
+        out[:, tp] |= theme_pred[:, j]
+    return out
+
+
+def micro(pred: np.ndarray, gold: np.ndarray, extra_fn: np.ndarray) -> dict:
+    tp = int((pred & gold).sum())
+    fp = int((pred & ~gold).sum())
+    fn = int((~pred & gold).sum() + extra_fn.sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "f1": round(f1, 4),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
+
+
+def folds_of(ids: pd.Series, n_folds: int) -> np.ndarray:
+    """Deterministic folds from a hash of each id (stable across runs and machines)."""
+    return np.array([int(hashlib.md5(str(i).encode()).hexdigest(), 16) % n_folds for i in ids])
+
+
+GRID = [(t, m, k) for t in THRESHOLDS for m in MARGINS for k in MAX_THEMES] + [(9.0, 0.0, 0)]
+
+
+def _grid_scores(p: Prepared, rows: np.ndarray, level: str) -> list[tuple[float, tuple]]:
+    kw = p.keyword.toarray() > 0
+    D = p.doc_of_clause[rows]
+    clause_rows = np.unique(D.nonzero()[1])
+    sims = p.sims[clause_rows]
+    kw_sub = kw[clause_rows]
+    D = D[:, clause_rows]
+    gold = p.gold_tp[rows] if level == "touchpoint" else p.gold_theme[rows]
+    extra = p.gold_unknown_tp[rows] if level == "touchpoint" else p.gold_unknown[rows]
+    out = []
+    best_cache = sims.max(axis=1, keepdims=True)
+    sorted_sims = -np.sort(-sims, axis=1)
+    for t, m, k in GRID:
+        if k == 0:
+            sem = np.zeros_like(sims, dtype=bool)
+        else:
+            sem = (sims >= t) & (sims >= best_cache - m)
+            if k < sims.shape[1]:
+                sem &= sims >= sorted_sims[:, k - 1 : k]
+        pred = (D @ sparse.csr_matrix((sem | kw_sub).astype(np.int8))).toarray() > 0
+        if level == "touchpoint":
+            pred = to_touchpoints(p, pred)
+        out.append((micro(pred, gold, extra)["f1"], (t, m, k)))
+    return out
+
+
+def cross_validate(p: Prepared, *, n_folds: int = 5, level: str = "touchpoint") -> dict:
+    """Thresholds per fold chosen on the other folds; predictions of each fold with its own."""
+    folds = folds_of(p.docs["id"], n_folds)
+    theme_pred = np.zeros_like(p.gold_theme)
+    chosen = []
+    for f in range(n_folds):
+        train = np.flatnonzero(folds != f)
+        scores = _grid_scores(p, train, level)
+        best = max(scores, key=lambda x: (x[0], x[1][0]))  # ties: the stricter threshold
+        chosen.append(best[1])
+        test = folds == f
+        theme_pred[test] = doc_predictions(p, *best[1])[test]
+    full = max(_grid_scores(p, np.arange(len(p.docs)), level), key=lambda x: (x[0], x[1][0]))
+    return {
+        "theme_pred": theme_pred,
+        "fold_params": chosen,
+        "all_data_params": full[1],
+        "all_data_f1": full[0],
+    }
+
+
+def polarity_accuracy(
+    p: Prepared,
+    theme_pred: np.ndarray,
+    clause_probs: np.ndarray | None,
+    threshold: float,
+    margin: float,
+    k: int,
+) -> dict | None:
+    """Accuracy of the predicted polarity on correctly found categories (gold polarity = the
+    majority of the category's aspects; ties and 'conflict' skipped). A category's predicted
+    polarity comes from the clauses that carry it: the mean of their sentiment probabilities."""
+    if clause_probs is None:
+        return None
+    labels = np.array(["negative", "neutral", "positive"])
+    clause_pred = semantic_mask(p.sims, threshold, margin, k) | (p.keyword.toarray() > 0)
+    D = p.doc_of_clause.tocsr()
+    correct = total = 0
+    per_lang: dict[str, list[int]] = {}
+    for i in range(len(p.docs)):
+        clause_idx = D[i].nonzero()[1]
+        for j in np.flatnonzero(theme_pred[i] & p.gold_theme[i]):
+            votes = p.docs["polarity"].iloc[i].get(p.theme_keys[j], [])
+            if not votes:
+                continue
+            counts = pd.Series(votes).value_counts()
+            if len(counts) > 1 and counts.iloc[0] == counts.iloc[1]:
+                continue
+            gold = counts.index[0]
+            carriers = [c for c in clause_idx if clause_pred[c, j]] or list(clause_idx)
+            pred = labels[clause_probs[carriers].mean(axis=0).argmax()]
+            ok = int(pred == gold)
+            correct += ok
+            total += 1
+            per_lang.setdefault(p.docs["lang"].iloc[i], [0, 0])
+            per_lang[p.docs["lang"].iloc[i]][0] += ok
+            per_lang[p.docs["lang"].iloc[i]][1] += 1
+    return {
+        "accuracy": round(correct / total, 4) if total else None,
+        "n": total,
+        "per_language": {lg: round(c / n, 4) for lg, (c, n) in sorted(per_lang.items())},
+    }
+
+
+def clause_sentiment(clauses: pd.DataFrame) -> np.ndarray | None:
+    try:
+        from feedback_nlp.sentiment import SentimentModel
+
+        model = SentimentModel.load()
+    except Exception as exc:  # noqa: BLE001 - report any reason the model is unavailable
+        print(
+            f"  sentiment model unavailable: {type(exc).__name__}: {str(exc)[:200]}",
+            file=sys.stderr,
+        )
+        return None
+    return model.predict(clauses[s.CLAUSE_TEXT].tolist(), lang=clauses[s.LANG].tolist())
+
+
+# --------------------------------------------------------------------------------------------
+# reports
+
+
+def evaluate(
+    ds: Dataset, cache: EmbeddingCache, *, n_folds: int, semantic: bool, sentiment: bool
+) -> dict:
+    p = prepare(ds, cache, semantic=semantic)
+    result: dict = {
+        "dataset": ds.name,
+        "taxonomy": ds.taxonomy,
+        "texts": len(ds.docs),
+        "clauses": len(p.clauses),
+    }
+    kw_only = doc_predictions(p, 9.0, 0.0, 0)
+    for level in ("touchpoint",):
+        cv = (
+            cross_validate(p, n_folds=n_folds, level=level)
+            if semantic
+            else {
+                "theme_pred": kw_only,
+                "fold_params": [],
+                "all_data_params": (9.0, 0.0, 0),
+                "all_data_f1": None,
+            }
+        )
+        pred_theme = cv["theme_pred"]
+        pred_tp = to_touchpoints(p, pred_theme)
+        langs = sorted(ds.docs["lang"].unique())
+        rows = {}
+        for lang in ["all", *langs]:
+            m = (
+                np.ones(len(ds.docs), bool)
+                if lang == "all"
+                else (ds.docs["lang"] == lang).to_numpy()
+            )
+            rows[lang] = {
+                "texts": int(m.sum()),
+                "touchpoint": micro(pred_tp[m], p.gold_tp[m], p.gold_unknown_tp[m]),
+                "theme": micro(pred_theme[m], p.gold_theme[m], p.gold_unknown[m]),
+                "touchpoint_keyword_only": micro(
+                    to_touchpoints(p, kw_only)[m], p.gold_tp[m], p.gold_unknown_tp[m]
+                ),
+                "theme_keyword_only": micro(kw_only[m], p.gold_theme[m], p.gold_unknown[m]),
+                "coverage_taxonomy": round(float(pred_theme[m].any(axis=1).mean()), 4),
+            }
+        result["cv"] = rows
+        result["cv_fold_params"] = [list(map(float, x)) for x in cv["fold_params"]]
+        result["all_data_params"] = list(map(float, cv["all_data_params"]))
+        f1s = [rows[lg]["touchpoint"]["f1"] for lg in langs]
+        result["touchpoint_f1_mean_over_languages"] = round(float(np.mean(f1s)), 4)
+    if sentiment:
+        probs = clause_sentiment(p.clauses)
+        t, m, k = result["all_data_params"]
+        result["polarity"] = (
+            polarity_accuracy(p, pred_theme, probs, t, m, int(k))
+            if probs is not None
+            else "missing: no sentiment model"
+        )
+    return result
+
+
+def coverage(
+    texts: pd.Series, langs: pd.Series, taxonomy: str, cache: EmbeddingCache, *, discover: bool
+) -> dict:
+    from feedback_nlp.discover import discover_themes
+
+    texts = texts.fillna("").astype(str)
+    non_empty = texts.str.strip().ne("")
+    clauses = split_clauses(texts.tolist(), langs.tolist())
+    matcher = ThemeMatcher(taxonomy, embed=cache)
+    vectors = cache.embed(clauses[s.CLAUSE_TEXT].tolist())
+    mentions = matcher.match(clauses, embeddings=vectors)
+    covered = set(mentions[COMMENT_INDEX])
+    out = {
+        "comments": int(non_empty.sum()),
+        "taxonomy": round(len(covered) / max(1, int(non_empty.sum())), 4),
+        "keyword": round(
+            mentions.loc[mentions[s.MATCH] == "keyword", COMMENT_INDEX].nunique()
+            / max(1, int(non_empty.sum())),
+            4,
+        ),
+    }
+    if discover:
+        found = discover_themes(clauses, mentions, vectors, matcher=matcher)
+        covered |= set(found[COMMENT_INDEX])
+        out["discovered_themes"] = (
+            int(found[[s.TOUCHPOINT, s.THEME]].drop_duplicates().shape[0]) if len(found) else 0
+        )
+        out["with_discovered"] = round(len(covered) / max(1, int(non_empty.sum())), 4)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="embedding cache folder")
+    ap.add_argument("--sets", default="germeval,semeval,sample,coverage")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N texts of each set")
+    ap.add_argument("--no-semantic", action="store_true")
+    ap.add_argument("--no-sentiment", action="store_true")
+    ap.add_argument("--no-discover", action="store_true")
+    ap.add_argument("--output", type=Path, default=None, help="write the numbers as JSON")
+    ap.add_argument(
+        "--write-thresholds",
+        action="store_true",
+        help="write the all-data calibrated thresholds into the shipped taxonomy files",
+    )
+    args = ap.parse_args(argv)
+
+    from feedback_nlp.encoder import Embedder
+
+    cache = EmbeddingCache(args.cache, lambda: Embedder())
+    sets = set(args.sets.split(","))
+    report: dict = {"command": " ".join(["scripts/evaluate_themes.py", *(argv or sys.argv[1:])])}
+    semantic = not args.no_semantic
+    loaders = {"germeval": load_germeval, "semeval": load_semeval}
+    for key in ("germeval", "semeval"):
+        if key not in sets:
+            continue
+        ds = loaders[key](args.data_dir)
+        if args.limit:
+            ds.docs = ds.docs.iloc[: args.limit].reset_index(drop=True)
+        res = evaluate(
+            ds, cache, n_folds=args.folds, semantic=semantic, sentiment=not args.no_sentiment
+        )
+        report[key] = res
+        print_result(res)
+        if args.write_thresholds and semantic:
+            write_thresholds(ds.taxonomy, res["all_data_params"])
+    if "sample" in sets and SAMPLE.exists():
+        df = pd.read_csv(SAMPLE)
+        from feedback_nlp.clean import clean  # language identification as analyze does it
+
+        cleaned = clean(pd.DataFrame({s.TEXT: df[SAMPLE_TEXT_COLUMN]}))
+        report["sample_coverage"] = coverage(
+            cleaned[s.TEXT], cleaned[s.LANG], "ecommerce-cx", cache, discover=not args.no_discover
+        )
+        print(f"\nbundled sample ({SAMPLE.name}, ecommerce-cx): {report['sample_coverage']}")
+    if "coverage" in sets:
+        report["dev_coverage"] = {}
+        for name, tax, lang_override in (
+            ("germeval2017_dev", "railway", None),
+            ("semeval2016_train", "restaurant", None),
+            ("airline_tweets_en", "ecommerce-cx", None),
+            ("polemo_hotels_products_pl", "ecommerce-cx", None),
+            ("th_review_shopping", "ecommerce-cx", None),
+        ):
+            path = args.data_dir / f"{name}.jsonl.gz"
+            if not path.exists():
+                continue
+            df = load_dev_texts(args.data_dir, name)
+            if args.limit:
+                df = df.iloc[: args.limit]
+            elif len(df) > 3000:
+                df = df.sample(3000, random_state=0).sort_index()
+            res = coverage(df["text"], df["lang"], tax, cache, discover=not args.no_discover)
+            report["dev_coverage"][f"{name} ({tax})"] = res
+            print(f"coverage {name} ({tax}): {res}")
+    if args.output:
+        args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def print_result(res: dict) -> None:
+    print(
+        f"\n== {res['dataset']} (taxonomy {res['taxonomy']}): {res['texts']} texts, {res['clauses']} clauses"
+    )
+    print(f"   thresholds per fold (threshold, margin, max themes): {res['cv_fold_params']}")
+    print(f"   all-data thresholds: {res['all_data_params']}")
+    print(
+        f"   {'lang':5} {'n':>6}  {'touchpoint F1 (P/R)':>22}  {'theme F1 (P/R)':>22}  {'kw-only tp F1':>13}  coverage"
+    )
+    for lang, r in res["cv"].items():
+        tp, th = r["touchpoint"], r["theme"]
+        print(
+            f"   {lang:5} {r['texts']:6d}  {tp['f1']:.3f} ({tp['precision']:.2f}/{tp['recall']:.2f})      "
+            f"{th['f1']:.3f} ({th['precision']:.2f}/{th['recall']:.2f})      {r['touchpoint_keyword_only']['f1']:.3f}        "
+            f"{r['coverage_taxonomy']:.2f}"
+        )
+    print(f"   touchpoint F1 mean over languages: {res['touchpoint_f1_mean_over_languages']}")
+    if "polarity" in res:
+        print(f"   polarity accuracy on correctly found categories: {res['polarity']}")
+
+
+def write_thresholds(taxonomy: str, params) -> None:
+    """Rewrite the `matching:` block of a shipped taxonomy with calibrated values."""
+    import re
+
+    path = ROOT / "feedback_nlp" / "taxonomies" / f"{taxonomy}.yaml"
+    t, m, k = params
+    block = (
+        "matching:  # calibrated by scripts/evaluate_themes.py (5-fold CV); see docs/themes.md\n"
+        f"  semantic_threshold: {t:.3f}\n  semantic_margin: {m:.3f}\n  max_semantic_themes: {int(k)}\n"
+    )
+    text = path.read_text(encoding="utf-8")
+    if re.search(r"^matching:.*?(?=^\S)", text, flags=re.DOTALL | re.MULTILINE):
+        text = re.sub(
+            r"^matching:.*?(?=^\S)", block + "\n", text, count=1, flags=re.DOTALL | re.MULTILINE
+        )
+    else:
+        text = text.replace("\ntouchpoints:", "\n" + block + "\ntouchpoints:", 1)
+    path.write_text(text, encoding="utf-8")
+    print(f"   wrote thresholds into {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

