@@ -347,6 +347,72 @@ def demo(
     analyze([REPO_SAMPLE], output, quiet=quiet)
 
 
+def _label_column(frame, mapping: dict, label_col: str) -> str:
+    """Where the reader put the label column: as is, renamed `<name>_input` (it shared a name
+    with a canonical column), or consumed as a canonical column (a `score` or `stars` column)."""
+    from .errors import ColumnError
+
+    for canonical, original in mapping.items():
+        if original == label_col:
+            return canonical
+    for name in (label_col, f"{label_col}_input"):
+        if name in frame.columns:
+            return name
+    found = ", ".join(str(c) for c in frame.columns if c not in s.CANONICAL_COLUMNS)
+    raise ColumnError(f"No label column {label_col!r}; other columns found: {found or '(none)'}.")
+
+
+@app.command()
+def evaluate(
+    labeled: Annotated[Path, typer.Argument(help="A labelled CSV/TSV/XLSX/JSON/JSONL file.")],
+    label_col: Annotated[
+        str, typer.Option("--label-col", help="Gold label: words, stars 1-5, NPS 0-10 or -1/0/1.")
+    ],
+    text_col: TextCol = None,
+    lang_col: LangCol = None,
+    sheet: Sheet = None,
+    sentiment_model: Annotated[
+        str, typer.Option("--sentiment-model", help="builtin, or a HF classifier path / id.")
+    ] = "builtin",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Measure sentiment accuracy, macro-F1 and the confusion matrix, per language.
+
+    Rows whose label is missing or unreadable, and empty or duplicate comments, are skipped and
+    counted.
+
+    Example:  feedback-nlp evaluate labelled.csv --text-col review --label-col stars --lang-col lang
+    """
+    from .clean import clean
+    from .evaluate import evaluate_sentiment
+    from .io import load
+    from .sentiment import SentimentModel
+
+    with _user_errors():
+        loaded = load([labeled], text_col=text_col, lang_col=lang_col, sheet=sheet)
+        frame = clean(loaded.frame)
+        column = _label_column(frame, loaded.files[0].mapping, label_col)
+        model = SentimentModel.load(sentiment_model)
+        result = evaluate_sentiment(
+            frame, label_col=column, predict=lambda t, g: model.predict(t, lang=g)
+        )
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    table = Table(title=f"Sentiment on {labeled.name} ({result['label_kind']} labels)")
+    for col in ("language", "n", "accuracy", "macro-F1", "confusion (rows gold neg/neu/pos)"):
+        table.add_column(col)
+    rows = list(result["languages"].items()) + [("all", result["overall"])]
+    for lang, m in rows:
+        if m:
+            conf = " / ".join(" ".join(f"{v:>4}" for v in row) for row in m["confusion"])
+            table.add_row(lang, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['macro_f1']:.3f}", conf)
+    out.print(table)
+    out.print(
+        f"Evaluated {result['evaluated']} of {result['rows']} rows ({result['skipped']} skipped)."
+    )
+
+
 taxonomy_app = typer.Typer(
     no_args_is_help=True,
     help="Print or validate a taxonomy of touchpoints and themes.\n\n"
