@@ -7,6 +7,7 @@ Nothing here prints, exits or imports the CLI.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as s
+from .cache import ResultCache, cached_embed, cached_predict
 from .clean import clean
 
 Progress = Callable[[str], None]
@@ -35,6 +37,10 @@ MENTION_COLUMNS = [
 # Extra mention columns kept after the contract's: readable labels, language, what matched.
 MENTION_EXTRAS = ["label", s.LANG, "keyword"]
 SENTIMENT_COLUMNS = [s.SENTIMENT, s.SENTIMENT_SCORE, s.P_NEGATIVE, s.P_NEUTRAL, s.P_POSITIVE]
+# e5 wants "query: " for short symmetric texts (clauses vs theme prototypes)
+CLAUSE_PREFIX = "query: "
+# The input's own touchpoint, kept on a chunk's comments until discovered themes are merged.
+MAPPED_TOUCHPOINT = "_touchpoint_input"
 
 
 @dataclass
@@ -63,11 +69,13 @@ class Models:
         sentiment_model: str | None = "builtin",
         sentiment=None,
         embedder=None,
+        cache: ResultCache | None = None,
         progress: Progress | None = None,
     ) -> None:
         """Load the models; `sentiment` (with `.predict(texts, lang=..., batch_size=...)` and
         `.fingerprint`) and `embedder` (with `.embed(texts, prefix=...)` and `.fingerprint`) may
-        be passed in instead, e.g. small models in tests."""
+        be passed in instead, e.g. small models in tests. With a `cache`
+        (:class:`feedback_nlp.cache.ResultCache`) only texts it lacks reach the models."""
         from .themes import ThemeMatcher
 
         say = progress or (lambda _m: None)
@@ -83,11 +91,41 @@ class Models:
             embedder = Embedder(progress=progress)
         self.sentiment = sentiment
         self.embedder = embedder
+        self.cache = cache
+        self._embed_fingerprint: str | None = None
+        self.shared_word_embeddings = _share_word_embeddings(sentiment, embedder)
         self.matcher = ThemeMatcher(taxonomy, embed=self.embed_clauses)
 
+    def with_cache(self, cache: ResultCache | None) -> Models:
+        """The same loaded models, reading and filling `cache` (None: no cache); the taxonomy's
+        prototypes, where not yet embedded, are then embedded through the cache too."""
+        other = copy.copy(self)
+        other.cache = cache
+        other.matcher = copy.copy(self.matcher)
+        other.matcher.embed = other.embed_clauses
+        return other
+
+    @property
+    def embed_fingerprint(self) -> str:
+        """What the clause vectors depend on: the encoder's weights and the prefix."""
+        if self._embed_fingerprint is None:
+            self._embed_fingerprint = f"{self.embedder.fingerprint}|{CLAUSE_PREFIX}"
+        return self._embed_fingerprint
+
     def embed_clauses(self, texts) -> np.ndarray:
-        # e5 wants "query: " for short symmetric texts (clauses vs theme prototypes)
-        return self.embedder.embed(list(texts), prefix="query: ")
+        """Unit vectors of clauses (the cache's where it has them)."""
+        texts = list(texts)
+        return cached_embed(
+            self.cache,
+            lambda batch: self.embedder.embed(batch, prefix=CLAUSE_PREFIX),
+            self.embed_fingerprint if self.cache is not None else None,
+            texts,
+            dim=getattr(self.embedder, "dim", None),
+        )
+
+    def predict_sentiment(self, texts, langs, *, batch_size: int = 32) -> np.ndarray:
+        """(n, 3) probabilities negative/neutral/positive (the cache's where it has them)."""
+        return cached_predict(self.cache, self.sentiment, texts, langs, batch_size=batch_size)
 
     @property
     def taxonomy(self):
@@ -99,6 +137,34 @@ class Models:
             "encoder": self.embedder.fingerprint,
             "taxonomy": f"{self.taxonomy.name}@{self.taxonomy.fingerprint[:16]}",
         }
+
+
+def _share_word_embeddings(sentiment, embedder) -> bool:
+    """The builtin sentiment model is the builtin encoder plus trained parts that leave the
+    word-embedding matrix (250k x 384 floats, ~370 MB) untouched: where both hold the same
+    matrix, keep one copy in memory."""
+    import torch
+
+    try:
+        mine = sentiment.model.bert.embeddings.word_embeddings
+        theirs = embedder.model.get_input_embeddings()
+    except AttributeError:
+        return False
+    if not (isinstance(mine.weight, torch.Tensor) and isinstance(theirs.weight, torch.Tensor)):
+        return False
+    if mine.weight is theirs.weight:
+        return True
+    a, b = mine.weight, theirs.weight
+    if a.shape != b.shape or a.dtype != b.dtype or a.ndim != 2:
+        return False
+    # a few rows, not all 96M numbers: the matrices are memory-mapped, and every row read
+    # pages in its neighbourhood
+    rows = torch.linspace(0, a.shape[0] - 1, steps=min(a.shape[0], 8)).long()
+    with torch.no_grad():
+        if not torch.equal(a[rows], b[rows]):
+            return False
+    mine.weight = theirs.weight
+    return True
 
 
 def _is_cleaned(df: pd.DataFrame) -> bool:
@@ -128,8 +194,7 @@ def theme_key(touchpoint: str, theme: str) -> str:
 def _sentiment(models: Models, texts: list[str], langs: list[str], batch_size: int):
     from .sentiment import sentiment_frame
 
-    probs = models.sentiment.predict(texts, lang=langs, batch_size=batch_size)
-    return sentiment_frame(probs)
+    return sentiment_frame(models.predict_sentiment(texts, langs, batch_size=batch_size))
 
 
 def _comment_themes(
@@ -158,38 +223,45 @@ def _comment_themes(
     return themes, touchpoint
 
 
-def analyze(
-    feedback: pd.DataFrame,
+@dataclass
+class ChunkResult:
+    """One batch of comments analysed up to, not including, theme discovery (which clusters the
+    candidate clauses of every batch at once, so that batches and one big frame agree).
+
+    `comments` carry the input's touchpoint in MAPPED_TOUCHPOINT until :func:`merge_discovered`;
+    `mentions` are the taxonomy's; `candidates` are the unclaimed negative or mixed clauses that
+    discovery may cluster, with their sentiment and, row for row, their `embeddings`.
+    """
+
+    comments: pd.DataFrame
+    mentions: pd.DataFrame
+    candidates: pd.DataFrame
+    embeddings: np.ndarray
+    clauses: int = 0
+    timings: dict = field(default_factory=dict)
+
+
+CANDIDATE_COLUMNS = [s.COMMENT_ID, s.CLAUSE_ID, s.CLAUSE_TEXT, s.START_CHAR, s.END_CHAR, s.LANG]
+
+
+def analyze_chunk(
+    frame: pd.DataFrame,
+    models: Models,
     *,
-    taxonomy: str = "ecommerce-cx",
-    sentiment_model: str | None = "builtin",
-    redact_pii: bool = False,
     batch_size: int = 32,
     discover: bool = True,
-    models: Models | None = None,
     progress: Progress | None = None,
-) -> Analysis:
-    """Analyse a canonical feedback frame (from `read_feedback`, or built by hand with a `text`
-    column): clauses, transformer sentiment per comment and per clause, themes from the taxonomy
-    plus discovered ones. Rows not yet cleaned are cleaned first; every row comes back with a
-    `status`.
+) -> ChunkResult:
+    """Clauses, sentiment, embeddings and taxonomy themes of a *cleaned* frame (rows with a
+    status are passed through). Pure per batch: the local and Ray engines both call it."""
+    from .discover import _candidates
+    from .nlp import COMMENT_INDEX, LEMMAS, TOKENS, split_clauses
 
-    >>> import feedback_nlp as fnlp, pandas as pd
-    >>> result = fnlp.analyze(pd.DataFrame({"text": ["Delivery was late", ""]}))  # doctest: +SKIP
-    >>> result.comments.status.tolist()                                            # doctest: +SKIP
-    ['analyzed', 'empty']
-    """
-    from .discover import discover_themes
-    from .nlp import COMMENT_INDEX, split_clauses
-
-    s.require_columns(feedback, [s.TEXT], what="analyze()")
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
-    frame = feedback if _is_cleaned(feedback) else clean(feedback, redact_pii=redact_pii)
     comments = _with_canonical_columns(frame)
     # a comment_id must be a string key: mentions join on it
     comments[s.COMMENT_ID] = comments[s.COMMENT_ID].astype(str)
-    models = models or Models(taxonomy=taxonomy, sentiment_model=sentiment_model, progress=say)
 
     pending = comments.index[comments[s.STATUS].isna()]
     texts = comments.loc[pending, s.TEXT].astype(str).tolist()
@@ -214,19 +286,23 @@ def analyze(
 
     t0 = time.perf_counter()
     say(f"Matching {len(clause_texts)} clauses against the {models.taxonomy.name} taxonomy")
-    embeddings = (
-        models.embed_clauses(clause_texts) if clause_texts else np.zeros((0, 384), np.float32)
-    )
+    embeddings = models.embed_clauses(clause_texts) if clause_texts else None
     mentions = models.matcher.match(clauses, embeddings=embeddings, clause_sentiment=clause_senti)
     if discover and len(clauses):
-        found = discover_themes(
-            clauses,
-            mentions,
-            embeddings,
-            matcher=models.matcher,
-            clause_sentiment=clause_senti,
-        )
-        mentions = pd.concat([mentions, found], ignore_index=True) if len(found) else mentions
+        rows = _candidates(clauses, mentions, clause_senti)
+    else:
+        rows = np.zeros(0, dtype=np.int64)
+    candidates = pd.concat(
+        [
+            clauses.iloc[rows][CANDIDATE_COLUMNS + [TOKENS, LEMMAS]].reset_index(drop=True),
+            clause_senti.iloc[rows].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    dim = embeddings.shape[1] if embeddings is not None else 0
+    candidate_vectors = (
+        embeddings[rows] if embeddings is not None else np.zeros((0, dim), np.float32)
+    )
     timings["themes"] = time.perf_counter() - t0
 
     comments.loc[pending, s.STATUS] = s.STATUS_ANALYZED
@@ -237,12 +313,115 @@ def analyze(
             column = pd.Series(np.nan, index=comments.index, dtype="float64")
         column.loc[pending] = comment_senti[col].to_numpy()
         comments[col] = column
-    if len(mentions):
-        mentions[s.COMMENT_ID] = [ids[i] for i in mentions[COMMENT_INDEX]]
-    mentions = _mention_frame(mentions)
-    comments[s.THEMES], comments[s.TOUCHPOINT] = _comment_themes(
-        comments, mentions, comments[s.TOUCHPOINT]
+    comments[MAPPED_TOUCHPOINT] = comments[s.TOUCHPOINT]
+    mentions = _order_mentions(_mention_frame(mentions), comments[s.COMMENT_ID])
+    return ChunkResult(
+        comments=comments,
+        mentions=mentions,
+        candidates=candidates,
+        embeddings=np.ascontiguousarray(candidate_vectors, dtype=np.float32),
+        clauses=len(clauses),
+        timings=timings,
     )
+
+
+def discover_candidates(
+    candidates: pd.DataFrame, embeddings: np.ndarray, models: Models
+) -> pd.DataFrame:
+    """Discovered-theme mentions (mention frame columns) from the candidate clauses of any
+    number of chunks, in comment order."""
+    from .discover import discover_themes
+    from .nlp import COMMENT_INDEX
+
+    if not len(candidates):
+        return _mention_frame(pd.DataFrame())
+    clauses = candidates.reset_index(drop=True).copy()
+    clauses[COMMENT_INDEX] = pd.factorize(clauses[s.COMMENT_ID])[0].astype("int64")
+    clauses[s.CLAUSE_ID] = clauses[s.CLAUSE_ID].astype("int64")
+    sentiment = clauses[[c for c in SENTIMENT_COLUMNS if c in clauses.columns]]
+    claimed = pd.DataFrame(
+        {COMMENT_INDEX: pd.Series(dtype="int64"), s.CLAUSE_ID: pd.Series(dtype="int64")}
+    )
+    found = discover_themes(
+        clauses.drop(columns=list(sentiment.columns)),
+        claimed,
+        np.asarray(embeddings, dtype=np.float32),
+        matcher=models.matcher,
+        clause_sentiment=sentiment,
+    )
+    return _mention_frame(found)
+
+
+def merge_discovered(
+    comments: pd.DataFrame, mentions: pd.DataFrame, discovered: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A chunk's final comments and mentions: its taxonomy mentions plus the discovered ones of
+    its comments; `themes` and (where the input named none) `touchpoint` from all of them."""
+    ids = comments[s.COMMENT_ID]
+    if len(discovered):
+        mine = discovered[discovered[s.COMMENT_ID].isin(set(ids))]
+        if len(mine):
+            mentions = _order_mentions(pd.concat([mentions, mine], ignore_index=True), ids)
+    comments = comments.copy()
+    mapped = (
+        comments.pop(MAPPED_TOUCHPOINT) if MAPPED_TOUCHPOINT in comments else comments[s.TOUCHPOINT]
+    )
+    comments[s.THEMES], comments[s.TOUCHPOINT] = _comment_themes(comments, mentions, mapped)
+    return comments, mentions
+
+
+def analyze(
+    feedback: pd.DataFrame,
+    *,
+    taxonomy: str = "ecommerce-cx",
+    sentiment_model: str | None = "builtin",
+    redact_pii: bool = False,
+    batch_size: int = 32,
+    discover: bool = True,
+    models: Models | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Analyse a canonical feedback frame (from `read_feedback`, or built by hand with a `text`
+    column): clauses, transformer sentiment per comment and per clause, themes from the taxonomy
+    plus discovered ones. Rows not yet cleaned are cleaned first; every row comes back with a
+    `status`.
+
+    >>> import feedback_nlp as fnlp, pandas as pd
+    >>> result = fnlp.analyze(pd.DataFrame({"text": ["Delivery was late", ""]}))  # doctest: +SKIP
+    >>> result.comments.status.tolist()                                            # doctest: +SKIP
+    ['analyzed', 'empty']
+    """
+    s.require_columns(feedback, [s.TEXT], what="analyze()")
+    say = progress or (lambda _m: None)
+    frame = feedback if _is_cleaned(feedback) else clean(feedback, redact_pii=redact_pii)
+    models = models or Models(taxonomy=taxonomy, sentiment_model=sentiment_model, progress=say)
+    chunk = analyze_chunk(frame, models, batch_size=batch_size, discover=discover, progress=say)
+    timings = dict(chunk.timings)
+    t0 = time.perf_counter()
+    found = discover_candidates(chunk.candidates, chunk.embeddings, models) if discover else None
+    comments, mentions = merge_discovered(
+        chunk.comments, chunk.mentions, found if found is not None else chunk.mentions.iloc[:0]
+    )
+    timings["themes"] += time.perf_counter() - t0
+    manifest = {
+        "rows": {"read": len(comments), **status_counts(comments)},
+        "clean": frame.attrs.get("clean_report", {}),
+        "models": models.fingerprints(),
+        "clauses": chunk.clauses,
+        "mentions": mention_counts(mentions),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+    comments.attrs = {}
+    return Analysis(
+        comments=comments,
+        mentions=mentions,
+        manifest=manifest,
+        labels=theme_labels(models, mentions),
+    )
+
+
+def theme_labels(models: Models, mentions: pd.DataFrame) -> dict:
+    """(touchpoint, theme) -> label: the taxonomy's, and the discovered themes' from `mentions`."""
     labels = models.taxonomy.labels()
     labels.update(
         {
@@ -250,16 +429,11 @@ def analyze(
             for t, h, lab in zip(mentions[s.TOUCHPOINT], mentions[s.THEME], mentions["label"])
         }
     )
-    manifest = {
-        "rows": {"read": len(comments), **status_counts(comments)},
-        "clean": frame.attrs.get("clean_report", {}),
-        "models": models.fingerprints(),
-        "clauses": len(clauses),
-        "mentions": {str(k): int(v) for k, v in mentions[s.MATCH].value_counts().items()},
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
-    }
-    comments.attrs = {}
-    return Analysis(comments=comments, mentions=mentions, manifest=manifest, labels=labels)
+    return labels
+
+
+def mention_counts(mentions: pd.DataFrame) -> dict[str, int]:
+    return {str(k): int(v) for k, v in mentions[s.MATCH].value_counts().items()}
 
 
 def _mention_frame(mentions: pd.DataFrame) -> pd.DataFrame:
@@ -268,11 +442,20 @@ def _mention_frame(mentions: pd.DataFrame) -> pd.DataFrame:
     for col in MENTION_COLUMNS + MENTION_EXTRAS:
         if col not in out.columns:
             out[col] = pd.Series([None] * len(out), dtype=object)
-    out[s.CLAUSE_ID] = [f"{c}#{k}" for c, k in zip(out[s.COMMENT_ID], out[s.CLAUSE_ID])]
-    out = out[MENTION_COLUMNS + MENTION_EXTRAS]
-    order = out[s.COMMENT_ID].map({c: i for i, c in enumerate(dict.fromkeys(out[s.COMMENT_ID]))})
+    out[s.CLAUSE_ID] = pd.Series(
+        [f"{c}#{k}" for c, k in zip(out[s.COMMENT_ID], out[s.CLAUSE_ID])],
+        index=out.index,
+        dtype=object,
+    )
+    return out[MENTION_COLUMNS + MENTION_EXTRAS].reset_index(drop=True)
+
+
+def _order_mentions(mentions: pd.DataFrame, comment_ids: pd.Series) -> pd.DataFrame:
+    """Mentions in the order of their comments, then of their place in the text."""
+    position = {c: i for i, c in enumerate(comment_ids)}
+    order = mentions[s.COMMENT_ID].map(position)
     return (
-        out.assign(_o=order)
+        mentions.assign(_o=order)
         .sort_values(["_o", s.START_CHAR, s.TOUCHPOINT, s.THEME], kind="stable")
         .drop(columns="_o")
         .reset_index(drop=True)

@@ -153,6 +153,28 @@ def analyze(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Texts per model batch.")
     ] = 32,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Neither read nor fill the result cache (model results of texts seen before).",
+        ),
+    ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (this process) or ray (Ray Data; pip install 'feedback-nlp[ray]').",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="With --engine ray: an existing cluster (auto, or ray://HOST:10001); "
+            "default: a local Ray instance.",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Analyse exported comments and write the output folder.
@@ -162,12 +184,20 @@ def analyze(
     a status: analyzed, empty, duplicate or failed. Then prints the top complaint themes per
     touchpoint.
 
+    A run that is interrupted continues where it stopped when started again with the same
+    arguments; re-runs only compute comments not seen before (see --no-cache).
+
     Example:  feedback-nlp analyze nps_q3.csv reviews.xlsx --sheet Reviews -o out/
     """
+    from .engine import ENGINES
     from .pipeline import run
 
     with _user_errors():
         _check_scale(score_scale)
+        if engine not in ENGINES:
+            raise FeedbackError(f"--engine must be one of {', '.join(ENGINES)}; got {engine!r}.")
+        if ray_address and engine != "ray":
+            raise FeedbackError("--ray-address needs --engine ray.")
         result, themes = run(
             inputs,
             output,
@@ -185,6 +215,9 @@ def analyze(
             min_mentions=min_mentions,
             redact_pii=redact_pii,
             batch_size=batch_size,
+            cache=not no_cache,
+            engine=engine,
+            ray_address=ray_address,
             progress=_progress(quiet),
         )
     if not quiet:

@@ -28,6 +28,9 @@ from .themes import KEYWORD, LABEL, MATCH_DISCOVERED, ThemeMatcher, _assemble
 MAX_CLUSTERED = 4000  # distinct texts clustered directly; the rest join their nearest cluster
 LABEL_TERMS = 3
 _SLUG = re.compile(r"[^\w]+")
+_NOISE = re.compile(r"^(@|https?:|www\.|rt$|/)|\d", re.IGNORECASE)
+NULL_SIMILARITY = 0.9  # a clause this close to a content-free statement is not discovered
+MIN_CONTENT_WORDS = 2  # a clause needs this many content words to join a discovered theme
 
 
 def _candidates(
@@ -55,10 +58,11 @@ def _candidates(
 
 
 def _content_lemmas(lemmas, tokens, lang: str) -> list[tuple[str, str]]:
+    """(lemma, token) of the words that can name a theme: no stop words, handles, links, numbers."""
     stop = get_pipeline(lang).Defaults.stop_words
     out = []
     for lemma, token in zip(lemmas, tokens):
-        if len(lemma) < 2 or not any(ch.isalpha() for ch in lemma):
+        if len(lemma) < 2 or not any(ch.isalpha() for ch in lemma) or _NOISE.match(token):
             continue
         if lemma in stop or token.lower() in stop:
             continue
@@ -145,12 +149,17 @@ def discover_themes(
         raise ValueError(f"embeddings has {len(embeddings)} rows for {len(clauses)} clauses")
     clauses = clauses.reset_index(drop=True)
     rows = _candidates(clauses, mentions, clause_sentiment)
+    prototypes = matcher.prototypes if matcher is not None else None
+    if prototypes is not None and len(rows):
+        # near-paraphrases of content-free statements ("long-time customer here", "thanks")
+        # make no theme; anything else, however far from the taxonomy, may
+        rows = rows[prototypes.scores(embeddings[rows]).null < NULL_SIMILARITY]
     # one point per distinct text with at least one content word, in sorted text order
     content: dict[int, list[tuple[str, str]]] = {}
     by_text: dict[str, list[int]] = defaultdict(list)
     for i in rows:
         terms = _content_lemmas(clauses.at[i, LEMMAS], clauses.at[i, TOKENS], clauses.at[i, s.LANG])
-        if terms:
+        if len(terms) >= MIN_CONTENT_WORDS:
             content[i] = terms
             by_text[clauses.at[i, s.CLAUSE_TEXT].strip().lower()].append(i)
     if not by_text:
@@ -183,7 +192,6 @@ def discover_themes(
     terms = _ctfidf_labels(docs)
 
     centroids = {c: _unit(embeddings[m].mean(axis=0)) for c, m in clusters.items()}
-    prototypes = matcher.prototypes if matcher is not None else None
     themes_of_tax = matcher.taxonomy.themes if matcher is not None else ()
 
     # stable order and ids: biggest first, then by label
@@ -193,9 +201,9 @@ def discover_themes(
     for c in ordered:
         touchpoint = OTHER_TOUCHPOINT
         if prototypes is not None:
-            sims = prototypes.similarities(centroids[c][None, :])[0]
-            j = int(sims.argmax())
-            if sims[j] >= settings.touchpoint_threshold:
+            spec = prototypes.scores(centroids[c][None, :]).specificity[0]
+            j = int(spec.argmax())
+            if spec[j] >= settings.touchpoint_threshold:
                 touchpoint = themes_of_tax[j].touchpoint
         slug = "_".join(_SLUG.sub("_", t.lower()).strip("_") for t in terms[c][:2]) or "theme"
         theme_id, n = f"discovered_{slug}", 2

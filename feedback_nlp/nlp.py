@@ -14,7 +14,7 @@ Components (registered as spaCy factories and declared in the ``spacy_factories`
 
 >>> nlp = get_pipeline("de")
 >>> [c.text for c in nlp("Die Ware ist gut, aber die Lieferung kam zu spät.")._.clauses]
-['Die Ware ist gut,', 'aber die Lieferung kam zu spät.']
+['Die Ware ist gut', 'aber die Lieferung kam zu spät.']
 >>> split_clauses(["Great price but slow delivery"], ["en"])[["clause_id", "clause_text"]]  # doctest: +SKIP
 """
 
@@ -111,7 +111,8 @@ WEAK_MARKERS: dict[str, tuple[str, ...]] = {
     "tr": ("maalesef", "yine de"),
     "cs": ("bohužel",),
 }
-CLAUSE_PUNCT = {";", "—", "–", "-", "|", "•", "·"}
+DASHES = {"—", "–", "-"}
+CLAUSE_PUNCT = {";", "|", "•", "·", *DASHES}
 CONTINUE_PUNCT = {","}
 
 
@@ -178,6 +179,16 @@ class ClauseSplitter:
                 return True
         return False
 
+    @staticmethod
+    def _separates(doc: Doc, j: int) -> bool:
+        """Clause punctuation; a dash only between spaces ("fast - but", not "click-and-collect")."""
+        tok = doc[j]
+        if tok.text not in CLAUSE_PUNCT:
+            return False
+        if tok.text in DASHES:
+            return bool(tok.whitespace_) and j > 0 and bool(doc[j - 1].whitespace_)
+        return True
+
     def _cuts(self, sent: Span) -> list[int]:
         """Token indices (in doc) where a new clause starts inside this sentence."""
         doc = sent.doc
@@ -192,9 +203,9 @@ class ClauseSplitter:
                 and self._marker_at(doc, i, self.weak)
             ):
                 cut, need = i, self.min_tokens
-            elif prev.text in CLAUSE_PUNCT or (prev.text in CONTINUE_PUNCT and not tok.is_punct):
+            elif self._separates(doc, i - 1) or (prev.text in CONTINUE_PUNCT and not tok.is_punct):
                 cut = i
-                need = self.min_tokens if prev.text in CLAUSE_PUNCT else self.comma_min_tokens
+                need = self.comma_min_tokens if prev.text in CONTINUE_PUNCT else self.min_tokens
             elif self.split_on_whitespace and tok.is_space and "\n" not in tok.text:
                 cut, need = i + 1, self.min_tokens
             elif tok.is_space and "\n" in tok.text:
@@ -447,7 +458,7 @@ def split_clauses(
     texts of one language are parsed once. Empty texts give no rows.
 
     >>> split_clauses(["Good app, but delivery was slow."], ["en"]).clause_text.tolist()
-    ['Good app,', 'but delivery was slow.']
+    ['Good app', 'but delivery was slow.']
     """
     if isinstance(langs, str):
         langs = [langs] * len(texts)

@@ -5,6 +5,7 @@ existing output folder, without models.
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import time
@@ -16,10 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema as s
-from .analyze import Analysis, Models, Progress, analyze
-from .clean import clean
-from .errors import InputFileError
-from .io import load
+from .analyze import Analysis, Models, Progress
+from .errors import FeedbackError, InputFileError
 from .output import write_csv, write_json, write_parquet
 
 # Imported here, not lazily: the package binds the name `summarize` to a function, and a first
@@ -27,6 +26,7 @@ from .output import write_csv, write_json, write_parquet
 from .summarize import summarize, trends
 
 PERIOD_AUTO = "auto"
+DEFAULT_CHUNK_SIZE = 5000
 
 
 def _versions() -> dict[str, str]:
@@ -94,15 +94,26 @@ def write_report(
 
     >>> fnlp.write_report(result, themes, "out/")   # doctest: +SKIP
     """
+    written = write_outputs(result, outdir)
+    return written + _render(result, themes, outdir, period=period, by=by)
+
+
+def _render(
+    result: Analysis,
+    themes: pd.DataFrame,
+    outdir: str | Path,
+    *,
+    period: str | None = PERIOD_AUTO,
+    by: str = s.TOUCHPOINT,
+) -> list[Path]:
+    """themes.csv and the reports (report.html, report.md, report.xlsx)."""
     from .report import write_report as render
 
-    written = write_outputs(result, outdir)
     period = resolve_period(result.comments, period)
     trend = trends(result.comments, result.mentions, period=period, by=by) if period else None
-    written += render(
+    return render(
         result.comments, result.mentions, themes, outdir, trends=trend, manifest=result.manifest
     )
-    return written
 
 
 def run(
@@ -123,73 +134,83 @@ def run(
     min_mentions: int = 5,
     redact_pii: bool = False,
     batch_size: int = 32,
+    cache: bool = True,
+    engine: str = "local",
+    ray_address: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Progress | None = None,
 ) -> tuple[Analysis, pd.DataFrame]:
     """Everything `feedback-nlp analyze` does: read the exports, clean, analyse, rank the
     complaint themes, and write `outdir`. Returns the Analysis and the themes frame.
 
+    The comments are analysed `chunk_size` rows at a time (on `engine`: ``local`` or ``ray``) and
+    each finished chunk is kept in ``outdir/.feedback-nlp-parts/``: a run that is killed and
+    started again with the same inputs and options goes on from its last finished chunk. With
+    `cache`, model results are kept in the user's result cache (see `feedback_nlp.cache`), so a
+    re-run only computes texts not seen before.
+
     >>> result, themes = fnlp.run("nps_q3.csv", "out/")   # doctest: +SKIP
     """
-    say = progress or (lambda _m: None)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    say("Reading input")
-    loaded = load(
-        inputs,
-        text_col=text_col,
-        id_col=id_col,
-        score_col=score_col,
-        score_scale=score_scale,
-        touchpoint_col=touchpoint_col,
-        date_col=date_col,
-        lang_col=lang_col,
-        sheet=sheet,
-    )
-    timings["read"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    say(f"Cleaning {len(loaded.frame)} rows and identifying languages")
-    cleaned = clean(loaded.frame, redact_pii=redact_pii)
-    timings["clean"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    models = Models(taxonomy=taxonomy, sentiment_model=sentiment_model, progress=say)
-    timings["load_models"] = time.perf_counter() - t0
-    result = analyze(cleaned, models=models, batch_size=batch_size, progress=say)
-    timings.update(result.manifest.pop("timings_s"))
-    t0 = time.perf_counter()
-    say("Ranking complaint themes")
-    themes = summarize_analysis(result, period=period, min_mentions=min_mentions)
-    timings["summarize"] = time.perf_counter() - t0
+    from .stream import StreamedRun
 
-    files = [f.to_dict() for f in loaded.files]
-    repairs: dict[str, int] = {}
-    for f in files:
-        for kind, n in f["repairs"].items():
-            repairs[kind] = repairs.get(kind, 0) + int(n)
-    from .nlp import pipeline_info
-
-    result.manifest = {
-        "tool": "feedback-nlp",
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
-        "options": {
-            "taxonomy": taxonomy,
-            "sentiment_model": sentiment_model or "builtin",
-            "period": resolve_period(result.comments, period),
-            "min_mentions": min_mentions,
-            "redact_pii": redact_pii,
-            "score_scale": score_scale,
-        },
-        "inputs": files,
-        "repairs": repairs,
-        **result.manifest,
-        "spacy_pipelines": pipeline_info(),
+    if chunk_size < 1:
+        raise FeedbackError(f"chunk_size must be at least 1, got {chunk_size}.")
+    options = {
+        "taxonomy": taxonomy,
+        "sentiment_model": sentiment_model or "builtin",
+        "period": period,
+        "min_mentions": min_mentions,
+        "redact_pii": redact_pii,
+        "score_scale": score_scale,
     }
-    t0 = time.perf_counter()
-    say("Writing the output folder and reports")
-    write_report(result, themes, outdir, period=period)
-    timings["write"] = time.perf_counter() - t0
-    result.manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-    write_json(result.manifest, Path(outdir) / "manifest.json")
+    read_options = {
+        "text_col": text_col,
+        "id_col": id_col,
+        "score_col": score_col,
+        "score_scale": score_scale,
+        "touchpoint_col": touchpoint_col,
+        "date_col": date_col,
+        "lang_col": lang_col,
+        "sheet": sheet,
+    }
+    streamed = StreamedRun(
+        inputs,
+        outdir,
+        read_options=read_options,
+        redact_pii=redact_pii,
+        make_models=functools.partial(Models, taxonomy=taxonomy, sentiment_model=sentiment_model),
+        batch_size=batch_size,
+        chunk_size=chunk_size,
+        use_cache=cache,
+        engine=engine,
+        ray_address=ray_address,
+        progress=progress,
+    )
+    with streamed:
+        result = streamed.analyse()
+        say = progress or (lambda _m: None)
+        t0 = time.perf_counter()
+        say("Ranking complaint themes")
+        themes = summarize_analysis(result, period=period, min_mentions=min_mentions)
+        timings = result.manifest.pop("timings_s")
+        timings["summarize"] = time.perf_counter() - t0
+        from .nlp import pipeline_info
+
+        result.manifest = {
+            "tool": "feedback-nlp",
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "versions": _versions(),
+            "options": {**options, "period": resolve_period(result.comments, period)},
+            **result.manifest,
+            "spacy_pipelines": pipeline_info(),
+        }
+        t0 = time.perf_counter()
+        say("Writing the reports")
+        _render(result, themes, outdir, period=period)
+        timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t0
+        result.manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        write_json(result.manifest, Path(outdir) / "manifest.json")
+        streamed.finish()
     return result, themes
 
 

@@ -45,7 +45,7 @@ NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
 BUILTIN = "builtin"
 ADAPTER_FILE = "sentiment-adapter.safetensors"
 CONFIG_FILE = "sentiment.json"
-PRECISIONS = ("fp32", "bf16", "int8")
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 DEFAULT_WINDOW_STRIDE = 64  # tokens shared by consecutive windows of a long comment
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +263,29 @@ def _file_digest(paths: Sequence[Path], extra: str = "") -> str:
     return h.hexdigest()[:16]
 
 
+def _has_fast_bf16() -> bool:
+    """Whether the CPU computes bf16 natively (AVX-512 BF16 or AMX); elsewhere bf16 is emulated."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            flags = next((line for line in fh if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def _resolve_precision(precision: str) -> str:
+    """``auto``: bf16 autocast where the CPU has native bf16, else fp32.
+
+    Measured (scripts/bench_sentiment.py, docs/sentiment.md): bf16 autocast ~1.6x the speed of
+    fp32 with 99.9 % identical labels; int8 dynamic quantisation changes more labels than that.
+    """
+    if precision not in PRECISIONS:
+        raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    if precision == "auto":
+        return "bf16" if _has_fast_bf16() else "fp32"
+    return precision
+
+
 def _cpu_count() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -300,11 +323,9 @@ class SentimentModel:
         prefix: str = "",
         calibration: Mapping[str, Sequence[float]] | None = None,
         max_length: int | None = None,
-        precision: str = "fp32",
+        precision: str = "auto",
         threads: int | None = None,
     ):
-        if precision not in PRECISIONS:
-            raise ModelError(f"precision must be one of {PRECISIONS}, got {precision!r}")
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.label_map = list(label_map)
@@ -314,11 +335,11 @@ class SentimentModel:
         self.calibration = {
             k: np.asarray(v, dtype=np.float32) for k, v in (calibration or {}).items()
         }
-        self.precision = precision
+        self.precision = _resolve_precision(precision)
         self.threads = (
             threads  # torch threads while predicting; None = the cores this process may use
         )
-        if precision == "int8":
+        if self.precision == "int8":
             self.model = torch.ao.quantization.quantize_dynamic(
                 self.model, {nn.Linear}, dtype=torch.qint8
             )
@@ -329,7 +350,7 @@ class SentimentModel:
 
     @classmethod
     def load(
-        cls, spec: str | None = BUILTIN, *, precision: str = "fp32", encoder: str | None = None
+        cls, spec: str | None = BUILTIN, *, precision: str = "auto", encoder: str | None = None
     ) -> SentimentModel:
         """The builtin model (``None`` or ``"builtin"``), or a HF classifier by local path or hub id.
 
@@ -355,7 +376,7 @@ class SentimentModel:
         directory: Any,
         *,
         encoder: str | None = None,
-        precision: str = "fp32",
+        precision: str = "auto",
         encoder_model: Any = None,
     ) -> SentimentModel:
         """The builtin architecture from a folder holding ``sentiment.json`` + the adapter file.
@@ -397,7 +418,7 @@ class SentimentModel:
         )
 
     @classmethod
-    def from_classifier(cls, spec: str, *, precision: str = "fp32") -> SentimentModel:
+    def from_classifier(cls, spec: str, *, precision: str = "auto") -> SentimentModel:
         """Any ``AutoModelForSequenceClassification`` by local path or hub id."""
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -456,9 +477,10 @@ class SentimentModel:
 
         A text longer than the model's window is read in windows that overlap by ``stride`` tokens.
         """
-        encoded = self.tokenizer([self.prefix + t for t in texts], add_special_tokens=False)[
-            "input_ids"
-        ]
+        # verbose=False: texts longer than the window are expected here (they are split below)
+        encoded = self.tokenizer(
+            [self.prefix + t for t in texts], add_special_tokens=False, verbose=False
+        )["input_ids"]
         room = self.max_length - len(self._head) - len(self._tail)
         step = max(1, room - stride)
         ids, owner, lengths = [], [], []

@@ -43,26 +43,32 @@ class MatchSettings:
     """Matching thresholds of one taxonomy (``matching:`` in its file), calibrated for the builtin
     encoder (multilingual-e5-small, ``query:`` prefix) as docs/themes.md describes.
 
-    A clause gets theme T semantically when cos(clause, T) >= ``semantic_threshold`` and T is
-    within ``semantic_margin`` of the clause's best theme; at most ``max_semantic_themes`` per
-    clause. ``confidence`` of a semantic match is a logistic of (similarity - threshold) / scale.
+    A clause gets theme T semantically when T's *specificity* (its best prototype similarity
+    minus the clause's mean similarity over all themes) is >= ``semantic_threshold``, within
+    ``semantic_margin`` of the clause's most specific theme, among its ``max_semantic_themes``
+    best, and T's similarity beats the clause's similarity to content-free statements ("thanks",
+    "long-time customer") by ``null_margin``. ``confidence`` of a semantic match is a logistic of
+    (specificity - threshold) / ``confidence_scale``; keyword matches get ``keyword_confidence``.
     """
 
     keyword_confidence: float = 0.9
-    semantic_threshold: float = 0.86
-    semantic_margin: float = 0.02
+    semantic_threshold: float = 0.06
+    semantic_margin: float = 0.01
     max_semantic_themes: int = 2
-    confidence_scale: float = 0.02
+    null_margin: float = 0.0
+    confidence_scale: float = 0.01
     # theme discovery
     discover_min_size: int = 5
-    discover_distance: float = 0.12  # cosine distance below which clauses cluster together
-    touchpoint_threshold: float = 0.82  # below this a discovered theme goes under `other`
+    discover_distance: float = 0.08  # mean cosine distance within a discovered theme's cluster
+    touchpoint_threshold: float = 0.04  # specificity below which a discovered theme is `other`
 
     def __post_init__(self) -> None:
         for name in ("keyword_confidence", "semantic_threshold", "touchpoint_threshold"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if not -1.0 <= self.null_margin <= 1.0:
+            raise ValueError(f"null_margin must be between -1 and 1, got {self.null_margin}")
         for name in ("semantic_margin", "discover_distance"):
             if not 0.0 <= getattr(self, name) <= 2.0:
                 raise ValueError(f"{name} must be between 0 and 2, got {getattr(self, name)}")

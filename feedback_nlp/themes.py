@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ from .nlp import (
     normalize_lang,
     token_lemma,
 )
-from .taxonomy import ANY_LANGUAGE, Taxonomy, Theme, load_taxonomy
+from .taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme, load_taxonomy
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -108,14 +109,22 @@ class _LanguageIndex:
         self.unsegmented = lang in _UNSEGMENTED
         self.lemma_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self.lower_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self.heads: dict[str, list[int]] = {}
-        self.substrings: list[tuple[str, int]] = []
-        docs = self.nlp.pipe(w for _, w, _ in entries)
-        for k, ((theme, word, use_lemma), doc) in enumerate(zip(entries, docs)):
+        self.heads: dict[str, list[str]] = {}
+        self.substrings: list[tuple[str, str]] = []
+        # "delivery + fast": every part within the clause, in any order
+        parts = [
+            (k, p, part.strip())
+            for k, (_, word, _) in enumerate(entries)
+            for p, part in enumerate(word.split(" + "))
+        ]
+        self.n_parts = Counter(k for k, _, part in parts if part)
+        docs = self.nlp.pipe(part for _, _, part in parts)
+        for (k, p, part), doc in zip(parts, docs):
+            use_lemma = entries[k][2]
             tokens = [t for t in doc if not t.is_space]
             if not tokens:
                 continue
-            key = str(k)
+            key = f"{k}.{p}"
             words = [t.lower_ for t in tokens]
             self.lower_matcher.add(key, [Doc(self.nlp.vocab, words=words)])
             if use_lemma:
@@ -134,9 +143,9 @@ class _LanguageIndex:
                     and len(lemmas[0]) >= 4
                     and lemmas[0].isalpha()
                 ):
-                    self.heads.setdefault(lemmas[0], []).append(k)
+                    self.heads.setdefault(lemmas[0], []).append(key)
             if self.unsegmented:
-                self.substrings.append((_SPACES.sub("", word.lower()), k))
+                self.substrings.append((_SPACES.sub("", part.lower()), key))
 
     def find(self, tokens: Sequence[str], lemmas: Sequence[str], text: str) -> list[KeywordHit]:
         words = [t if t else " " for t in tokens]
@@ -145,26 +154,41 @@ class _LanguageIndex:
         doc = Doc(
             self.nlp.vocab, words=[w.lower() for w in words], lemmas=[lm or " " for lm in lemmas]
         )
-        found: dict[tuple[int, int, int], None] = {}
+        found: dict[str, set[tuple[int, int]]] = {}  # "k.p" -> token spans
         for matcher in (self.lemma_matcher, self.lower_matcher):
             for match_id, start, end in matcher(doc):
-                found[(int(self.nlp.vocab.strings[match_id]), start, end)] = None
+                found.setdefault(self.nlp.vocab.strings[match_id], set()).add((start, end))
         if self.heads:
             for i, lemma in enumerate(lemmas):
-                for k in self._compound_heads(lemma):
-                    found[(k, i, i + 1)] = None
+                for key in self._compound_heads(lemma):
+                    found.setdefault(key, set()).add((i, i + 1))
         if self.substrings:
             compact = _SPACES.sub("", text.lower())
-            for needle, k in self.substrings:
+            for needle, key in self.substrings:
                 if needle and needle in compact:
-                    found[(k, 0, len(words))] = None  # no token offsets inside Thai words
-        hits = [KeywordHit(self.entries[k][0], self.entries[k][1], a, b) for k, a, b in found]
+                    found.setdefault(key, set()).add(
+                        (0, len(words))
+                    )  # no offsets inside Thai words
+        by_keyword: dict[int, dict[int, set[tuple[int, int]]]] = {}
+        for key, spans in found.items():
+            k, p = (int(x) for x in key.split("."))
+            by_keyword.setdefault(k, {})[p] = spans
+        hits = []
+        for k, got in by_keyword.items():
+            theme, word, _ = self.entries[k]
+            if self.n_parts[k] == 1:
+                hits.extend(KeywordHit(theme, word, a, b) for a, b in got[0])
+            elif len(got) == self.n_parts[k]:
+                spans = [min(v) for v in got.values()]
+                hits.append(
+                    KeywordHit(theme, word, min(a for a, _ in spans), max(b for _, b in spans))
+                )
         return _drop_covered(hits)
 
-    def _compound_heads(self, lemma: str) -> list[int]:
+    def _compound_heads(self, lemma: str) -> list[str]:
         if len(lemma) < 7 or not lemma.isalpha():
             return []
-        out: list[int] = []
+        out: list[str] = []
         for ending in _COMPOUND_ENDINGS:
             stem = lemma[: len(lemma) - len(ending)] if ending else lemma
             if ending and not lemma.endswith(ending):
@@ -215,6 +239,42 @@ class KeywordMatcher:
 # semantic
 
 
+# Content-free statements (thanks, sign-offs, "no comment", who the customer is). A clause closer
+# to these than to its best theme by less than the taxonomy's `null_margin` gets no semantic
+# theme: short generic clauses are otherwise near everything in embedding space.
+NULL_EXAMPLES = (
+    "Thank you", "Thanks a lot", "Regards", "Hello", "Danke", "Vielen Dank", "Viele Grüße",
+    "Dziękuję", "Pozdrawiam", "Merci", "Cordialement", "Gracias", "Saludos", "ขอบคุณครับ",
+    "ขอบคุณค่ะ", "Grazie", "Bedankt", "No comment", "Nothing to add", "n/a",
+    "Nothing else to say", "Keine Angabe", "Nichts hinzuzufügen", "Brak uwag", "Nie mam zdania",
+    "Rien à ajouter", "Sans commentaire", "Sin comentarios", "Nada que añadir",
+    "ไม่มีความคิดเห็น", "-", "I have been a customer for years", "Long-time customer here",
+    "I order from you quite often", "I ordered on Monday", "We went there last Friday",
+    "I bought it for my daughter", "It was my second order", "We were a group of six",
+    "Bin seit Jahren Kunde", "Ich bestelle regelmäßig bei euch", "Wir waren am Samstag dort",
+    "Jestem klientem od lat", "Zamawiam u was regularnie", "Je suis client depuis des années",
+    "Je commande régulièrement chez vous", "Soy cliente desde hace años",
+    "Fuimos el sábado con unos amigos", "เป็นลูกค้าประจำ", "สั่งซื้อเป็นประจำ", "Keep it up",
+    "That's all", "As always", "See you next time", "Weiter so", "Tak trzymać",
+    "Continuez comme ça", "Seguid así", "Well", "So", "Why?", "ok", "Hmm", "Yes", "No", "lol",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SemanticScores:
+    """Similarities of clauses to a taxonomy's themes.
+
+    ``similarity`` (clauses x themes) is each theme's best prototype similarity; ``specificity``
+    is that minus the clause's mean similarity over all themes (short generic clauses are close
+    to every theme, so only what stands out counts); ``null`` is the clause's best similarity to
+    content-free statements (NULL_EXAMPLES).
+    """
+
+    similarity: np.ndarray
+    specificity: np.ndarray
+    null: np.ndarray
+
+
 class Prototypes:
     """Embeddings that stand for each theme: its label + description and each example phrase."""
 
@@ -225,35 +285,34 @@ class Prototypes:
             for text in theme.prototype_texts():
                 texts.append(text)
                 owner.append(i)
-        vectors = np.asarray(embed(texts), dtype=np.float32)
-        if vectors.ndim != 2 or len(vectors) != len(texts):
+        vectors = np.asarray(embed([*texts, *NULL_EXAMPLES]), dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(texts) + len(NULL_EXAMPLES):
             raise ValueError(
-                f"embed() returned shape {vectors.shape} for {len(texts)} texts; expected (n, dim)"
+                f"embed() returned shape {vectors.shape} for "
+                f"{len(texts) + len(NULL_EXAMPLES)} texts; expected (n, dim)"
             )
-        self.vectors = _normalise(vectors)
+        vectors = _normalise(vectors)
+        self.vectors = vectors[: len(texts)]
+        self.null_vectors = vectors[len(texts) :]
         self.owner = np.asarray(owner, dtype=np.int64)
         self.n_themes = len(taxonomy.themes)
-        self.touchpoint_of = np.asarray(
-            [[tp.id for tp in taxonomy.touchpoints].index(t.touchpoint) for t in taxonomy.themes],
-            dtype=np.int64,
-        )
-        self.n_touchpoints = len(taxonomy.touchpoints)
 
     def similarities(self, embeddings: np.ndarray) -> np.ndarray:
         """(n clauses, n themes): each theme's best prototype similarity."""
         sims = _normalise(np.asarray(embeddings, dtype=np.float32)) @ self.vectors.T
         out = np.full((len(sims), self.n_themes), -1.0, dtype=np.float32)
-        for j in range(self.n_themes):  # owner is grouped; a loop over themes is cheap
+        for j in range(self.n_themes):  # a loop over themes is cheap
             cols = self.owner == j
             if cols.any():
                 out[:, j] = sims[:, cols].max(axis=1)
         return out
 
-    def touchpoint_centroids(self) -> np.ndarray:
-        """(n touchpoints, dim) mean of each touchpoint's prototypes, unit length."""
-        tp = self.touchpoint_of[self.owner]
-        cents = np.stack([self.vectors[tp == k].mean(axis=0) for k in range(self.n_touchpoints)])
-        return _normalise(cents)
+    def scores(self, embeddings: np.ndarray) -> SemanticScores:
+        unit = _normalise(np.asarray(embeddings, dtype=np.float32))
+        sims = self.similarities(unit)
+        null = (unit @ self.null_vectors.T).max(axis=1) if len(unit) else np.zeros(0, np.float32)
+        mean = sims.mean(axis=1, keepdims=True) if sims.size else sims[:, :0]
+        return SemanticScores(sims, sims - mean, null)
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -261,21 +320,38 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return x / np.clip(norms, 1e-12, None)
 
 
-def semantic_choices(
-    sims: np.ndarray, threshold: float, margin: float, max_themes: int
-) -> list[list[int]]:
-    """For each row of (clauses x themes) similarities, the themes found semantically, best first."""
-    if max_themes == 0 or sims.size == 0:
-        return [[] for _ in range(len(sims))]
-    best = sims.max(axis=1)
-    order = np.argsort(-sims, axis=1, kind="stable")[:, :max_themes]
-    out = []
-    for i in range(len(sims)):
-        row = [
-            int(j) for j in order[i] if sims[i, j] >= threshold and sims[i, j] >= best[i] - margin
-        ]
-        out.append(row)
-    return out
+def semantic_mask(
+    scores: SemanticScores, threshold: float, margin: float, max_themes: int, null_margin: float
+) -> np.ndarray:
+    """(clauses x themes) True where a theme is found semantically: specificity >= threshold,
+    within ``margin`` of the clause's best, among its ``max_themes`` best, and the similarity
+    at least ``null_margin`` above the clause's similarity to content-free statements."""
+    spec = scores.specificity
+    if max_themes <= 0 or spec.size == 0:
+        return np.zeros(spec.shape, dtype=bool)
+    best = spec.max(axis=1, keepdims=True)
+    ok = (spec >= threshold) & (spec >= best - margin)
+    ok &= scores.similarity - scores.null[:, None] >= null_margin
+    if max_themes < spec.shape[1]:
+        kth = -np.partition(-spec, max_themes - 1, axis=1)[:, max_themes - 1 : max_themes]
+        ok &= spec >= kth
+    return ok
+
+
+def semantic_choices(scores: SemanticScores, settings: MatchSettings) -> list[list[int]]:
+    """For each clause, the themes found semantically, most specific first."""
+    mask = semantic_mask(
+        scores,
+        settings.semantic_threshold,
+        settings.semantic_margin,
+        settings.max_semantic_themes,
+        settings.null_margin,
+    )
+    spec = scores.specificity
+    return [
+        sorted(np.flatnonzero(row).tolist(), key=lambda j, i=i: (-spec[i, j], j))
+        for i, row in enumerate(mask)
+    ]
 
 
 def _sigmoid(x: np.ndarray | float) -> np.ndarray:
@@ -307,10 +383,11 @@ class ThemeMatcher:
             self._prototypes = Prototypes(self.taxonomy, self.embed)
         return self._prototypes
 
-    def similarities(self, embeddings: np.ndarray) -> np.ndarray:
+    def scores(self, embeddings: np.ndarray) -> SemanticScores:
+        """Semantic scores of clause embeddings against this taxonomy's themes."""
         if self.prototypes is None:
             raise ValueError("semantic matching needs an embed function")
-        return self.prototypes.similarities(embeddings)
+        return self.prototypes.scores(embeddings)
 
     def match(
         self,
@@ -347,14 +424,11 @@ class ThemeMatcher:
             )
             if len(vectors) != n:
                 raise ValueError(f"embeddings has {len(vectors)} rows for {n} clauses")
-            sims = self.similarities(vectors)
-            conf = _sigmoid((sims - settings.semantic_threshold) / settings.confidence_scale)
-            picks = semantic_choices(
-                sims,
-                settings.semantic_threshold,
-                settings.semantic_margin,
-                settings.max_semantic_themes,
+            scores = self.scores(vectors)
+            conf = _sigmoid(
+                (scores.specificity - settings.semantic_threshold) / settings.confidence_scale
             )
+            picks = semantic_choices(scores, settings)
             for i, chosen in enumerate(picks):
                 for j in chosen:
                     if j in found[i]:

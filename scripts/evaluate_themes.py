@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from feedback_nlp import schema as s
 from feedback_nlp.nlp import COMMENT_INDEX, split_clauses
 from feedback_nlp.taxonomy import load_taxonomy
-from feedback_nlp.themes import ThemeMatcher
+from feedback_nlp.themes import SemanticScores, ThemeMatcher, semantic_mask
 
 DEFAULT_DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
 DEFAULT_CACHE = Path(
@@ -50,9 +50,11 @@ SAMPLE_TEXT_COLUMN = "Why did you give this score?"
 PREFIX = "query: "
 
 # the grid searched by cross-validation
-THRESHOLDS = np.round(np.arange(0.80, 0.951, 0.005), 3)
-MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05)
+THRESHOLDS = np.round(np.arange(0.02, 0.1251, 0.005), 3)  # specificity
+MARGINS = (0.0, 0.01, 0.02, 0.05)
 MAX_THEMES = (1, 2, 3)
+NULL_MARGINS = (-1.0, 0.0, 0.01, 0.02)
+OFF = (9.0, 0.0, 0, -1.0)  # no semantic matching: keywords only
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,7 +188,7 @@ class EmbeddingCache:
 class Prepared:
     docs: pd.DataFrame
     clauses: pd.DataFrame
-    sims: np.ndarray  # clauses x themes
+    scores: SemanticScores  # clauses x themes
     keyword: sparse.csr_matrix  # clauses x themes (keyword hits)
     doc_of_clause: sparse.csr_matrix  # docs x clauses
     theme_keys: list[str]  # "TP#THEME"
@@ -223,9 +225,10 @@ def prepare(ds: Dataset, cache: EmbeddingCache, *, semantic: bool = True) -> Pre
     )
     if semantic and len(clauses):
         vectors = cache.embed(clauses[s.CLAUSE_TEXT].tolist())
-        sims = matcher.similarities(vectors)
+        scores = matcher.scores(vectors)
     else:
-        sims = np.full((len(clauses), len(themes)), -1.0, dtype=np.float32)
+        empty = np.full((len(clauses), len(themes)), -1.0, dtype=np.float32)
+        scores = SemanticScores(empty, empty, np.zeros(len(clauses), dtype=np.float32))
     doc_of_clause = sparse.csr_matrix(
         (
             np.ones(len(clauses), dtype=np.int8),
@@ -256,7 +259,7 @@ def prepare(ds: Dataset, cache: EmbeddingCache, *, semantic: bool = True) -> Pre
     return Prepared(
         ds.docs,
         clauses,
-        sims,
+        scores,
         keyword,
         doc_of_clause,
         theme_keys,
@@ -269,20 +272,10 @@ def prepare(ds: Dataset, cache: EmbeddingCache, *, semantic: bool = True) -> Pre
     )
 
 
-def semantic_mask(sims: np.ndarray, threshold: float, margin: float, k: int) -> np.ndarray:
-    """clauses x themes: chosen semantically (the vectorised form of themes.semantic_choices)."""
-    if k == 0 or threshold > 1.0:
-        return np.zeros_like(sims, dtype=bool)
-    best = sims.max(axis=1, keepdims=True)
-    ok = (sims >= threshold) & (sims >= best - margin)
-    if k < sims.shape[1]:
-        kth = -np.sort(-sims, axis=1)[:, k - 1 : k]
-        ok &= sims >= kth
-    return ok
-
-
-def doc_predictions(p: Prepared, threshold: float, margin: float, k: int) -> np.ndarray:
-    clause_pred = semantic_mask(p.sims, threshold, margin, k) | (p.keyword.toarray() > 0)
+def doc_predictions(p: Prepared, params) -> np.ndarray:
+    """docs x themes: found by keyword or semantically (with params = (threshold, margin,
+    max themes, null margin)) in any clause of the doc."""
+    clause_pred = semantic_mask(p.scores, *params) | (p.keyword.toarray() > 0)
     return (p.doc_of_clause @ sparse.csr_matrix(clause_pred.astype(np.int8))).toarray() > 0
 
 
@@ -315,33 +308,40 @@ def folds_of(ids: pd.Series, n_folds: int) -> np.ndarray:
     return np.array([int(hashlib.md5(str(i).encode()).hexdigest(), 16) % n_folds for i in ids])
 
 
-GRID = [(t, m, k) for t in THRESHOLDS for m in MARGINS for k in MAX_THEMES] + [(9.0, 0.0, 0)]
+GRID = [
+    (float(t), m, k, nm)
+    for t in THRESHOLDS
+    for m in MARGINS
+    for k in MAX_THEMES
+    for nm in NULL_MARGINS
+] + [OFF]
 
 
 def _grid_scores(p: Prepared, rows: np.ndarray, level: str) -> list[tuple[float, tuple]]:
-    kw = p.keyword.toarray() > 0
     D = p.doc_of_clause[rows]
     clause_rows = np.unique(D.nonzero()[1])
-    sims = p.sims[clause_rows]
-    kw_sub = kw[clause_rows]
+    sub = SemanticScores(
+        p.scores.similarity[clause_rows],
+        p.scores.specificity[clause_rows],
+        p.scores.null[clause_rows],
+    )
+    kw_sub = p.keyword[clause_rows].toarray() > 0
     D = D[:, clause_rows]
     gold = p.gold_tp[rows] if level == "touchpoint" else p.gold_theme[rows]
     extra = p.gold_unknown_tp[rows] if level == "touchpoint" else p.gold_unknown[rows]
     out = []
-    best_cache = sims.max(axis=1, keepdims=True)
-    sorted_sims = -np.sort(-sims, axis=1)
-    for t, m, k in GRID:
-        if k == 0:
-            sem = np.zeros_like(sims, dtype=bool)
-        else:
-            sem = (sims >= t) & (sims >= best_cache - m)
-            if k < sims.shape[1]:
-                sem &= sims >= sorted_sims[:, k - 1 : k]
+    for params in GRID:
+        sem = semantic_mask(sub, *params)
         pred = (D @ sparse.csr_matrix((sem | kw_sub).astype(np.int8))).toarray() > 0
         if level == "touchpoint":
             pred = to_touchpoints(p, pred)
-        out.append((micro(pred, gold, extra)["f1"], (t, m, k)))
+        out.append((micro(pred, gold, extra)["f1"], params))
     return out
+
+
+def _best(scores: list[tuple[float, tuple]]) -> tuple:
+    # ties: the stricter setting (higher threshold, then smaller margin, fewer themes)
+    return max(scores, key=lambda x: (x[0], x[1][0], -x[1][1], -x[1][2]))[1]
 
 
 def cross_validate(p: Prepared, *, n_folds: int = 5, level: str = "touchpoint") -> dict:
@@ -351,27 +351,16 @@ def cross_validate(p: Prepared, *, n_folds: int = 5, level: str = "touchpoint") 
     chosen = []
     for f in range(n_folds):
         train = np.flatnonzero(folds != f)
-        scores = _grid_scores(p, train, level)
-        best = max(scores, key=lambda x: (x[0], x[1][0]))  # ties: the stricter threshold
-        chosen.append(best[1])
+        best = _best(_grid_scores(p, train, level))
+        chosen.append(best)
         test = folds == f
-        theme_pred[test] = doc_predictions(p, *best[1])[test]
-    full = max(_grid_scores(p, np.arange(len(p.docs)), level), key=lambda x: (x[0], x[1][0]))
-    return {
-        "theme_pred": theme_pred,
-        "fold_params": chosen,
-        "all_data_params": full[1],
-        "all_data_f1": full[0],
-    }
+        theme_pred[test] = doc_predictions(p, best)[test]
+    full = _best(_grid_scores(p, np.arange(len(p.docs)), level))
+    return {"theme_pred": theme_pred, "fold_params": chosen, "all_data_params": full}
 
 
 def polarity_accuracy(
-    p: Prepared,
-    theme_pred: np.ndarray,
-    clause_probs: np.ndarray | None,
-    threshold: float,
-    margin: float,
-    k: int,
+    p: Prepared, theme_pred: np.ndarray, clause_probs: np.ndarray | None, params: tuple
 ) -> dict | None:
     """Accuracy of the predicted polarity on correctly found categories (gold polarity = the
     majority of the category's aspects; ties and 'conflict' skipped). A category's predicted
@@ -379,7 +368,7 @@ def polarity_accuracy(
     if clause_probs is None:
         return None
     labels = np.array(["negative", "neutral", "positive"])
-    clause_pred = semantic_mask(p.sims, threshold, margin, k) | (p.keyword.toarray() > 0)
+    clause_pred = semantic_mask(p.scores, *params) | (p.keyword.toarray() > 0)
     D = p.doc_of_clause.tocsr()
     correct = total = 0
     per_lang: dict[str, list[int]] = {}
@@ -436,7 +425,7 @@ def evaluate(
         "texts": len(ds.docs),
         "clauses": len(p.clauses),
     }
-    kw_only = doc_predictions(p, 9.0, 0.0, 0)
+    kw_only = doc_predictions(p, OFF)
     for level in ("touchpoint",):
         cv = (
             cross_validate(p, n_folds=n_folds, level=level)
@@ -485,33 +474,48 @@ def evaluate(
 
 
 def coverage(
-    texts: pd.Series, langs: pd.Series, taxonomy: str, cache: EmbeddingCache, *, discover: bool
+    texts: pd.Series,
+    langs: pd.Series,
+    taxonomy: str,
+    cache: EmbeddingCache,
+    *,
+    discover: bool,
+    sentiment: bool,
 ) -> dict:
+    """Share of non-empty texts with at least one theme: by keyword, by the taxonomy (keyword or
+    semantic), and with discovered themes (on negative/mixed clauses when a sentiment model is
+    there, else on all unclaimed clauses)."""
     from feedback_nlp.discover import discover_themes
 
-    texts = texts.fillna("").astype(str)
-    non_empty = texts.str.strip().ne("")
-    clauses = split_clauses(texts.tolist(), langs.tolist())
+    texts = texts.fillna("").astype(str).reset_index(drop=True)
+    n = max(1, int(texts.str.strip().ne("").sum()))
+    clauses = split_clauses(texts.tolist(), list(langs))
     matcher = ThemeMatcher(taxonomy, embed=cache)
     vectors = cache.embed(clauses[s.CLAUSE_TEXT].tolist())
     mentions = matcher.match(clauses, embeddings=vectors)
     covered = set(mentions[COMMENT_INDEX])
-    out = {
-        "comments": int(non_empty.sum()),
-        "taxonomy": round(len(covered) / max(1, int(non_empty.sum())), 4),
-        "keyword": round(
-            mentions.loc[mentions[s.MATCH] == "keyword", COMMENT_INDEX].nunique()
-            / max(1, int(non_empty.sum())),
-            4,
-        ),
-    }
+    keyword = mentions.loc[mentions[s.MATCH] == "keyword", COMMENT_INDEX].nunique()
+    out = {"comments": n, "keyword": round(keyword / n, 4), "taxonomy": round(len(covered) / n, 4)}
     if discover:
-        found = discover_themes(clauses, mentions, vectors, matcher=matcher)
+        probs = clause_sentiment(clauses) if sentiment else None
+        frame = None
+        if probs is not None:
+            frame = pd.DataFrame(
+                {s.P_NEGATIVE: probs[:, 0], s.SENTIMENT_SCORE: probs[:, 2] - probs[:, 0]}
+            )
+        found = discover_themes(clauses, mentions, vectors, matcher=matcher, clause_sentiment=frame)
         covered |= set(found[COMMENT_INDEX])
-        out["discovered_themes"] = (
-            int(found[[s.TOUCHPOINT, s.THEME]].drop_duplicates().shape[0]) if len(found) else 0
+        themes = found.drop_duplicates([s.TOUCHPOINT, s.THEME]) if len(found) else found
+        out["discovered_on"] = (
+            "negative/mixed clauses"
+            if frame is not None
+            else "all unclaimed clauses (no sentiment model)"
         )
-        out["with_discovered"] = round(len(covered) / max(1, int(non_empty.sum())), 4)
+        out["discovered_themes"] = [
+            f"{tp}/{label} ({int((found[s.THEME] == th).sum())})"
+            for tp, th, label in zip(themes[s.TOUCHPOINT], themes[s.THEME], themes["label"])
+        ]
+        out["with_discovered"] = round(len(covered) / n, 4)
     return out
 
 
@@ -560,8 +564,14 @@ def main(argv: list[str] | None = None) -> int:
         from feedback_nlp.clean import clean  # language identification as analyze does it
 
         cleaned = clean(pd.DataFrame({s.TEXT: df[SAMPLE_TEXT_COLUMN]}))
+        analysed = cleaned[s.STATUS].isna()  # not empty, not a non-answer, not a duplicate
         report["sample_coverage"] = coverage(
-            cleaned[s.TEXT], cleaned[s.LANG], "ecommerce-cx", cache, discover=not args.no_discover
+            cleaned[s.TEXT].where(analysed, ""),
+            cleaned[s.LANG],
+            "ecommerce-cx",
+            cache,
+            discover=not args.no_discover,
+            sentiment=not args.no_sentiment,
         )
         print(f"\nbundled sample ({SAMPLE.name}, ecommerce-cx): {report['sample_coverage']}")
     if "coverage" in sets:
@@ -581,7 +591,14 @@ def main(argv: list[str] | None = None) -> int:
                 df = df.iloc[: args.limit]
             elif len(df) > 3000:
                 df = df.sample(3000, random_state=0).sort_index()
-            res = coverage(df["text"], df["lang"], tax, cache, discover=not args.no_discover)
+            res = coverage(
+                df["text"],
+                df["lang"],
+                tax,
+                cache,
+                discover=not args.no_discover,
+                sentiment=not args.no_sentiment,
+            )
             report["dev_coverage"][f"{name} ({tax})"] = res
             print(f"coverage {name} ({tax}): {res}")
     if args.output:
@@ -615,10 +632,11 @@ def write_thresholds(taxonomy: str, params) -> None:
     import re
 
     path = ROOT / "feedback_nlp" / "taxonomies" / f"{taxonomy}.yaml"
-    t, m, k = params
+    t, m, k, nm = params
     block = (
         "matching:  # calibrated by scripts/evaluate_themes.py (5-fold CV); see docs/themes.md\n"
-        f"  semantic_threshold: {t:.3f}\n  semantic_margin: {m:.3f}\n  max_semantic_themes: {int(k)}\n"
+        f"  semantic_threshold: {min(t, 1.0):.3f}\n  semantic_margin: {m:.3f}\n"
+        f"  max_semantic_themes: {int(k)}\n  null_margin: {nm:.3f}\n"
     )
     text = path.read_text(encoding="utf-8")
     if re.search(r"^matching:.*?(?=^\S)", text, flags=re.DOTALL | re.MULTILINE):

@@ -105,6 +105,13 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
             p.requires_grad_(True)
             norms.append(p)
     log(f"LoRA on {n_lora} linears; trainable {sum(p.numel() for p in lora + norms):,} parameters")
+    if args.resume_from:
+        from safetensors.torch import load_file
+
+        state = {k: v.float() for k, v in load_file(str(args.resume_from / ADAPTER_FILE)).items()}
+        result = model.load_state_dict(state, strict=False)
+        assert not result.unexpected_keys, result.unexpected_keys[:3]
+        log(f"resumed from {args.resume_from} ({len(state)} tensors)")
     opt = torch.optim.AdamW([{"params": lora, "weight_decay": 0.01}, {"params": norms, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
     counts = Counter(labels.tolist())
@@ -113,8 +120,11 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
     log(f"class weights {weights.tolist()}")
 
     batches = make_batches(lengths, args.batch_size, rng)
+    if args.start_batch:  # continue an earlier run's pass: the same order, minus what it already saw
+        log(f"skipping the first {args.start_batch} of {len(batches)} batches")
+        batches = batches[args.start_batch :]
     total = len(batches)
-    warmup = max(10, int(0.05 * total))
+    warmup = max(10, int(args.warmup * total))
     budget = args.budget_min * 60
     pad = tokenizer.pad_token_id
     model.train()
@@ -202,6 +212,12 @@ def fit_bias(logp: np.ndarray, y: np.ndarray, groups: np.ndarray, l2: float = 0.
     offset serves each of its sources equally rather than its largest one.
     """
     grid = np.round(np.arange(-2.0, 2.01, 0.1), 2)
+    # a source without all three classes (binary star sets) says nothing about the neutral prior
+    full = [g for g in np.unique(groups) if len(np.unique(y[groups == g])) == 3]
+    keep = np.isin(groups, full)
+    if not keep.any():
+        return np.zeros(3)
+    logp, y, groups = logp[keep], y[keep], groups[keep]
 
     def score(b):
         pred = (logp + b).argmax(1)
@@ -302,6 +318,9 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--eval-only", action="store_true")
+    p.add_argument("--resume-from", type=Path, default=None, help="adapter folder to continue from")
+    p.add_argument("--start-batch", type=int, default=0, help="skip this many batches of the pass")
+    p.add_argument("--warmup", type=float, default=0.05, help="fraction of steps")
     p.add_argument("--no-calibrate", dest="calibrate", action="store_false")
     p.add_argument("--calibrate-langs", default="th,pl,de,en,es,fr,nl,ru,tr,it")
     p.add_argument("--dev-cap", type=int, default=300)

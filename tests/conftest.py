@@ -60,3 +60,22 @@ def patched_models(models, monkeypatch):
 
     monkeypatch.setattr(pipeline, "Models", lambda **_kw: models)
     return models
+
+
+@pytest.fixture
+def real_models_home(tmp_path_factory, monkeypatch):
+    """A FEEDBACK_NLP_HOME shared by the real-model tests of one session: the builtin encoder is
+    converted once, and never into the user's home."""
+    home = tmp_path_factory.getbasetemp() / "fnlp-home"
+    monkeypatch.setenv("FEEDBACK_NLP_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def _result_cache_in_tmp(tmp_path_factory, monkeypatch):
+    """Tests never read or fill the user's result cache: each test gets its own file."""
+    from feedback_nlp import cache
+
+    path = tmp_path_factory.mktemp("result-cache") / cache.FILE_NAME
+    monkeypatch.setattr(cache, "default_path", lambda: path)
+    return path

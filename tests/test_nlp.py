@@ -102,6 +102,17 @@ def test_weak_markers_split_only_after_punctuation():
     ]
 
 
+def test_dashes_split_only_between_spaces():
+    nlp = blank("en")
+    assert clauses(nlp, "The click-and-collect order was not ready") == [
+        "The click-and-collect order was not ready"
+    ]
+    assert clauses(nlp, "Nice shirts - the delivery was slow") == [
+        "Nice shirts",
+        "the delivery was slow",
+    ]
+
+
 def test_line_breaks_separate_statements():
     assert clauses(blank("en"), "Delivery late\nApp ok") == ["Delivery late", "App ok"]
 

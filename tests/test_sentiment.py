@@ -186,11 +186,24 @@ def test_duplicates_are_computed_once(classifier_dir, monkeypatch):
 
 
 def test_predict_is_the_same_in_any_batch_size_and_order(classifier_dir):
-    model = SentimentModel.load(str(classifier_dir))
+    model = SentimentModel.load(str(classifier_dir), precision="fp32")
     texts = ["great service very happy", "awful", "ok fine the parcel arrived late and broken"]
     a = model.predict(texts, batch_size=1)
     b = model.predict(texts[::-1], batch_size=3)[::-1]
     np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "int8", "auto"])
+def test_every_precision_gives_probabilities(classifier_dir, precision):
+    model = SentimentModel.load(str(classifier_dir), precision=precision)
+    assert model.precision in {"fp32", "bf16", "int8"}
+    probs = model.predict(["great service very happy", "awful"])
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-4)
+
+
+def test_unknown_precision_is_a_model_error(classifier_dir):
+    with pytest.raises(ModelError, match="precision must be one of"):
+        SentimentModel.load(str(classifier_dir), precision="fp8")
 
 
 def test_sentiment_frame():

@@ -41,7 +41,7 @@ TINY = {
     "name": "tiny",
     "version": 1,
     "matching": {
-        "semantic_threshold": 0.5,
+        "semantic_threshold": 0.2,
         "semantic_margin": 0.1,
         "max_semantic_themes": 2,
         "discover_min_size": 3,
@@ -340,7 +340,7 @@ def test_precomputed_embeddings_give_the_same_mentions():
 
 
 def test_threshold_limits_semantic_matches():
-    data = {**TINY, "matching": {"semantic_threshold": 0.99}}
+    data = {**TINY, "matching": {"semantic_threshold": 0.4}}
     mentions = match_themes(tiny_clauses(), taxonomy_from_dict(data), embed=fake_embed)
     assert mentions[COMMENT_INDEX].tolist() == [0]  # only the clause that is an example verbatim
     data = {**TINY, "matching": {"max_semantic_themes": 0}}
@@ -476,3 +476,34 @@ def test_discovery_is_order_independent():
     b = discover_themes(clauses_r, mentions_r, vectors_r, matcher=matcher, distance=0.6)
     key = lambda m: sorted(zip(m[s.CLAUSE_TEXT], m[s.THEME], m["label"], m[s.TOUCHPOINT]))
     assert key(a) == key(b)
+
+
+def test_cooccurrence_keywords_match_in_any_order():
+    tax = taxonomy_from_dict(
+        {
+            "name": "co",
+            "touchpoints": {
+                "delivery": {
+                    "themes": {
+                        "speed": {
+                            "label": "Speed",
+                            "keywords": {"en": ["delivery + fast"], "de": ["Lieferung + schnell"]},
+                        }
+                    }
+                }
+            },
+        }
+    )
+    texts = ["Delivery was really fast", "The fast lane", "Die Paketlieferungen waren schnell"]
+    mentions = match_themes(split_clauses(texts, ["en", "en", "de"]), tax)
+    assert mentions[COMMENT_INDEX].tolist() == [0, 2]
+    assert mentions["keyword"].tolist() == ["delivery + fast", "Lieferung + schnell"]
+
+
+def test_content_free_clauses_get_no_semantic_theme():
+    from feedback_nlp.themes import NULL_EXAMPLES
+
+    tax = taxonomy_from_dict({**TINY, "matching": {"semantic_threshold": 0.0, "null_margin": 0.0}})
+    clauses = split_clauses([NULL_EXAMPLES[0], "my parcel arrived two weeks late"], ["pl", "pl"])
+    mentions = match_themes(clauses, tax, embed=fake_embed)
+    assert mentions[COMMENT_INDEX].tolist() == [1]

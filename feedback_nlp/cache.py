@@ -1,0 +1,469 @@
+"""A persistent cache of model results, so a re-run over an overlapping export only computes the
+new texts (DESIGN.md, "Scale").
+
+One SQLite file, ``results.sqlite`` in :func:`feedback_nlp.encoder.cache_dir`, holds
+
+* sentiment probabilities (3 float32) keyed by (sentiment model fingerprint, language, sha256 of
+  the text) — the language is part of the key because the builtin model applies a per-language
+  calibration;
+* clause embeddings (``dim`` float32) keyed by (encoder fingerprint + prefix, sha256 of the text).
+
+Texts themselves are never stored (comments are personal data), only their hashes.
+
+Safe under concurrent runs: WAL journal, a busy timeout, ``INSERT OR IGNORE`` (two runs that
+compute the same text write the same value). Never trusted blindly: the file is checked with
+``PRAGMA quick_check`` when opened, every value is checked for shape and finiteness when read, and
+a damaged file is replaced by an empty one with a :class:`CacheWarning`.
+
+>>> cache = ResultCache.open()                                    # doctest: +SKIP
+>>> probs = cached_predict(cache, model, texts, langs)            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import sqlite3
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+FILE_NAME = "results.sqlite"
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x464E4C50  # "FNLP": a file of ours, not any SQLite database
+_BUSY_TIMEOUT_MS = 60_000
+_LOOKUP_BATCH = 500  # keys per SELECT ... IN (...), well under SQLite's variable limit
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sentiment (
+    model TEXT NOT NULL,
+    lang  TEXT NOT NULL,
+    key   BLOB NOT NULL,
+    probs BLOB NOT NULL,
+    PRIMARY KEY (model, lang, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS embedding (
+    model  TEXT NOT NULL,
+    key    BLOB NOT NULL,
+    vector BLOB NOT NULL,
+    UNIQUE (model, key)
+);
+"""
+
+
+class CacheWarning(UserWarning):
+    """The result cache was damaged or unusable; it was rebuilt (or bypassed for this run)."""
+
+
+def default_path() -> Path:
+    """``results.sqlite`` in the feedback-nlp cache folder (``$FEEDBACK_NLP_HOME`` or
+    ``~/.cache/feedback-nlp``)."""
+    from .encoder import cache_dir
+
+    return cache_dir() / FILE_NAME
+
+
+def text_key(text: str) -> bytes:
+    """The cache key of a text: its sha256 over UTF-8 (32 bytes)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+@dataclass
+class CacheStats:
+    """Hits and misses of one run, for the manifest."""
+
+    sentiment_hits: int = 0
+    sentiment_misses: int = 0
+    embedding_hits: int = 0
+    embedding_misses: int = 0
+    events: list[str] = field(default_factory=list)  # rebuilt, bypassed, ...
+
+    def to_dict(self) -> dict:
+        return {
+            "sentiment_hits": self.sentiment_hits,
+            "sentiment_misses": self.sentiment_misses,
+            "embedding_hits": self.embedding_hits,
+            "embedding_misses": self.embedding_misses,
+            **({"events": list(self.events)} if self.events else {}),
+        }
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Serialise rebuilds across processes (POSIX); elsewhere racing rebuilds are harmless."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        str(path), timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _problem(conn: sqlite3.Connection) -> str | None:
+    """Why this database cannot be trusted, or None. Raises sqlite3.DatabaseError for a file
+    that is not a database at all."""
+    (app_id,) = conn.execute("PRAGMA application_id").fetchone()
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if app_id == 0 and not tables:
+        return None  # a new, empty file
+    if app_id != APPLICATION_ID:
+        return f"not a feedback-nlp cache (application_id {app_id:#x})"
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version != SCHEMA_VERSION:
+        return f"schema version {version}, expected {SCHEMA_VERSION}"
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    if rows != ["ok"]:
+        return "integrity check failed: " + "; ".join(map(str, rows[:3]))
+    return None
+
+
+def _initialise(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")  # readers never wait for a writer
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable enough for a cache
+    conn.executescript(
+        f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; "
+        f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+    )
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+class ResultCache:
+    """The SQLite result cache. Open it with :meth:`open`; it is a context manager.
+
+    Any database error while in use disables the cache for the rest of the run (results are then
+    computed) with a :class:`CacheWarning`; the next :meth:`open` checks and, if need be,
+    rebuilds the file.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self.path = path
+        self.stats = CacheStats()
+
+    # -- opening --------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None) -> ResultCache:
+        """Open (creating, checking, or rebuilding) the cache at ``path`` (default
+        :func:`default_path`). A damaged file is deleted and recreated with a CacheWarning."""
+        path = Path(path) if path is not None else default_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        events: list[str] = []
+        try:
+            conn = cls._open_checked(path)
+        except sqlite3.DatabaseError as exc:
+            conn = cls._rebuild(path, str(exc))
+            events.append("rebuilt")
+        cache = cls(conn, path)
+        cache.stats.events.extend(events)
+        return cache
+
+    @staticmethod
+    def _open_checked(path: Path) -> sqlite3.Connection:
+        """A checked, initialised connection; sqlite3.DatabaseError when it cannot be trusted."""
+        conn = _connect(path)
+        try:
+            problem = _problem(conn)
+            if problem is None:
+                _initialise(conn)
+                return conn
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        conn.close()
+        raise sqlite3.DatabaseError(problem)
+
+    @staticmethod
+    def _rebuild(path: Path, reason: str) -> sqlite3.Connection:
+        lock = path.with_name(path.name + ".lock")
+        with _file_lock(lock):
+            # another process may have rebuilt it while this one waited for the lock
+            with contextlib.suppress(sqlite3.DatabaseError):
+                return ResultCache._open_checked(path)
+            warnings.warn(
+                f"The result cache {path} is damaged ({reason}); it was deleted and is rebuilt "
+                "from scratch. Nothing from it was used.",
+                CacheWarning,
+                stacklevel=3,
+            )
+            logger.warning("rebuilding damaged result cache %s: %s", path, reason)
+            _remove_database(path)
+            conn = _connect(path)
+            _initialise(conn)
+            return conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def __getstate__(self):  # a connection cannot travel to another process; reopen there
+        return {"path": self.path}
+
+    def __setstate__(self, state) -> None:
+        other = ResultCache.open(state["path"])
+        self.__dict__.update(other.__dict__)
+
+    @property
+    def active(self) -> bool:
+        return self._conn is not None
+
+    def _disable(self, exc: BaseException) -> None:
+        warnings.warn(
+            f"The result cache {self.path} failed ({type(exc).__name__}: {exc}); this run goes "
+            "on without it. It is checked, and rebuilt if damaged, on the next run.",
+            CacheWarning,
+            stacklevel=4,
+        )
+        self.stats.events.append("bypassed")
+        self.close()
+
+    # -- reading and writing --------------------------------------------------------------------
+
+    def _select(self, sql: str, params: list, keys: list[bytes]) -> dict[bytes, bytes]:
+        found: dict[bytes, bytes] = {}
+        for start in range(0, len(keys), _LOOKUP_BATCH):
+            part = keys[start : start + _LOOKUP_BATCH]
+            marks = ",".join("?" * len(part))
+            for key, value in self._conn.execute(sql.format(marks=marks), [*params, *part]):
+                found[bytes(key)] = bytes(value)
+        return found
+
+    def _write(self, sql: str, rows: list[tuple]) -> None:
+        if not rows or self._conn is None:
+            return
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(sql, rows)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._disable(exc)
+
+    def get_sentiment(
+        self, model: str, keys: Sequence[bytes], langs: Sequence[str]
+    ) -> dict[tuple[str, bytes], np.ndarray]:
+        """Cached probabilities for the (lang, key) pairs found, each checked before use."""
+        if self._conn is None or not keys:
+            return {}
+        by_lang: dict[str, list[bytes]] = {}
+        for key, lang in zip(keys, langs):
+            by_lang.setdefault(lang, []).append(key)
+        out: dict[tuple[str, bytes], np.ndarray] = {}
+        bad: list[tuple] = []
+        try:
+            for lang, wanted in by_lang.items():
+                sql = "SELECT key, probs FROM sentiment WHERE model = ? AND lang = ? AND key IN ({marks})"
+                for key, blob in self._select(
+                    sql, [model, lang], list(dict.fromkeys(wanted))
+                ).items():
+                    probs = _valid_probs(blob)
+                    if probs is None:
+                        bad.append((model, lang, key))
+                    else:
+                        out[(lang, key)] = probs
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return {}
+        if bad:
+            self._write("DELETE FROM sentiment WHERE model = ? AND lang = ? AND key = ?", bad)
+        return out
+
+    def put_sentiment(
+        self, model: str, keys: Sequence[bytes], langs: Sequence[str], probs: np.ndarray
+    ) -> None:
+        probs = np.asarray(probs, dtype="<f4").reshape(-1, 3)
+        rows = [(model, lang, key, p.tobytes()) for key, lang, p in zip(keys, langs, probs)]
+        self._write("INSERT OR IGNORE INTO sentiment VALUES (?, ?, ?, ?)", rows)
+
+    def get_embeddings(
+        self, model: str, keys: Sequence[bytes], dim: int | None = None
+    ) -> dict[bytes, np.ndarray]:
+        """Cached vectors for the keys found; all of one length (``dim`` where given)."""
+        if self._conn is None or not keys:
+            return {}
+        try:
+            sql = "SELECT key, vector FROM embedding WHERE model = ? AND key IN ({marks})"
+            found = self._select(sql, [model], list(dict.fromkeys(keys)))
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return {}
+        out: dict[bytes, np.ndarray] = {}
+        bad: list[tuple] = []
+        for key, blob in found.items():
+            vector = _valid_vector(blob, dim)
+            if vector is None:
+                bad.append((model, key))
+            else:
+                dim = len(vector)
+                out[key] = vector
+        if bad:
+            self._write("DELETE FROM embedding WHERE model = ? AND key = ?", bad)
+        return out
+
+    def put_embeddings(self, model: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype="<f4")
+        rows = [(model, key, v.tobytes()) for key, v in zip(keys, vectors)]
+        self._write("INSERT OR IGNORE INTO embedding VALUES (?, ?, ?)", rows)
+
+
+def _valid_probs(blob: bytes) -> np.ndarray | None:
+    if len(blob) != 12:
+        return None
+    p = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+    if not np.all(np.isfinite(p)) or p.min() < 0 or abs(float(p.sum()) - 1.0) > 1e-3:
+        return None
+    return p
+
+
+def _valid_vector(blob: bytes, dim: int | None) -> np.ndarray | None:
+    if not blob or len(blob) % 4 or (dim is not None and len(blob) != 4 * dim):
+        return None
+    v = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+    return v if np.all(np.isfinite(v)) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Cache-aware model calls: only the texts not in the cache reach the model.
+
+
+def cached_predict(
+    cache: ResultCache | None,
+    model,
+    texts: Sequence[str],
+    langs: Sequence[str | None],
+    *,
+    batch_size: int = 32,
+) -> np.ndarray:
+    """``model.predict(texts, lang=langs)`` (n, 3), computing only the (text, lang) pairs the
+    cache lacks. Without a cache (or a model without ``fingerprint``) it is a plain predict."""
+    texts = list(texts)
+    langs = list(langs)
+    fingerprint = getattr(model, "fingerprint", None)
+    if cache is None or not cache.active or not fingerprint or not texts:
+        return np.asarray(model.predict(texts, lang=langs, batch_size=batch_size), np.float32)
+    # A model without per-language calibration gives the same answer in every language.
+    calibrated = bool(getattr(model, "calibration", True))
+    lang_keys = [(lg or "") if calibrated else "" for lg in langs]
+    keys = [text_key(t) for t in texts]
+    found = cache.get_sentiment(fingerprint, keys, lang_keys)
+    out = np.zeros((len(texts), 3), dtype=np.float32)
+    missing: dict[tuple[str, bytes], list[int]] = {}
+    for i, pair in enumerate(zip(lang_keys, keys)):
+        hit = found.get(pair)
+        if hit is None:
+            missing.setdefault(pair, []).append(i)
+        else:
+            out[i] = hit
+    cache.stats.sentiment_hits += len(texts) - sum(map(len, missing.values()))
+    cache.stats.sentiment_misses += sum(map(len, missing.values()))
+    if missing:
+        first = [rows[0] for rows in missing.values()]
+        probs = np.asarray(
+            model.predict(
+                [texts[i] for i in first], lang=[langs[i] for i in first], batch_size=batch_size
+            ),
+            dtype=np.float32,
+        ).reshape(-1, 3)
+        for p, rows in zip(probs, missing.values()):
+            out[rows] = p
+        cache.put_sentiment(
+            fingerprint, [keys[i] for i in first], [lang_keys[i] for i in first], probs
+        )
+    return out
+
+
+def cached_embed(
+    cache: ResultCache | None,
+    embed: Callable[[list[str]], np.ndarray],
+    fingerprint: str | None,
+    texts: Sequence[str],
+    *,
+    dim: int | None = None,
+) -> np.ndarray:
+    """``embed(texts)`` (n, dim), computing only the texts the cache lacks. ``fingerprint``
+    must name everything that changes the vectors (encoder weights, prefix)."""
+    texts = list(texts)
+    if cache is None or not cache.active or not fingerprint or not texts:
+        return np.asarray(embed(texts), dtype=np.float32)
+    keys = [text_key(t) for t in texts]
+    found = cache.get_embeddings(fingerprint, keys, dim)
+    if found:
+        dim = len(next(iter(found.values())))
+    missing: dict[bytes, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key not in found:
+            missing.setdefault(key, []).append(i)
+    n_missing = sum(map(len, missing.values()))
+    cache.stats.embedding_hits += len(texts) - n_missing
+    cache.stats.embedding_misses += n_missing
+    computed = None
+    if missing:
+        first = [rows[0] for rows in missing.values()]
+        computed = np.asarray(embed([texts[i] for i in first]), dtype=np.float32)
+        if dim is not None and computed.shape[1] != dim:  # cached under another shape: distrust
+            return cached_embed(None, embed, None, texts)
+        cache.put_embeddings(fingerprint, list(missing), computed)
+        dim = computed.shape[1]
+    out = np.zeros((len(texts), dim or 0), dtype=np.float32)
+    for i, key in enumerate(keys):
+        if key in found:
+            out[i] = found[key]
+    if computed is not None:
+        for vector, rows in zip(computed, missing.values()):
+            out[rows] = vector
+    return out
+
+
+def timed_open(
+    use_cache: bool, path: str | os.PathLike | None = None
+) -> tuple[ResultCache | None, float]:
+    """Open the cache unless ``use_cache`` is false; returns it and the seconds it took."""
+    if not use_cache:
+        return None, 0.0
+    t0 = time.perf_counter()
+    try:
+        cache = ResultCache.open(path)
+    except (OSError, sqlite3.Error) as exc:  # e.g. a read-only home: run without a cache
+        warnings.warn(
+            f"The result cache could not be opened ({exc}); running without it.",
+            CacheWarning,
+            stacklevel=2,
+        )
+        return None, time.perf_counter() - t0
+    return cache, time.perf_counter() - t0

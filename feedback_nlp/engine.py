@@ -1,0 +1,228 @@
+"""Where chunks of comments are analysed: in this process (`local`) or on Ray Data (`ray`).
+
+Both engines run the same function, :func:`feedback_nlp.analyze.analyze_chunk`, on the same
+chunks of the cleaned input, and hand back the same bytes (:func:`encode_result`), so the output
+folder does not depend on the engine. With Ray, each actor of an ``ActorPoolStrategy`` loads the
+models once and analyses many chunks; chunks travel to it as Parquet bytes, so the workers need
+no access to the input files (only the models, installed on every node).
+
+>>> run_chunks("local", source, [0, 1, 2], models=models, on_result=save)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .analyze import ChunkResult, Models, analyze_chunk
+from .errors import FeedbackError
+from .output import to_parquet_frame
+
+ENGINES = ("local", "ray")
+PART_FILES = ("comments.parquet", "mentions.parquet", "candidates.parquet", "embeddings.npy")
+
+Progress = Callable[[str], None]
+OnResult = Callable[[int, dict], None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunks in, parts out
+
+
+@dataclass(frozen=True)
+class ChunkSource:
+    """The cleaned input spilled to Parquet, one row group per chunk."""
+
+    path: Path
+
+    @property
+    def chunks(self) -> int:
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self.path).num_row_groups
+
+    def read(self, k: int) -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self.path).read_row_group(k).to_pandas()
+
+    def read_bytes(self, k: int) -> bytes:
+        import pyarrow.parquet as pq
+
+        table = pq.ParquetFile(self.path).read_row_group(k)
+        sink = io.BytesIO()
+        pq.write_table(table, sink)
+        return sink.getvalue()
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    to_parquet_frame(frame).to_parquet(sink, index=False)
+    return sink.getvalue()
+
+
+def encode_result(result: ChunkResult) -> dict:
+    """A chunk's result as the files it is kept in (PART_FILES) plus its counts and timings."""
+    vectors = io.BytesIO()
+    np.save(vectors, np.ascontiguousarray(result.embeddings, dtype="<f4"), allow_pickle=False)
+    return {
+        "files": {
+            "comments.parquet": _parquet_bytes(result.comments),
+            "mentions.parquet": _parquet_bytes(result.mentions),
+            "candidates.parquet": _parquet_bytes(result.candidates),
+            "embeddings.npy": vectors.getvalue(),
+        },
+        "clauses": int(result.clauses),
+        "timings": {k: round(float(v), 4) for k, v in result.timings.items()},
+    }
+
+
+def analyze_encoded(
+    frame: pd.DataFrame, models: Models, *, batch_size: int, discover: bool
+) -> dict:
+    return encode_result(analyze_chunk(frame, models, batch_size=batch_size, discover=discover))
+
+
+# ---------------------------------------------------------------------------------------------
+# Engines
+
+
+def run_chunks(
+    engine: str,
+    source: ChunkSource,
+    todo: Sequence[int],
+    *,
+    on_result: OnResult,
+    models: Models | None = None,
+    make_models: Callable[[], Models] | None = None,
+    use_cache: bool = True,
+    batch_size: int = 32,
+    discover: bool = True,
+    ray_address: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Analyse the chunks `todo` of `source`; `on_result(k, encoded)` is called in this process
+    as each one finishes (in any order with Ray), so the caller can record progress."""
+    say = progress or (lambda _m: None)
+    if engine not in ENGINES:
+        raise FeedbackError(f"--engine must be one of {', '.join(ENGINES)}; got {engine!r}.")
+    if engine == "local":
+        if models is None:
+            models = make_models()
+        total = source.chunks
+        for k in todo:
+            say(f"Analysing chunk {k + 1} of {total}")
+            on_result(
+                k, analyze_encoded(source.read(k), models, batch_size=batch_size, discover=discover)
+            )
+        return
+    _run_ray(
+        source,
+        list(todo),
+        on_result=on_result,
+        make_models=make_models,
+        use_cache=use_cache,
+        batch_size=batch_size,
+        discover=discover,
+        ray_address=ray_address,
+        workers=workers,
+        say=say,
+    )
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise FeedbackError(
+            "--engine ray needs Ray Data: pip install 'feedback-nlp[ray]' (or use --engine local)."
+        ) from None
+    return ray
+
+
+class _ChunkActor:
+    """A Ray actor: loads the models (and opens its own result cache) once, then analyses every
+    chunk it is given."""
+
+    def __init__(self, make_models, use_cache: bool, batch_size: int, discover: bool) -> None:
+        from .cache import timed_open
+
+        cache, _ = timed_open(use_cache)
+        self.models = make_models().with_cache(cache)
+        self.batch_size, self.discover = batch_size, discover
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        rows = []
+        for k, data in zip(batch["chunk"], batch["data"]):
+            frame = pd.read_parquet(io.BytesIO(data))
+            encoded = analyze_encoded(
+                frame, self.models, batch_size=self.batch_size, discover=self.discover
+            )
+            files = encoded.pop("files")
+            rows.append({"chunk": int(k), "meta": json.dumps(encoded), **files})
+        return pd.DataFrame(rows)
+
+
+def _run_ray(
+    source: ChunkSource,
+    todo: list[int],
+    *,
+    on_result: OnResult,
+    make_models,
+    use_cache: bool,
+    batch_size: int,
+    discover: bool,
+    ray_address: str | None,
+    workers: int | None,
+    say: Progress,
+) -> None:
+    ray = _import_ray()
+    if not todo:
+        return
+    started_here = not ray.is_initialized()
+    if started_here:
+        say(f"Starting Ray ({ray_address or 'a local instance'})")
+        ray.init(address=ray_address, log_to_driver=False, ignore_reinit_error=True)
+    try:
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        size = max(1, min(workers or cpus, len(todo)))
+        threads = max(1, cpus // size)
+        say(f"Analysing {len(todo)} chunks on Ray with {size} workers")
+        items = [{"chunk": k, "data": source.read_bytes(k)} for k in todo]
+        ds = ray.data.from_items(items).map_batches(
+            _ChunkActor,
+            fn_constructor_kwargs={
+                "make_models": make_models,
+                "use_cache": use_cache,
+                "batch_size": batch_size,
+                "discover": discover,
+            },
+            batch_size=1,
+            batch_format="pandas",
+            compute=ray.data.ActorPoolStrategy(size=size),
+            num_cpus=threads,
+            runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads)}},
+        )
+        for row in ds.iter_rows():
+            meta = json.loads(row["meta"])
+            meta["files"] = {name: row[name] for name in PART_FILES}
+            on_result(int(row["chunk"]), meta)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1

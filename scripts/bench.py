@@ -1,0 +1,416 @@
+"""End-to-end benchmark of `feedback-nlp analyze`; prints a table and writes docs/benchmarks.md.
+
+    .venv/bin/python scripts/bench.py [--sizes 10000,100000] [--baseline 2000] [--sentiment-model builtin]
+
+For each size N it builds a synthetic NPS export of N comments (the bundled sample's records and
+texts of the development data in /work/shared/data: en, de, pl, th, fr, es), then runs the CLI
+exactly as a user would, in a child process:
+
+* **cold**: an empty result cache -> comments/s end to end (process start to exit: read, clean,
+  models, analysis, summary, reports), per stage (from manifest.json), peak RSS of the child;
+* **warm**: the same export again with the cache the cold run filled -> time, and speed-up.
+
+And, in the same run on the same `--baseline` comments (a slice of the smallest export): the naive
+way — a Hugging Face ``pipeline("text-classification")`` built from the very same merged encoder +
+sentiment head, called once per comment, plus the language's spaCy pipeline called once per
+comment — against `feedback-nlp analyze` on those comments (cold cache). The baseline does less
+(no clause sentiment, no embeddings, no themes, no reports), so the ratio favours it.
+
+Child processes get a private FEEDBACK_NLP_HOME (the prepared encoder linked in), so the user's
+result cache is neither read nor filled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "nps_sample.csv"
+DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
+DOC = ROOT / "docs" / "benchmarks.md"
+# Development sets in the languages feedback-nlp identifies (en de pl th fr es); the CFPB
+# complaints (multi-page legal narratives) are left out: they are not survey verbatims.
+SOURCES = {
+    "airline_tweets_en": 1.0,
+    "semeval2014_train": 1.0,
+    "druglib_en": 0.5,
+    "uci_yelp_en": 1.0,
+    "opener_en": 1.0,
+    "germeval2017_dev": 1.0,
+    "opener_de": 1.0,
+    "polemo2_medicine_train": 1.0,
+    "polemo_hotels_products_pl": 1.0,
+    "wisesight_train": 1.0,
+    "th_review_shopping": 1.0,
+    "opener_fr": 1.0,
+    "opener_es": 1.0,
+    "cuba_hotels_es": 0.5,
+    "restmex2021_es": 0.5,
+    "semeval2016_train": 1.0,  # en es fr nl ru tr: the others come out as `und`
+}
+CHANNELS = ["Website", "App", "Store", "Delivery", "Customer service", "Checkout", "Returns"]
+STAGES = (
+    "read", "clean", "spill", "load_models", "clauses", "sentiment", "themes", "discover",
+    "assemble", "read_back", "summarize", "write",
+)  # fmt: skip
+
+
+def log(msg: str) -> None:
+    print(time.strftime("%H:%M:%S"), msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Synthetic exports
+
+
+def _pool(seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    pool = []
+    for name, keep in SOURCES.items():
+        path = DATA / f"{name}.jsonl.gz"
+        if not path.is_file():
+            log(f"note: {path} missing, left out")
+            continue
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                rec = json.loads(line)
+                text = (rec.get("text") or "").strip()
+                if text and rng.random() < keep:
+                    pool.append({"text": text, "label": rec.get("label"), "lang": rec.get("lang")})
+    return pool
+
+
+def _score(label: str | None, rng: random.Random) -> int:
+    if label == "negative":
+        return rng.randint(0, 6)
+    if label == "positive":
+        return rng.randint(8, 10)
+    if label == "neutral":
+        return rng.randint(5, 8)
+    return rng.randint(0, 10)
+
+
+def build_export(n: int, path: Path, *, seed: int = 0) -> dict:
+    """N records: ~5% the bundled sample's, the rest development-data texts (without repeats
+    while the pool lasts), with an id, a date, a channel and an NPS score."""
+    import pandas as pd
+
+    rng = random.Random(seed)
+    sample = pd.read_csv(SAMPLE, encoding="utf-8-sig", keep_default_na=False)
+    text_col = sample.columns[-1]
+    pool = _pool(seed)
+    rng.shuffle(pool)
+    start = date(2026, 1, 1)
+    rows, langs = [], {}
+    for i in range(n):
+        if rng.random() < 0.05:
+            rec = sample.iloc[rng.randrange(len(sample))]
+            text, score = rec[text_col], int(rec.iloc[3]) if str(rec.iloc[3]).isdigit() else None
+            lang = "sample"
+        else:
+            rec = pool[i % len(pool)]
+            text, score, lang = rec["text"], _score(rec["label"], rng), rec["lang"] or "?"
+        langs[lang] = langs.get(lang, 0) + 1
+        rows.append(
+            {
+                "Response ID": f"B{seed}-{i:07d}",
+                "Date": (start + timedelta(days=rng.randrange(180))).isoformat(),
+                "Channel": rng.choice(CHANNELS),
+                "How likely are you to recommend us? (0-10)": score,
+                "Why did you give this score?": text,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    texts = frame["Why did you give this score?"].astype(str)
+    return {
+        "rows": n,
+        "distinct_texts": int(texts.nunique()),
+        "mean_chars": round(float(texts.str.len().mean()), 1),
+        "sources": dict(sorted(langs.items(), key=lambda kv: -kv[1])),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the CLI in a child, measured
+
+
+def _home(base: Path) -> Path:
+    """A FEEDBACK_NLP_HOME with the user's prepared encoder linked in and no result cache."""
+    from feedback_nlp.encoder import cache_dir, prepare_encoder
+
+    prepare_encoder()
+    base.mkdir(parents=True, exist_ok=True)
+    link = base / "encoders"
+    if not link.exists():
+        link.symlink_to(cache_dir() / "encoders", target_is_directory=True)
+    return base
+
+
+def run_cli(args: list[str], home: Path, threads: int | None) -> dict:
+    """Run `feedback-nlp ARGS` in a child; wall seconds, peak RSS (MiB), exit code."""
+    env = {**os.environ, "FEEDBACK_NLP_HOME": str(home)}
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+    cmd = [sys.executable, "-m", "feedback_nlp", *args]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 2):
+        raise RuntimeError(f"{' '.join(cmd)} failed ({code}):\n{err[-3000:]}")
+    return {"seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024, "exit": code, "out": out}
+
+
+def bench_size(n: int, work: Path, args) -> dict:
+    export = work / f"export_{n}.csv"
+    log(f"building a {n:,}-comment export")
+    info = build_export(n, export, seed=args.seed)
+    home = _home(work / f"home_{n}")
+    common = ["--quiet", "--sentiment-model", args.sentiment_model]
+    log(f"{n:,}: cold run")
+    cold = run_cli(
+        ["analyze", str(export), "-o", str(work / f"cold_{n}"), *common], home, args.threads
+    )
+    manifest = json.loads((work / f"cold_{n}" / "manifest.json").read_text())
+    log(f"{n:,}: cold {cold['seconds']:.1f} s; warm run")
+    warm = run_cli(
+        ["analyze", str(export), "-o", str(work / f"warm_{n}"), *common], home, args.threads
+    )
+    warm_manifest = json.loads((work / f"warm_{n}" / "manifest.json").read_text())
+    log(f"{n:,}: warm {warm['seconds']:.1f} s")
+    return {
+        "n": n,
+        "export": info,
+        "cold_s": round(cold["seconds"], 1),
+        "cold_per_s": round(n / cold["seconds"], 1),
+        "cold_ms_per_comment": round(1000 * cold["seconds"] / n, 2),
+        "peak_rss_mib": round(cold["peak_rss_mib"]),
+        "warm_s": round(warm["seconds"], 1),
+        "warm_peak_rss_mib": round(warm["peak_rss_mib"]),
+        "warm_speedup": round(cold["seconds"] / warm["seconds"], 1),
+        "stages_s": manifest["timings_s"],
+        "warm_stages_s": warm_manifest["timings_s"],
+        "rows": manifest["rows"],
+        "clauses": manifest["clauses"],
+        "cache_warm": warm_manifest["run"]["cache"],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The naive baseline, on the same comments
+
+
+def bench_baseline(export: Path, n: int, work: Path, args) -> dict:
+    import pandas as pd
+    import torch
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_sentiment import hf_pipeline_from
+
+    from feedback_nlp.clean import clean
+    from feedback_nlp.io import read_feedback
+    from feedback_nlp.nlp import get_pipeline
+    from feedback_nlp.sentiment import SentimentModel
+
+    frame = pd.read_csv(export, encoding="utf-8-sig", keep_default_na=False).head(n)
+    subset = work / f"baseline_{n}.csv"
+    frame.to_csv(subset, index=False, encoding="utf-8-sig")
+    home = _home(work / "home_baseline")
+
+    log(f"baseline: feedback-nlp analyze on the same {n} comments (cold cache)")
+    ours = run_cli(
+        ["analyze", str(subset), "-o", str(work / "baseline_ours"), "--quiet",
+         "--sentiment-model", args.sentiment_model],
+        home, args.threads,
+    )  # fmt: skip
+    # the naive way gets the languages for free (identified here, not timed)
+    cleaned = clean(read_feedback(subset))
+    todo = cleaned[cleaned["status"].isna()]
+    texts, langs = todo["text"].astype(str).tolist(), todo["lang"].fillna("und").tolist()
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model = SentimentModel.load(args.sentiment_model)
+    with tempfile.TemporaryDirectory() as tmp:
+        pipe = hf_pipeline_from(model, Path(tmp))
+    prefix, max_length = model.prefix, model.max_length
+    del model
+    nlps = {lang: get_pipeline(lang) for lang in set(langs)}
+    for text, lang in list(zip(texts, langs))[:5]:  # warm-up
+        pipe(prefix + text, truncation=True, max_length=max_length)
+        nlps[lang](text)
+    log(f"baseline: HF pipeline + spaCy, once per comment, on {len(texts)} comments")
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        for text, lang in zip(texts, langs):
+            pipe(prefix + text, truncation=True, max_length=max_length)
+            nlps[lang](text)
+    naive = time.perf_counter() - t0
+    return {
+        "n": n,
+        "analysed": len(texts),
+        "naive_s": round(naive, 1),
+        "naive_per_s": round(n / naive, 1),
+        "ours_s": round(ours["seconds"], 1),
+        "ours_per_s": round(n / ours["seconds"], 1),
+        "speedup": round(naive / ours["seconds"], 2),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def _machine(threads: int | None) -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    isa = [f for f in ("avx512f", "avx512_bf16", "amx_bf16") if f" {f}" in flags]
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()[0]
+    return (
+        f"{cpu} ({', '.join(isa) or 'no AVX-512'}), {os.cpu_count()} cores, {mem:.0f} GiB RAM, "
+        f"Python {platform.python_version()}, torch threads {threads or 'default'}; "
+        f"load average at the end {load:.1f} (other work was running on the same cores)"
+    )
+
+
+def render(report: dict) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`scripts/bench.py`); the last run is below. Wall-clock times on a",
+        "shared machine are noisy: compare the ratios measured within one run.",
+        "",
+        f"- command: `{report['command']}`",
+        f"- machine: {report['machine']}",
+        (
+            f"- sentiment model: `{report['sentiment_model']}`; started {report['started']}, "
+            f"took {report['minutes']} min"
+        ),
+        "",
+        "## End to end (`feedback-nlp analyze`, process start to exit)",
+        "",
+        (
+            "| comments | distinct texts | mean chars | cold s | comments/s | ms/comment | peak RSS MiB "
+            "| warm (cached) s | warm speed-up |"
+        ),
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in report["sizes"]:
+        e = r["export"]
+        lines.append(
+            f"| {r['n']:,} | {e['distinct_texts']:,} | {e['mean_chars']} | {r['cold_s']} "
+            f"| {r['cold_per_s']} | {r['cold_ms_per_comment']} | {r['peak_rss_mib']} "
+            f"| {r['warm_s']} | {r['warm_speedup']}x |"
+        )
+    lines += ["", "## Per stage, cold run (seconds, from manifest.json `timings_s`)", ""]
+    sizes = report["sizes"]
+    if sizes:
+        stages = [st for st in STAGES if any(st in r["stages_s"] for r in sizes)]
+        lines.append(
+            "| stage | "
+            + " | ".join(f"{r['n']:,}" for r in sizes)
+            + f" | comments/s ({sizes[-1]['n']:,}) |"
+        )
+        lines.append("|---|" + "---:|" * (len(sizes) + 1))
+        last = sizes[-1]
+        for st in stages:
+            cells = [str(r["stages_s"].get(st, "")) for r in sizes]
+            seconds = last["stages_s"].get(st)
+            rate = f"{last['n'] / seconds:,.0f}" if seconds else ""
+            lines.append(f"| {st} | " + " | ".join(cells) + f" | {rate} |")
+        lines += ["", "Warm run per stage: " + "; ".join(
+            f"{r['n']:,}: " + ", ".join(f"{k} {v}" for k, v in r["warm_stages_s"].items())
+            for r in sizes
+        )]  # fmt: skip
+    b = report.get("baseline")
+    if b:
+        lines += [
+            "",
+            f"## Against the naive way, same {b['n']:,} comments, same run",
+            "",
+            "| | seconds | comments/s |",
+            "|---|---:|---:|",
+            f"| HF `pipeline` + spaCy, once per comment | {b['naive_s']} | {b['naive_per_s']} |",
+            f"| `feedback-nlp analyze` (end to end, cold cache) | {b['ours_s']} | {b['ours_per_s']} |",
+            "",
+            (
+                f"Speed-up: **{b['speedup']}x** (the baseline computes only comment sentiment and a "
+                "spaCy parse; feedback-nlp also does clause sentiment, embeddings, themes, discovery "
+                "and the reports)."
+            ),
+        ]
+    if report.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--sizes", default="10000,100000", help="comma list of export sizes")
+    p.add_argument(
+        "--baseline", type=int, default=2000, help="comments in the side-by-side baseline (0: skip)"
+    )
+    p.add_argument("--sentiment-model", default="builtin")
+    p.add_argument("--threads", type=int, default=0, help="OMP/torch threads (0: default)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--work", type=Path, default=None, help="keep exports and outputs here")
+    p.add_argument("--out", type=Path, default=DOC, help="Markdown report")
+    p.add_argument("--json", type=Path, default=None, help="also write the numbers as JSON")
+    p.add_argument("--note", action="append", default=[], help="a line for the report's notes")
+    args = p.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    started = time.time()
+    work = args.work or Path(tempfile.mkdtemp(prefix="fnlp-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    report = {
+        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "sentiment_model": args.sentiment_model,
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
+        "sizes": [],
+        "notes": args.note,
+    }
+    if args.baseline:
+        export = work / f"export_{max(args.baseline, min(sizes) if sizes else 0)}_b.csv"
+        build_export(max(args.baseline, 1), export, seed=args.seed + 1)
+        report["baseline"] = bench_baseline(export, args.baseline, work, args)
+        log(f"baseline: {report['baseline']}")
+    for n in sizes:
+        report["sizes"].append(bench_size(n, work, args))
+        log(json.dumps({k: v for k, v in report["sizes"][-1].items() if k != "warm_stages_s"}))
+    report["machine"] = _machine(args.threads or None)
+    report["minutes"] = round((time.time() - started) / 60, 1)
+    text = render(report)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    log(f"wrote {args.out} (work folder {work})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The real models end to end on the bundled sample, as `make demo` runs it (marked `models`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import feedback_nlp as fnlp
+from feedback_nlp import schema as s
+
+SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "nps_sample.csv"
+
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = tmp_path_factory.getbasetemp() / "fnlp-home"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FEEDBACK_NLP_HOME", str(home))
+        out = tmp_path_factory.mktemp("demo")
+        result, themes = fnlp.run(SAMPLE, out)
+    return out, result, themes
+
+
+def test_every_row_is_in_the_output_with_a_status(demo):
+    out, _result, _themes = demo
+    comments = pd.read_parquet(out / "comments.parquet")
+    raw = pd.read_csv(SAMPLE, encoding="utf-8-sig", keep_default_na=False)
+    assert len(comments) == len(raw)
+    assert comments[s.STATUS].isin(s.STATUSES).all()
+    for name in ("mentions.parquet", "themes.csv", "report.html", "report.md", "report.xlsx"):
+        assert (out / name).is_file(), name
+
+
+def test_sentiment_agrees_with_the_customers_own_score(demo):
+    _out, result, _themes = demo
+    c = result.comments[result.comments[s.STATUS] == s.STATUS_ANALYZED]
+    assert c[s.SENTIMENT].notna().all()
+    detractors = c[c[s.NPS_GROUP] == "detractor"]
+    promoters = c[c[s.NPS_GROUP] == "promoter"]
+    assert (detractors[s.SENTIMENT] == "negative").mean() >= 0.8
+    assert (promoters[s.SENTIMENT] == "positive").mean() >= 0.8
+
+
+def test_most_comments_get_a_theme_and_late_delivery_is_found(demo):
+    _out, result, themes = demo
+    c = result.comments[result.comments[s.STATUS] == s.STATUS_ANALYZED]
+    coverage = (c[s.THEMES].map(len) > 0).mean()
+    assert coverage >= 0.9, coverage
+    assert "late_delivery" in set(result.mentions[s.THEME])
+    assert len(themes) > 0 and themes[s.RANK].notna().any()
+
+
+def test_report_escapes_hostile_comment_text(demo):
+    out, _result, _themes = demo
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "<script" not in html.lower()
+
+
+def test_manifest_records_models_inputs_and_timings(demo):
+    out, _result, _themes = demo
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["models"]["encoder"].startswith("builtin:e5-small")
+    assert manifest["inputs"][0]["source"] == "nps_sample.csv"
+    assert manifest["rows"]["read"] == manifest["rows"]["analyzed"] + manifest["rows"].get(
+        "empty", 0
+    ) + manifest["rows"].get("duplicate", 0) + manifest["rows"].get("failed", 0)
+    assert set(manifest["timings_s"]) >= {"read", "clean", "sentiment", "themes", "write"}

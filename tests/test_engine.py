@@ -1,0 +1,246 @@
+"""Chunked, resumable runs and the execution engines, with small stand-in models.
+
+A test-only sentiment also calls "glitter" negative, so that unclaimed negative clauses exist and
+theme discovery (which spans chunks) has something to find.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import HashEmbedder, KeywordSentiment
+
+import feedback_nlp as fnlp
+from feedback_nlp import schema as s
+from feedback_nlp.analyze import Models
+from feedback_nlp.stream import PROGRESS_FILE, WORK_DIR
+
+TESTS = Path(__file__).resolve().parent
+
+
+class GlitterSentiment(KeywordSentiment):
+    NEG = KeywordSentiment.NEG + ("glitter",)
+
+
+# A small taxonomy of its own, so that these tests do not move with the shipped ones; semantic
+# matching is off (the stand-in embedder's similarities mean little).
+TAXONOMY = """
+name: tiny
+version: 1
+touchpoints:
+  delivery:
+    label: Delivery
+    themes:
+      late_delivery:
+        label: Late delivery
+        description: The order arrived later than promised.
+        keywords: {en: [late], de: [spät]}
+        examples: [My parcel arrived two weeks late]
+  service:
+    label: Customer service
+    themes:
+      staff_attitude:
+        label: Rude staff
+        description: Staff were rude or unfriendly.
+        keywords: {en: [rude]}
+        examples: [The agent was rude to me]
+matching:
+  semantic_threshold: 1.0
+  discover_min_size: 5
+"""
+
+
+@pytest.fixture(scope="module")
+def glitter_models(tmp_path_factory):
+    path = tmp_path_factory.mktemp("taxonomy") / "tiny.yaml"
+    path.write_text(TAXONOMY)
+    return Models(taxonomy=str(path), sentiment=GlitterSentiment(), embedder=HashEmbedder())
+
+
+@pytest.fixture
+def use_glitter(glitter_models, monkeypatch):
+    from feedback_nlp import pipeline
+
+    monkeypatch.setattr(pipeline, "Models", lambda **_kw: glitter_models)
+    return glitter_models
+
+
+def _export(path: Path) -> Path:
+    texts = (
+        [f"The glitter cannon exploded in aquarium {i}" for i in range(7)]
+        + ["The parcel arrived two weeks late.", "Great prices, fast delivery!", ""]
+        + ["Die Lieferung kam viel zu spät.", "Support was rude on the phone."]
+    )
+    frame = pd.DataFrame(
+        {
+            "Date": [f"2026-0{1 + i % 3}-1{i % 9}" for i in range(len(texts))],
+            "Comment": texts,
+            "NPS": [i % 11 for i in range(len(texts))],
+        }
+    )
+    # row 13 repeats row 8's whole record: a duplicate, in another chunk
+    pd.concat([frame, frame.iloc[[7]]]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def export(tmp_path):
+    return _export(tmp_path / "nps.csv")
+
+
+def _frames(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.read_parquet(out / "comments.parquet"), pd.read_parquet(out / "mentions.parquet")
+
+
+def _assert_same_outputs(a: Path, b: Path) -> None:
+    for x, y in zip(_frames(a), _frames(b)):
+        pd.testing.assert_frame_equal(x, y)
+    for name in ("comments.csv", "themes.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_chunks_give_the_same_outputs_as_one_batch(tmp_path, export, use_glitter):
+    fnlp.run(export, tmp_path / "one", min_mentions=1)
+    result, _ = fnlp.run(export, tmp_path / "many", min_mentions=1, chunk_size=2)
+    assert result.manifest["run"]["chunks"] == 7
+    _assert_same_outputs(tmp_path / "one", tmp_path / "many")
+    assert not (tmp_path / "many" / WORK_DIR).exists()  # parts removed once complete
+
+
+def test_themes_are_discovered_across_chunks(tmp_path, export, use_glitter):
+    result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1, chunk_size=2)
+    found = result.mentions[result.mentions[s.MATCH] == "discovered"]
+    # seven glitter comments, two per chunk: only clustering all chunks together finds them
+    assert found[s.COMMENT_ID].nunique() == 7
+    glitter = result.comments[result.comments[s.TEXT].str.contains("glitter")]
+    assert all(
+        any(t.split("/")[1].startswith("discovered_") for t in ts) for ts in glitter[s.THEMES]
+    )
+
+
+def test_chunked_run_agrees_with_analyze(tmp_path, export, use_glitter):
+    result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1, chunk_size=3)
+    direct = fnlp.analyze(fnlp.read_feedback(export), models=use_glitter)
+    assert result.comments[s.COMMENT_ID].tolist() == direct.comments[s.COMMENT_ID].tolist()
+    assert result.comments[s.THEMES].tolist() == direct.comments[s.THEMES].tolist()
+    cols = [s.COMMENT_ID, s.CLAUSE_ID, s.THEME, s.MATCH]
+    assert result.mentions[cols].values.tolist() == direct.mentions[cols].values.tolist()
+
+
+def test_duplicates_are_flagged_across_chunks(tmp_path, export, use_glitter):
+    result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1, chunk_size=2)
+    status = result.comments.set_index("row_number")[s.STATUS]
+    assert status[13] == s.STATUS_DUPLICATE  # its first occurrence, row 8, is in another chunk
+    assert status[8] == s.STATUS_ANALYZED
+
+
+DRIVER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {tests!r})
+    from conftest import HashEmbedder, KeywordSentiment
+    from feedback_nlp import cache, pipeline
+    from feedback_nlp.analyze import Models
+
+    class GlitterSentiment(KeywordSentiment):
+        NEG = KeywordSentiment.NEG + ("glitter",)
+
+        def predict(self, texts, **kw):
+            time.sleep({delay})  # slow enough for the test to kill the run between chunks
+            return super().predict(texts, **kw)
+
+    models = Models(taxonomy={taxonomy!r}, sentiment=GlitterSentiment(), embedder=HashEmbedder())
+    pipeline.Models = lambda **_kw: models
+    pipeline.run(sys.argv[1], sys.argv[2], min_mentions=1, chunk_size=2, cache=False)
+    """
+)
+
+
+def _driver(tmp_path: Path, delay: float) -> Path:
+    taxonomy = tmp_path / "tiny.yaml"
+    taxonomy.write_text(TAXONOMY)
+    path = tmp_path / "driver.py"
+    path.write_text(DRIVER.format(tests=str(TESTS), delay=delay, taxonomy=str(taxonomy)))
+    return path
+
+
+def _chunks_done(out: Path) -> int:
+    try:
+        return len(json.loads((out / WORK_DIR / PROGRESS_FILE).read_text())["done"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def test_a_killed_run_resumes_from_its_last_chunk(tmp_path, export, use_glitter):
+    out = tmp_path / "out"
+    env = {**os.environ, "FEEDBACK_NLP_HOME": str(tmp_path / "home")}
+    slow = _driver(tmp_path, 0.4)
+    proc = subprocess.Popen(
+        [sys.executable, str(slow), str(export), str(out)], env=env, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while _chunks_done(out) < 1:
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline, "the first chunk never finished"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = _chunks_done(out)
+    assert 1 <= done < 7, done
+    assert not (out / "comments.parquet").exists()  # nothing final under its name yet
+
+    result, _ = fnlp.run(export, out, min_mentions=1, chunk_size=2, cache=False)
+    assert result.manifest["run"]["chunks_resumed"] == done
+    fnlp.run(export, tmp_path / "whole", min_mentions=1, chunk_size=2, cache=False)
+    _assert_same_outputs(out, tmp_path / "whole")
+    assert not (out / WORK_DIR).exists()
+
+
+def test_changed_input_is_not_resumed(tmp_path, export, use_glitter):
+    out = tmp_path / "out"
+    fnlp.run(export, out, min_mentions=1, chunk_size=2)
+    # leave an interrupted run's parts behind, then change the input
+    work = out / WORK_DIR
+    work.mkdir()
+    (work / PROGRESS_FILE).write_text(json.dumps({"fingerprint": "old", "done": {"0": {}}}))
+    frame = pd.read_csv(export)
+    frame.loc[0, "Comment"] = "A completely different comment about rude staff"
+    frame.to_csv(export, index=False)
+    result, _ = fnlp.run(export, out, min_mentions=1, chunk_size=2)
+    assert result.manifest["run"]["chunks_resumed"] == 0
+    assert result.comments[s.TEXT].iloc[0].startswith("A completely different")
+
+
+def test_unknown_engine_is_a_usage_error(tmp_path, export, use_glitter):
+    from typer.testing import CliRunner
+
+    from feedback_nlp.cli import app
+
+    result = CliRunner().invoke(
+        app, ["analyze", str(export), "-o", str(tmp_path), "--engine", "spark"]
+    )
+    assert result.exit_code == 1 and "--engine" in result.output
+
+
+def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, use_glitter, monkeypatch):
+    ray = pytest.importorskip(
+        "ray", reason="the Ray engine needs `pip install 'feedback-nlp[ray]'`"
+    )
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path / "ray"))
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        fnlp.run(export, tmp_path / "ray-out", min_mentions=1, chunk_size=3, engine="ray")
+    finally:
+        ray.shutdown()
+    fnlp.run(export, tmp_path / "local-out", min_mentions=1, chunk_size=3)
+    _assert_same_outputs(tmp_path / "ray-out", tmp_path / "local-out")
