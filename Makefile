@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser test test-fast demo lint clean
+.PHONY: install browser test test-fast demo bench lint clean
 
 # torch first, pinned: the local CPU build. A plain `torch` would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -34,6 +34,12 @@ test-fast: install
 ## make demo: analyse the bundled multilingual sample export into out/demo
 demo: install
 	$(BIN)/feedback-nlp demo -o out/demo
+
+## make bench: end-to-end speed, memory and cache re-runs on synthetic 10k/100k exports, and the
+## naive baseline side by side; prints the table and writes docs/benchmarks.md (BENCH_ARGS="--sizes 2000,10000")
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check feedback_nlp tests scripts

@@ -369,12 +369,14 @@ def cached_predict(
     langs: Sequence[str | None],
     *,
     batch_size: int = 32,
+    fingerprint: str | None = None,
 ) -> np.ndarray:
     """``model.predict(texts, lang=langs)`` (n, 3), computing only the (text, lang) pairs the
-    cache lacks. Without a cache (or a model without ``fingerprint``) it is a plain predict."""
+    cache lacks. ``fingerprint`` (default ``model.fingerprint``) must name everything that
+    changes the results. Without a cache or a fingerprint it is a plain predict."""
     texts = list(texts)
     langs = list(langs)
-    fingerprint = getattr(model, "fingerprint", None)
+    fingerprint = fingerprint or getattr(model, "fingerprint", None)
     if cache is None or not cache.active or not fingerprint or not texts:
         return np.asarray(model.predict(texts, lang=langs, batch_size=batch_size), np.float32)
     # A model without per-language calibration gives the same answer in every language.

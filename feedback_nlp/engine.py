@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,8 +119,11 @@ def run_chunks(
         if models is None:
             models = make_models()
         total = source.chunks
+        meter = CoreMeter()
         for k in todo:
-            say(f"Analysing chunk {k + 1} of {total}")
+            threads = meter.threads()
+            models.set_threads(threads)
+            say(f"Analysing chunk {k + 1} of {total} ({threads} threads)")
             on_result(
                 k, analyze_encoded(source.read(k), models, batch_size=batch_size, discover=discover)
             )
@@ -153,11 +157,14 @@ class _ChunkActor:
     """A Ray actor: loads the models (and opens its own result cache) once, then analyses every
     chunk it is given."""
 
-    def __init__(self, make_models, use_cache: bool, batch_size: int, discover: bool) -> None:
+    def __init__(
+        self, make_models, use_cache: bool, batch_size: int, discover: bool, threads: int
+    ) -> None:
         from .cache import timed_open
 
         cache, _ = timed_open(use_cache)
         self.models = make_models().with_cache(cache)
+        self.models.set_threads(threads)
         self.batch_size, self.discover = batch_size, discover
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
@@ -205,6 +212,7 @@ def _run_ray(
                 "use_cache": use_cache,
                 "batch_size": batch_size,
                 "discover": discover,
+                "threads": threads,
             },
             batch_size=1,
             batch_format="pandas",
@@ -221,8 +229,36 @@ def _run_ray(
             ray.shutdown()
 
 
-def default_workers() -> int:
+def usable_cores() -> int:
+    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
-    except AttributeError:
+    except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+class CoreMeter:
+    """How many torch threads to use for the next chunk: the cores this process may use, less
+    those other processes keep busy (the 1-minute load average minus this process's own recent
+    use). On a shared machine, more threads than free cores make every thread wait for the
+    others at each step: a 2-core machine with two other busy processes ran the encoder 1.7x
+    faster with 1 thread than with 2. ``OMP_NUM_THREADS``, where set, is obeyed as is.
+    """
+
+    def __init__(self) -> None:
+        self.cores = usable_cores()
+        fixed = os.environ.get("OMP_NUM_THREADS", "").strip()
+        self.fixed = int(fixed) if fixed.isdigit() and int(fixed) > 0 else None
+        self._wall, self._cpu = time.monotonic(), time.process_time()
+
+    def threads(self) -> int:
+        if self.fixed:
+            return self.fixed
+        wall, cpu = time.monotonic(), time.process_time()
+        own = (cpu - self._cpu) / max(wall - self._wall, 1e-3)
+        self._wall, self._cpu = wall, cpu
+        try:
+            others = max(0.0, os.getloadavg()[0] - own)
+        except OSError:
+            return self.cores
+        return max(1, min(self.cores, int(self.cores - others + 0.5)))

@@ -370,24 +370,25 @@ class StreamedRun:
             self.say(f"Resuming: {len(reused)} of {chunks} chunks were already analysed")
         cache, seconds = timed_open(self.use_cache and self.engine == "local")
         self._timed("open_cache", seconds)
+        models = models.with_cache(cache)
         try:
             run_chunks(
                 self.engine,
                 source,
                 todo,
                 on_result=self._save_chunk,
-                models=models.with_cache(cache),
+                models=models,
                 make_models=self.make_models,
                 use_cache=self.use_cache,
                 batch_size=self.batch_size,
                 ray_address=self.ray_address,
                 progress=self.say,
             )
+            found = self._discover(models, chunks)
         finally:
             stats = cache.stats.to_dict() if cache is not None else None
             if cache is not None:
                 cache.close()
-        found = self._discover(models, chunks)
         labels = models.taxonomy.labels()
         fingerprints = models.fingerprints()
         del models  # the reports need no model: give its memory back first

@@ -69,8 +69,12 @@ def bench_precisions(args, sets) -> dict:
             per_set[name] = round(macro_f1(y, pred[start : start + len(items)]), 4)
             start += len(items)
         sem = np.mean([per_set[f"semeval2016_{lg}"] for lg in ("en", "es", "fr", "nl", "ru", "tr")])
-        headline = [per_set["thai_wisesight"], per_set["polish_polemo2_medicine"],
-                    per_set["german_germeval2017"], sem]
+        headline = [
+            per_set["thai_wisesight"],
+            per_set["polish_polemo2_medicine"],
+            per_set["german_germeval2017"],
+            sem,
+        ]
         results[precision] = {
             "comments_per_s": round(len(texts) / seconds, 1),
             "seconds": round(seconds, 1),
@@ -113,13 +117,23 @@ def hf_pipeline_from(model: SentimentModel, folder: Path):
     clf.save_pretrained(folder)
     model.tokenizer.save_pretrained(folder)
     loaded = E5MeanPoolClassifier.from_pretrained(folder).eval()
-    return pipeline("text-classification", model=loaded, tokenizer=AutoTokenizer.from_pretrained(folder), device=-1)
+    return pipeline(
+        "text-classification",
+        model=loaded,
+        tokenizer=AutoTokenizer.from_pretrained(folder),
+        device=-1,
+    )
 
 
 def bench_pipeline(args) -> dict:
     rng = random.Random(11)
     pool = [ex.text for name in data.EVAL_SETS for ex in data.eval_set(name)]
-    pool += [ex.text for ex in data.load_split("test", ["cuba_hotels_es", "airline_tweets_en", "opener_de", "opener_fr"])]
+    pool += [
+        ex.text
+        for ex in data.load_split(
+            "test", ["cuba_hotels_es", "airline_tweets_en", "opener_de", "opener_fr"]
+        )
+    ]
     rng.shuffle(pool)
     texts = pool[: args.n]
     model = SentimentModel.load(args.model, precision="fp32")
@@ -139,7 +153,9 @@ def bench_pipeline(args) -> dict:
     theirs = []
     with torch.inference_mode():
         for text in texts:
-            theirs.append(pipe(model.prefix + text, truncation=True, max_length=model.max_length)[0]["label"])
+            theirs.append(
+                pipe(model.prefix + text, truncation=True, max_length=model.max_length)[0]["label"]
+            )
     t_pipe = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -166,13 +182,17 @@ def bench_pipeline(args) -> dict:
         t_fast = time.perf_counter() - t0
         result[f"ours_{args.adopted}_comments_per_s"] = round(len(texts) / t_fast, 1)
         result[f"speedup_{args.adopted}"] = round(t_pipe / t_fast, 2)
-        result[f"labels_{args.adopted}_vs_fp32_same"] = round(float(np.mean(probs_fast.argmax(1) == probs.argmax(1))), 4)
+        result[f"labels_{args.adopted}_vs_fp32_same"] = round(
+            float(np.mean(probs_fast.argmax(1) == probs.argmax(1))), 4
+        )
     log(f"pipeline: {result}")
     return result
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--model", default="builtin")
     p.add_argument("--out", type=Path, default=Path("bench_sentiment.json"))
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")

@@ -371,6 +371,7 @@ def polarity_accuracy(
     clause_pred = semantic_mask(p.scores, *params) | (p.keyword.toarray() > 0)
     D = p.doc_of_clause.tocsr()
     correct = total = 0
+    gold_counts: dict[str, int] = {}
     per_lang: dict[str, list[int]] = {}
     for i in range(len(p.docs)):
         clause_idx = D[i].nonzero()[1]
@@ -386,6 +387,7 @@ def polarity_accuracy(
             pred = labels[clause_probs[carriers].mean(axis=0).argmax()]
             ok = int(pred == gold)
             correct += ok
+            gold_counts[gold] = gold_counts.get(gold, 0) + 1
             total += 1
             per_lang.setdefault(p.docs["lang"].iloc[i], [0, 0])
             per_lang[p.docs["lang"].iloc[i]][0] += ok
@@ -393,6 +395,7 @@ def polarity_accuracy(
     return {
         "accuracy": round(correct / total, 4) if total else None,
         "n": total,
+        "majority_baseline": round(max(gold_counts.values()) / total, 4) if total else None,
         "per_language": {lg: round(c / n, 4) for lg, (c, n) in sorted(per_lang.items())},
     }
 
@@ -464,9 +467,9 @@ def evaluate(
         result["touchpoint_f1_mean_over_languages"] = round(float(np.mean(f1s)), 4)
     if sentiment:
         probs = clause_sentiment(p.clauses)
-        t, m, k = result["all_data_params"]
+        t, m, k, nm = result["all_data_params"]
         result["polarity"] = (
-            polarity_accuracy(p, pred_theme, probs, t, m, int(k))
+            polarity_accuracy(p, pred_theme, probs, (t, m, int(k), nm))
             if probs is not None
             else "missing: no sentiment model"
         )

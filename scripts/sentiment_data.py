@@ -30,21 +30,29 @@ from pathlib import Path
 LABELS = ("negative", "neutral", "positive")
 LABEL_INDEX = {name: i for i, name in enumerate(LABELS)}
 
-DATA_DIR = Path(os.environ.get("FEEDBACK_NLP_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA_DIR = Path(
+    os.environ.get("FEEDBACK_NLP_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 # file -> (licence, what it is); the model card lists these for the files a model was trained on.
 FILES: dict[str, tuple[str, str]] = {
     "wisesight_train": ("CC0 1.0", "Thai social-media messages"),
     "th_review_shopping": ("CC BY-SA 4.0", "Thai shop reviews"),
     "polemo2_medicine_train": ("CC BY-SA 4.0", "Polish medical review sentences (PolEmo 2.0)"),
-    "polemo_hotels_products_pl": ("CC BY 4.0", "Polish hotel sentences and product reviews (PolEmo 2.0)"),
+    "polemo_hotels_products_pl": (
+        "CC BY 4.0",
+        "Polish hotel sentences and product reviews (PolEmo 2.0)",
+    ),
     "germeval2017_dev": ("CC BY-NC 4.0", "German Deutsche Bahn customer posts (GermEval 2017)"),
     "opener_de": ("research use", "German hotel review sentences (OpeNER)"),
     "opener_en": ("research use", "English hotel review sentences (OpeNER)"),
     "opener_es": ("research use", "Spanish hotel review sentences (OpeNER)"),
     "opener_fr": ("research use", "French hotel review sentences (OpeNER)"),
     "opener_it": ("research use", "Italian hotel review sentences (OpeNER)"),
-    "semeval2016_train": ("research use", "restaurant review sentences en es fr nl ru tr (SemEval-2016 T5)"),
+    "semeval2016_train": (
+        "research use",
+        "restaurant review sentences en es fr nl ru tr (SemEval-2016 T5)",
+    ),
     "semeval2014_train": ("research use", "English restaurant/laptop sentences (SemEval-2014 T4)"),
     "cs_rest_train": ("research use", "Czech restaurant review sentences"),
     "multibooked_ca": ("CC BY 3.0", "Catalan hotel review sentences (MultiBooked)"),
@@ -64,10 +72,17 @@ EVAL_SETS: dict[str, tuple[str, str | None]] = {
     "polish_polemo2_medicine": ("polemo2_medicine_train", None),
     "polish_polemo_hotels_products": ("polemo_hotels_products_pl", None),
     "german_germeval2017": ("germeval2017_dev", None),
-    **{f"semeval2016_{lang}": ("semeval2016_train", lang) for lang in ("en", "es", "fr", "nl", "ru", "tr")},
+    **{
+        f"semeval2016_{lang}": ("semeval2016_train", lang)
+        for lang in ("en", "es", "fr", "nl", "ru", "tr")
+    },
 }
-TARGETS = {"thai_wisesight": 0.68, "polish_polemo2_medicine": 0.78, "german_germeval2017": 0.58,
-           "semeval2016_mean": 0.75}
+TARGETS = {
+    "thai_wisesight": 0.68,
+    "polish_polemo2_medicine": 0.78,
+    "german_germeval2017": 0.58,
+    "semeval2016_mean": 0.75,
+}
 
 
 @dataclass(frozen=True)
@@ -108,8 +123,16 @@ def load_file(file: str, data_dir: Path = DATA_DIR) -> list[Example]:
             text = (record.get("text") or "").strip()
             if label not in LABEL_INDEX or not text:
                 continue
-            out.append(Example(file, str(record["id"]), text, record["lang"], LABEL_INDEX[label],
-                               split_of(file, str(record["id"]))))
+            out.append(
+                Example(
+                    file,
+                    str(record["id"]),
+                    text,
+                    record["lang"],
+                    LABEL_INDEX[label],
+                    split_of(file, str(record["id"])),
+                )
+            )
             seen.add(text)
     return out
 
@@ -120,7 +143,11 @@ def load_split(split: str, files=None, data_dir: Path = DATA_DIR) -> list[Exampl
 
 def eval_set(name: str, split: str = "test", data_dir: Path = DATA_DIR) -> list[Example]:
     file, lang = EVAL_SETS[name]
-    return [ex for ex in load_file(file, data_dir) if ex.split == split and (lang is None or ex.lang == lang)]
+    return [
+        ex
+        for ex in load_file(file, data_dir)
+        if ex.split == split and (lang is None or ex.lang == lang)
+    ]
 
 
 def balanced_sample(examples: list[Example], cap: int, rng: random.Random) -> list[Example]:
@@ -194,7 +221,9 @@ def describe(examples: list[Example]) -> str:
     for f in files:
         lines.append(f"{f:28s} " + " ".join(f"{by_file[(f, i)]:6d}" for i in range(3)))
     total = Counter(ex.label for ex in examples)
-    lines.append(f"{'total ' + str(len(examples)):28s} " + " ".join(f"{total[i]:6d}" for i in range(3)))
+    lines.append(
+        f"{'total ' + str(len(examples)):28s} " + " ".join(f"{total[i]:6d}" for i in range(3))
+    )
     langs = Counter(ex.lang for ex in examples)
     lines.append("languages: " + ", ".join(f"{k} {v}" for k, v in sorted(langs.items())))
     return "\n".join(lines)

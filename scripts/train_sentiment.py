@@ -48,7 +48,9 @@ def log(msg: str) -> None:
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
-def make_batches(lengths: list[int], batch_size: int, rng: random.Random, chunk: int = 64) -> list[list[int]]:
+def make_batches(
+    lengths: list[int], batch_size: int, rng: random.Random, chunk: int = 64
+) -> list[list[int]]:
     """Length-bucketed batches: sort within random chunks of ``chunk`` batches, then shuffle batches."""
     order = list(range(len(lengths)))
     rng.shuffle(order)
@@ -85,12 +87,18 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
     rng = random.Random(args.seed)
     mix = data.training_mix(seed=args.seed, scale=args.scale)
     log(f"training mix:\n{data.describe(mix)}")
-    enc = tokenizer([PREFIX + ex.text for ex in mix], add_special_tokens=True, truncation=True,
-                    max_length=args.max_length)["input_ids"]
+    enc = tokenizer(
+        [PREFIX + ex.text for ex in mix],
+        add_special_tokens=True,
+        truncation=True,
+        max_length=args.max_length,
+    )["input_ids"]
     labels = torch.tensor([ex.label for ex in mix])
     lengths = [len(x) for x in enc]
-    log(f"tokens: mean {np.mean(lengths):.1f}, p90 {np.percentile(lengths, 90):.0f}, truncated "
-        f"{sum(n >= args.max_length for n in lengths)}")
+    log(
+        f"tokens: mean {np.mean(lengths):.1f}, p90 {np.percentile(lengths, 90):.0f}, truncated "
+        f"{sum(n >= args.max_length for n in lengths)}"
+    )
 
     model = MeanPoolClassifier(encoder, num_labels=3, dropout=0.1)
     for p in model.parameters():
@@ -101,7 +109,9 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
         if "lora_" in name:
             p.requires_grad_(True)
             lora.append(p)
-        elif ("LayerNorm" in name and (args.first_layer == 0 or _layer_of(name) >= args.first_layer)) or name.startswith("classifier."):
+        elif (
+            "LayerNorm" in name and (args.first_layer == 0 or _layer_of(name) >= args.first_layer)
+        ) or name.startswith("classifier."):
             p.requires_grad_(True)
             norms.append(p)
     log(f"LoRA on {n_lora} linears; trainable {sum(p.numel() for p in lora + norms):,} parameters")
@@ -112,15 +122,20 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
         result = model.load_state_dict(state, strict=False)
         assert not result.unexpected_keys, result.unexpected_keys[:3]
         log(f"resumed from {args.resume_from} ({len(state)} tensors)")
-    opt = torch.optim.AdamW([{"params": lora, "weight_decay": 0.01}, {"params": norms, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.98))
+    opt = torch.optim.AdamW(
+        [{"params": lora, "weight_decay": 0.01}, {"params": norms, "weight_decay": 0.0}],
+        lr=args.lr,
+        betas=(0.9, 0.98),
+    )
     counts = Counter(labels.tolist())
     weights = torch.tensor([(len(labels) / (3 * counts[c])) ** 0.5 for c in range(3)])
     loss_fn = nn.CrossEntropyLoss(weight=weights, label_smoothing=0.05)
     log(f"class weights {weights.tolist()}")
 
     batches = make_batches(lengths, args.batch_size, rng)
-    if args.start_batch:  # continue an earlier run's pass: the same order, minus what it already saw
+    if (
+        args.start_batch
+    ):  # continue an earlier run's pass: the same order, minus what it already saw
         log(f"skipping the first {args.start_batch} of {len(batches)} batches")
         batches = batches[args.start_batch :]
     total = len(batches)
@@ -135,7 +150,11 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
     while step < total:
         batch = batches[step]
         frac = step / max(1, total)
-        lr = args.lr * min(1.0, (step + 1) / warmup) * max(0.0, 1 - max(0, step - warmup) / max(1, total - warmup))
+        lr = (
+            args.lr
+            * min(1.0, (step + 1) / warmup)
+            * max(0.0, 1 - max(0, step - warmup) / max(1, total - warmup))
+        )
         for group in opt.param_groups:
             group["lr"] = lr
         input_ids, mask = collate(enc, batch, pad)
@@ -155,15 +174,19 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
             per_step = elapsed / step
             affordable = step + int((budget - elapsed) / per_step)
             total = max(step + 1, min(len(batches), affordable))
-            log(f"step {step}/{total} ({frac:.0%}) loss {running / seen:.4f} lr {lr:.2e} "
-                f"{seen / elapsed:.1f} samples/s elapsed {elapsed / 60:.1f} min")
+            log(
+                f"step {step}/{total} ({frac:.0%}) loss {running / seen:.4f} lr {lr:.2e} "
+                f"{seen / elapsed:.1f} samples/s elapsed {elapsed / 60:.1f} min"
+            )
         if step % 100 == 0:
             save(model, args.out, config)
     config["train_seconds"] = round(time.time() - start)
     config["train_steps"] = step
     config["train_examples"] = min(seen, len(mix))
-    config["train_mix"] = {f: dict(sorted(Counter(data.LABELS[ex.label] for ex in mix if ex.file == f).items()))
-                           for f in sorted({ex.file for ex in mix})}
+    config["train_mix"] = {
+        f: dict(sorted(Counter(data.LABELS[ex.label] for ex in mix if ex.file == f).items()))
+        for f in sorted({ex.file for ex in mix})
+    }
     save(model, args.out, config)
     log(f"trained {step} steps, {seen} examples in {config['train_seconds'] / 60:.1f} min")
 
@@ -184,8 +207,10 @@ def _config(args: argparse.Namespace) -> dict:
         "lora_first_layer": args.first_layer,
         "max_length": 512,
         "train_max_length": args.max_length,
-        "train_args": {k: (str(v) if isinstance(v, Path) else sorted(v) if isinstance(v, set) else v)
-                       for k, v in vars(args).items()},
+        "train_args": {
+            k: (str(v) if isinstance(v, Path) else sorted(v) if isinstance(v, set) else v)
+            for k, v in vars(args).items()
+        },
     }
 
 
@@ -221,7 +246,9 @@ def fit_bias(logp: np.ndarray, y: np.ndarray, groups: np.ndarray, l2: float = 0.
 
     def score(b):
         pred = (logp + b).argmax(1)
-        return np.mean([macro_f1(y[groups == g], pred[groups == g]) for g in np.unique(groups)]) - l2 * np.sum(b**2)
+        return np.mean(
+            [macro_f1(y[groups == g], pred[groups == g]) for g in np.unique(groups)]
+        ) - l2 * np.sum(b**2)
 
     bias = np.zeros(3)
     best = score(bias)
@@ -237,7 +264,9 @@ def fit_bias(logp: np.ndarray, y: np.ndarray, groups: np.ndarray, l2: float = 0.
 
 
 def evaluate(args: argparse.Namespace, encoder_model) -> dict:
-    model = SentimentModel.from_adapter(args.out, encoder_model=encoder_model, precision=args.eval_precision)
+    model = SentimentModel.from_adapter(
+        args.out, encoder_model=encoder_model, precision=args.eval_precision
+    )
     model.threads = args.threads or None
     # calibration: per language, on the dev parts (capped per file) of every file in that language
     rng = random.Random(1)
@@ -260,7 +289,9 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
         groups = np.array([ex.file for ex in items])
         bias = fit_bias(np.log(probs.clip(1e-9)), y, groups)
         calibration[lang] = [round(float(b), 2) for b in bias]
-        log(f"dev {lang}: n={len(items)} raw macro-F1 {macro_f1(y, probs.argmax(1)):.3f} bias {calibration[lang]}")
+        log(
+            f"dev {lang}: n={len(items)} raw macro-F1 {macro_f1(y, probs.argmax(1)):.3f} bias {calibration[lang]}"
+        )
     log(f"calibration took {time.time() - t0:.0f}s")
 
     results = {}
@@ -292,9 +323,13 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
         "macro_f1": round(float(np.mean([r["macro_f1"] for r in sem])), 4),
     }
     log(f"test semeval2016_mean: {results['semeval2016_mean']}")
-    metrics = {"test": results, "targets": data.TARGETS, "calibration": calibration,
-               "eval_precision": args.eval_precision,
-               "eval_texts_per_s": round(n_texts / elapsed, 1)}
+    metrics = {
+        "test": results,
+        "targets": data.TARGETS,
+        "calibration": calibration,
+        "eval_precision": args.eval_precision,
+        "eval_texts_per_s": round(n_texts / elapsed, 1),
+    }
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     if args.calibrate:
         config = json.loads((args.out / CONFIG_FILE).read_text())
@@ -304,10 +339,16 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--out", type=Path, default=Path("feedback_nlp/models"))
-    p.add_argument("--encoder", default=None, help="encoder spec for feedback_nlp.encoder.load_encoder")
-    p.add_argument("--scale", type=float, default=0.72, help="multiplies every per-file cap of the mix")
+    p.add_argument(
+        "--encoder", default=None, help="encoder spec for feedback_nlp.encoder.load_encoder"
+    )
+    p.add_argument(
+        "--scale", type=float, default=0.72, help="multiplies every per-file cap of the mix"
+    )
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=6e-4)
@@ -345,7 +386,9 @@ def load_encoder(spec: str | None):
             raise
         from transformers import AutoTokenizer, BertModel
 
-        return BertModel.from_pretrained(spec, add_pooling_layer=False), AutoTokenizer.from_pretrained(spec)
+        return BertModel.from_pretrained(
+            spec, add_pooling_layer=False
+        ), AutoTokenizer.from_pretrained(spec)
     return load(spec)
 
 

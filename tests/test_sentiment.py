@@ -21,7 +21,12 @@ from feedback_nlp.sentiment import (
     trainable_state,
 )
 
-CORPUS = ["the parcel arrived late and broken", "great service very happy", "awful app crashes", "ok fine"]
+CORPUS = [
+    "the parcel arrived late and broken",
+    "great service very happy",
+    "awful app crashes",
+    "ok fine",
+]
 
 
 def _tiny_tokenizer():
@@ -32,13 +37,20 @@ def _tiny_tokenizer():
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.train_from_iterator(
-        CORPUS * 3, trainers.WordPieceTrainer(vocab_size=200, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]"])
+        CORPUS * 3,
+        trainers.WordPieceTrainer(
+            vocab_size=200, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+        ),
     )
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]"
+        tokenizer_object=tok,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
     )
 
 
@@ -46,8 +58,13 @@ def _tiny_config(vocab_size: int, max_positions: int = 64, **kwargs):
     from transformers import BertConfig
 
     return BertConfig(
-        vocab_size=vocab_size, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=max_positions, **kwargs,
+        vocab_size=vocab_size,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=max_positions,
+        **kwargs,
     )
 
 
@@ -63,8 +80,11 @@ def classifier_dir(tmp_path, tokenizer):
 
     torch.manual_seed(0)
     config = _tiny_config(
-        tokenizer.vocab_size, max_positions=32, num_labels=3,
-        id2label={0: "negative", 1: "neutral", 2: "positive"}, label2id={"negative": 0, "neutral": 1, "positive": 2},
+        tokenizer.vocab_size,
+        max_positions=32,
+        num_labels=3,
+        id2label={0: "negative", 1: "neutral", 2: "positive"},
+        label2id={"negative": 0, "neutral": 1, "positive": 2},
     )
     BertForSequenceClassification(config).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
@@ -108,7 +128,9 @@ def test_adapter_that_does_not_fit_is_a_model_error(tokenizer):
 
     encoder = BertModel(_tiny_config(tokenizer.vocab_size), add_pooling_layer=False)
     with pytest.raises(ModelError, match="does not fit"):
-        build_builtin(encoder, {"bert.nothing.lora_A": torch.zeros(2, 2)}, {"lora_r": 2, "lora_alpha": 2})
+        build_builtin(
+            encoder, {"bert.nothing.lora_A": torch.zeros(2, 2)}, {"lora_r": 2, "lora_alpha": 2}
+        )
 
 
 # -- label mapping -------------------------------------------------------------------------------
@@ -178,7 +200,9 @@ def test_duplicates_are_computed_once(classifier_dir, monkeypatch):
     model = SentimentModel.load(str(classifier_dir))
     seen = []
     original = model._window_logits
-    monkeypatch.setattr(model, "_window_logits", lambda texts, bs: seen.append(list(texts)) or original(texts, bs))
+    monkeypatch.setattr(
+        model, "_window_logits", lambda texts, bs: seen.append(list(texts)) or original(texts, bs)
+    )
     probs = model.predict(["great", "awful", "great", "great", "awful"])
     assert seen == [["great", "awful"]]
     np.testing.assert_array_equal(probs[0], probs[2])
