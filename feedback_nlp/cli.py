@@ -164,7 +164,7 @@ def analyze(
         str,
         typer.Option(
             "--engine",
-            help="local (this process) or ray (Ray Data; pip install 'feedback-nlp[ray]').",
+            help="local (this process) or ray (Ray Data; needs: pip install 'feedback-nlp\\[ray]').",
         ),
     ] = "local",
     ray_address: Annotated[
@@ -233,6 +233,12 @@ def summarize(
     by: ByOpt = "touchpoint",
     period: PeriodOpt = "auto",
     min_mentions: MinMentionsOpt = 5,
+    taxonomy: Annotated[
+        str | None,
+        typer.Option(
+            "--taxonomy", help="Take theme labels from this taxonomy (name or YAML file)."
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-rank the complaint themes of an existing analysis (no models are run).
@@ -245,6 +251,10 @@ def summarize(
 
     with _user_errors():
         result = load_analysis(outdir)
+        if taxonomy:
+            from .taxonomy import load_taxonomy
+
+            result.labels.update(load_taxonomy(taxonomy).labels())
         themes = summarize_analysis(
             result, by=by, period=_period(period), min_mentions=min_mentions
         )
@@ -258,13 +268,26 @@ def report(
     outdir: Annotated[Path, typer.Argument(help="An output folder of `feedback-nlp analyze`.")],
     period: PeriodOpt = "auto",
     min_mentions: MinMentionsOpt = 5,
+    taxonomy: Annotated[
+        str | None,
+        typer.Option(
+            "--taxonomy", help="Take theme labels from this taxonomy (name or YAML file)."
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-render report.html, report.md, report.xlsx and themes.csv from an existing analysis.
 
-    Example:  feedback-nlp report out/
+    Example:  feedback-nlp report out/ --taxonomy my_labels.yaml
     """
-    summarize(outdir, by="touchpoint", period=period, min_mentions=min_mentions, quiet=True)
+    summarize(
+        outdir,
+        by="touchpoint",
+        period=period,
+        min_mentions=min_mentions,
+        taxonomy=taxonomy,
+        quiet=True,
+    )
     if not quiet:
         out.print(f"Report: {outdir / 'report.html'}")
 

@@ -358,6 +358,9 @@ class StreamedRun:
             self.inputs, self.read_options, self.redact_pii, self.chunk_size
         )
         self._load_state(fingerprint)
+        # manifest.json is written last: without it the folder reads as incomplete (and is not
+        # mistaken for the previous run's) until this run has replaced every file
+        (self.out / "manifest.json").unlink(missing_ok=True)
         if "input" not in self.state or not (self.work / INPUT_FILE).is_file():
             self._read_and_clean()
         source = ChunkSource(self.work / INPUT_FILE)

@@ -171,3 +171,18 @@ def test_taxonomy_show_yaml_round_trips(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text(result.output)
     assert runner.invoke(app, ["taxonomy", "check", str(path)]).exit_code == 0
+
+
+def test_summarize_and_report_rerank_an_existing_analysis(export, tmp_path, patched_models):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["analyze", str(export), "-o", str(out), "-q"]).exit_code == 0
+    (out / "report.html").unlink()
+    result = runner.invoke(app, ["summarize", str(out), "--by", "lang", "--min-mentions", "1"])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").is_file()
+    themes = pd.read_csv(out / "themes.csv")
+    assert "group" in themes.columns
+    result = runner.invoke(app, ["report", str(out), "--taxonomy", "ecommerce-cx", "-q"])
+    assert result.exit_code == 0, result.output
+    missing = runner.invoke(app, ["report", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 1 and "not a complete feedback-nlp output folder" in missing.output

@@ -220,6 +220,19 @@ def test_changed_input_is_not_resumed(tmp_path, export, use_glitter):
     assert result.comments[s.TEXT].iloc[0].startswith("A completely different")
 
 
+def test_two_runs_never_write_into_one_folder_at_once(tmp_path, export, use_glitter):
+    from feedback_nlp.stream import StreamedRun
+
+    holder = StreamedRun(
+        export, tmp_path / "out", read_options={}, redact_pii=False, make_models=None,
+        batch_size=32, chunk_size=2, use_cache=False, engine="local", ray_address=None,
+        progress=None,
+    )  # fmt: skip
+    with holder, pytest.raises(fnlp.FeedbackError, match="Another `feedback-nlp analyze`"):
+        fnlp.run(export, tmp_path / "out", min_mentions=1)
+    fnlp.run(export, tmp_path / "out", min_mentions=1)  # free again
+
+
 def test_unknown_engine_is_a_usage_error(tmp_path, export, use_glitter):
     from typer.testing import CliRunner
 
@@ -231,16 +244,46 @@ def test_unknown_engine_is_a_usage_error(tmp_path, export, use_glitter):
     assert result.exit_code == 1 and "--engine" in result.output
 
 
-def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, use_glitter, monkeypatch):
+class GlitterFactory:
+    """Builds the stand-in models wherever it is called: in a Ray worker too (pickled by
+    reference, so the workers import this module)."""
+
+    def __init__(self, taxonomy: str) -> None:
+        self.taxonomy = taxonomy
+
+    def __call__(self, **_kw) -> Models:
+        return Models(taxonomy=self.taxonomy, sentiment=GlitterSentiment(), embedder=HashEmbedder())
+
+
+def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, monkeypatch):
     ray = pytest.importorskip(
         "ray", reason="the Ray engine needs `pip install 'feedback-nlp[ray]'`"
     )
+    from feedback_nlp import pipeline
+
+    taxonomy = tmp_path / "tiny.yaml"
+    taxonomy.write_text(TAXONOMY)
+    monkeypatch.setattr(pipeline, "Models", GlitterFactory(str(taxonomy)))
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     monkeypatch.setenv("RAY_TMPDIR", str(tmp_path / "ray"))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+        "FEEDBACK_NLP_HOME": str(tmp_path / "home"),  # workers never touch the user's cache
+        "RAY_AUTH_MODE": "disabled",
+    }
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": env},
+        _temp_dir=str(tmp_path / "ray"),
+    )
     try:
-        fnlp.run(export, tmp_path / "ray-out", min_mentions=1, chunk_size=3, engine="ray")
+        result, _ = fnlp.run(
+            export, tmp_path / "ray-out", min_mentions=1, chunk_size=3, engine="ray", cache=False
+        )
     finally:
         ray.shutdown()
-    fnlp.run(export, tmp_path / "local-out", min_mentions=1, chunk_size=3)
+    assert result.manifest["run"]["engine"] == "ray"
+    fnlp.run(export, tmp_path / "local-out", min_mentions=1, chunk_size=3, cache=False)
     _assert_same_outputs(tmp_path / "ray-out", tmp_path / "local-out")
