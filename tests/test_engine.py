@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -264,8 +266,10 @@ def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, monkeypatc
     taxonomy = tmp_path / "tiny.yaml"
     taxonomy.write_text(TAXONOMY)
     monkeypatch.setattr(pipeline, "Models", GlitterFactory(str(taxonomy)))
+    # Ray's socket paths must stay under 108 bytes: a short folder of its own, not tmp_path
+    ray_tmp = tempfile.mkdtemp(prefix="fnlp-ray-")
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
-    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path / "ray"))
+    monkeypatch.setenv("RAY_TMPDIR", ray_tmp)
     env = {
         "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
         "FEEDBACK_NLP_HOME": str(tmp_path / "home"),  # workers never touch the user's cache
@@ -276,7 +280,7 @@ def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, monkeypatc
         include_dashboard=False,
         log_to_driver=False,
         runtime_env={"env_vars": env},
-        _temp_dir=str(tmp_path / "ray"),
+        _temp_dir=ray_tmp,
     )
     try:
         result, _ = fnlp.run(
@@ -284,6 +288,7 @@ def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, monkeypatc
         )
     finally:
         ray.shutdown()
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     assert result.manifest["run"]["engine"] == "ray"
     fnlp.run(export, tmp_path / "local-out", min_mentions=1, chunk_size=3, cache=False)
     _assert_same_outputs(tmp_path / "ray-out", tmp_path / "local-out")
