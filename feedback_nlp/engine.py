@@ -125,9 +125,12 @@ def run_chunks(
             threads = meter.threads()
             models.set_threads(threads)
             say(f"Analysing chunk {k + 1} of {total} ({threads} threads)")
-            on_result(
-                k, analyze_encoded(source.read(k), models, batch_size=batch_size, discover=discover)
+            encoded = analyze_encoded(
+                source.read(k), models, batch_size=batch_size, discover=discover
             )
+            encoded["threads"] = threads
+            on_result(k, encoded)
+            del encoded
             release_memory()
         return
     _run_ray(
@@ -167,7 +170,7 @@ class _ChunkActor:
         cache, _ = timed_open(use_cache)
         self.models = make_models().with_cache(cache)
         self.models.set_threads(threads)
-        self.batch_size, self.discover = batch_size, discover
+        self.batch_size, self.discover, self.threads = batch_size, discover, threads
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         rows = []
@@ -177,6 +180,7 @@ class _ChunkActor:
                 frame, self.models, batch_size=self.batch_size, discover=self.discover
             )
             files = encoded.pop("files")
+            encoded["threads"] = self.threads
             rows.append({"chunk": int(k), "meta": json.dumps(encoded), **files})
         return pd.DataFrame(rows)
 

@@ -277,7 +277,11 @@ class StreamedRun:
             write_atomic(_part(self.work, k, name), lambda tmp, data=data: tmp.write_bytes(data))
         for stage, seconds in encoded["timings"].items():
             self._timed(stage, seconds)
-        self.state["done"][str(k)] = {"clauses": encoded["clauses"], "timings": encoded["timings"]}
+        self.state["done"][str(k)] = {
+            "clauses": encoded["clauses"],
+            "timings": encoded["timings"],
+            "threads": encoded.get("threads"),
+        }
         self._save_state()  # only now does the chunk count as finished
 
     def _discover(self, models: Models, chunks: int) -> pd.DataFrame:
@@ -425,6 +429,9 @@ class StreamedRun:
                 "chunk_size": self.chunk_size,
                 "chunks": chunks,
                 "chunks_resumed": len(reused),
+                "threads": sorted(
+                    {d["threads"] for d in self.state["done"].values() if d.get("threads")}
+                ),
                 "cache": stats
                 if stats is not None
                 else ("off" if not self.use_cache else "workers"),

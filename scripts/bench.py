@@ -209,6 +209,7 @@ def bench_size(n: int, work: Path, args) -> dict:
         "rows": manifest["rows"],
         "clauses": manifest["clauses"],
         "cache_warm": warm_manifest["run"]["cache"],
+        "threads": manifest["run"].get("threads"),
     }
 
 
@@ -307,11 +308,10 @@ def _machine(threads: int | None) -> str:
     flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     isa = [f for f in ("avx512f", "avx512_bf16", "amx_bf16") if f" {f}" in flags]
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    load = os.getloadavg()[0]
     return (
         f"{cpu} ({', '.join(isa) or 'no AVX-512'}), {os.cpu_count()} cores, {mem:.0f} GiB RAM, "
-        f"Python {platform.python_version()}, torch threads {threads or 'default'}; "
-        f"load average at the end {load:.1f} (other work was running on the same cores)"
+        f"Python {platform.python_version()}, torch threads "
+        f"{threads or 'chosen per chunk by feedback-nlp (engine.CoreMeter)'}"
     )
 
 
@@ -325,6 +325,10 @@ def render(report: dict) -> str:
         f"- command: `{report['command']}`",
         f"- machine: {report['machine']}",
         (
+            f"- 1-minute load average: {report['load']} (a run keeps up to 2 cores busy itself; "
+            "more means other work shared the cores)"
+        ),
+        (
             f"- sentiment model: `{report['sentiment_model']}`; started {report['started']}, "
             f"took {report['minutes']} min"
         ),
@@ -333,16 +337,16 @@ def render(report: dict) -> str:
         "",
         (
             "| comments | distinct texts | mean chars | cold s | comments/s | ms/comment | peak RSS MiB "
-            "| warm (cached) s | warm speed-up |"
+            "| warm (cached) s | warm speed-up | threads |"
         ),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["sizes"]:
         e = r["export"]
         lines.append(
             f"| {r['n']:,} | {e['distinct_texts']:,} | {e['mean_chars']} | {r['cold_s']} "
             f"| {r['cold_per_s']} | {r['cold_ms_per_comment']} | {r['peak_rss_mib']} "
-            f"| {r['warm_s']} | {r['warm_speedup']}x |"
+            f"| {r['warm_s']} | {r['warm_speedup']}x | {r.get('threads')} |"
         )
     lines += ["", "## Per stage, cold run (seconds, from manifest.json `timings_s`)", ""]
     sizes = report["sizes"]
@@ -426,6 +430,7 @@ def main() -> None:
     args = p.parse_args()
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     started = time.time()
+    load_at_start = os.getloadavg()[0]
     work = args.work or Path(tempfile.mkdtemp(prefix="fnlp-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     report = {
@@ -444,6 +449,7 @@ def main() -> None:
         report["sizes"].append(bench_size(n, work, args))
         log(json.dumps({k: v for k, v in report["sizes"][-1].items() if k != "warm_stages_s"}))
     report["machine"] = _machine(args.threads or None)
+    report["load"] = f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     report["minutes"] = round((time.time() - started) / 60, 1)
     text = render(report)
     print(text)
