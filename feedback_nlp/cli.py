@@ -108,6 +108,10 @@ ByOpt = Annotated[
 MinMentionsOpt = Annotated[
     int, typer.Option("--min-mentions", min=1, help="Leave out themes with fewer mentions.")
 ]
+LabelTaxonomyOpt = Annotated[
+    str | None,
+    typer.Option("--taxonomy", help="Take theme labels from this taxonomy (name or YAML file)."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 
 
@@ -233,12 +237,7 @@ def summarize(
     by: ByOpt = "touchpoint",
     period: PeriodOpt = "auto",
     min_mentions: MinMentionsOpt = 5,
-    taxonomy: Annotated[
-        str | None,
-        typer.Option(
-            "--taxonomy", help="Take theme labels from this taxonomy (name or YAML file)."
-        ),
-    ] = None,
+    taxonomy: LabelTaxonomyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-rank the complaint themes of an existing analysis (no models are run).
@@ -268,12 +267,7 @@ def report(
     outdir: Annotated[Path, typer.Argument(help="An output folder of `feedback-nlp analyze`.")],
     period: PeriodOpt = "auto",
     min_mentions: MinMentionsOpt = 5,
-    taxonomy: Annotated[
-        str | None,
-        typer.Option(
-            "--taxonomy", help="Take theme labels from this taxonomy (name or YAML file)."
-        ),
-    ] = None,
+    taxonomy: LabelTaxonomyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-render report.html, report.md, report.xlsx and themes.csv from an existing analysis.
