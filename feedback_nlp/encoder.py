@@ -594,7 +594,8 @@ def encoder_fingerprint(spec: str | os.PathLike | None = None) -> str:
 
 
 @contextlib.contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
+def torch_threads(n: int) -> Iterator[None]:
+    """Run a block with `n` torch threads, then restore the process's setting (never at import)."""
     import torch
 
     before = torch.get_num_threads()
@@ -665,7 +666,7 @@ class Embedder:
             padding=False, return_attention_mask=False,
         )["input_ids"]  # fmt: skip
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
-        with _torch_threads(self.num_threads), torch.inference_mode():
+        with torch_threads(self.num_threads), torch.inference_mode():
             for batch in self._batches(order, ids):
                 width = len(ids[batch[0]])
                 input_ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)

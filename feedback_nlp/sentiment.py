@@ -31,6 +31,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .encoder import torch_threads
 from .errors import ModelError
 from .schema import (
     P_NEGATIVE,
@@ -293,18 +294,6 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-@contextlib.contextmanager
-def _threads(n: int) -> Iterator[None]:
-    before = torch.get_num_threads()
-    if n != before:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if n != before:
-            torch.set_num_threads(before)
-
-
 class SentimentModel:
     """A sentiment classifier with probabilities for negative, neutral, positive.
 
@@ -540,7 +529,7 @@ class SentimentModel:
             if self.precision == "bf16"
             else contextlib.nullcontext()
         )
-        with _threads(self.threads or _cpu_count()), torch.inference_mode(), autocast:
+        with torch_threads(self.threads or _cpu_count()), torch.inference_mode(), autocast:
             for start in range(0, len(order), batch_size):
                 batch = order[start : start + batch_size]
                 width = max(len(ids[i]) for i in batch)
