@@ -359,6 +359,14 @@ def _detector():
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
 
 
+def release_language_models() -> None:
+    """Unload lingua's language models (~150 MB for the six languages); the next language
+    identification loads them again. A long run calls this once cleaning is done."""
+    if _detector.cache_info().currsize:
+        _detector().unload_language_models()
+        _detector.cache_clear()
+
+
 def _language_code(value: object) -> str | None:
     """ISO 639-1 code for a user-supplied language value ("German", "de-DE", "DEU"), or None."""
     if not isinstance(value, str):
@@ -544,9 +552,7 @@ def clean(df: pd.DataFrame, *, redact_pii: bool = False) -> pd.DataFrame:
         duplicate[with_id] = _duplicated(key[with_id]).to_numpy()
     # Without respondent ids, only a whole record that repeats, date included, is a re-export:
     # two customers may well both write "Great service" and give a 10 (no date: never flagged).
-    dated = (
-        out[CREATED_AT].notna().to_numpy() if CREATED_AT in out.columns else np.zeros(n, bool)
-    )
+    dated = out[CREATED_AT].notna().to_numpy() if CREATED_AT in out.columns else np.zeros(n, bool)
     by_content = eligible & ~with_id & dated
     if by_content.any():
         key = df[[c for c in df.columns if c not in _POSITION_COLUMNS]].copy()

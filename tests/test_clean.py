@@ -10,7 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from feedback_nlp.clean import clean, detect_languages, is_empty_like, normalize_text, redact
+from feedback_nlp.clean import (
+    clean,
+    detect_languages,
+    is_empty_like,
+    normalize_text,
+    redact,
+    release_language_models,
+)
 from feedback_nlp.errors import SchemaError
 from feedback_nlp.schema import (
     COMMENT_ID,
@@ -226,6 +233,14 @@ def test_detect_languages_on_real_sentences():
         pairs = [(g, p) for g, p in zip(gold, predicted) if g == lang]
         correct = sum(g == p for g, p in pairs)
         assert correct / len(pairs) >= 0.9, (lang, [p for _, p in pairs])
+
+
+def test_language_models_can_be_released_and_load_again():
+    texts = ["Die Lieferung kam zwei Tage zu spät.", "La livraison est arrivée en retard."]
+    first = detect_languages(texts)
+    release_language_models()
+    release_language_models()  # a second release is harmless
+    assert detect_languages(texts) == first == ["de", "fr"]
 
 
 def test_detect_languages_says_und_when_it_cannot_tell():

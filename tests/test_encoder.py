@@ -398,3 +398,18 @@ def test_real_sha256_mismatch(real, monkeypatch):
     monkeypatch.setattr(encoder, "SOURCE_SHA256", "f" * 64)
     with pytest.raises(ModelError, match="expected f{64}"):
         encoder.prepare_encoder(force=True)
+
+
+def test_padded_batches_keep_within_the_token_budget_and_cover_every_text():
+    lengths = [3, 700, 12, 12, 5, 200, 1, 40] * 5
+    ids = [[7] * n for n in lengths]
+    seen: list[int] = []
+    for batch, input_ids, mask in encoder.padded_batches(ids, batch_size=4, pad_id=0, max_tokens=512):
+        width = input_ids.shape[1]
+        assert width == max(lengths[i] for i in batch)  # padded to its longest only
+        assert len(batch) <= 4
+        assert len(batch) * width <= 512 or len(batch) == 1  # one over-long text goes alone
+        assert mask.sum(1).tolist() == [lengths[i] for i in batch]
+        seen += batch
+    assert sorted(seen) == list(range(len(ids)))
+    assert [lengths[i] for i in seen] == sorted(lengths, reverse=True)  # longest first
