@@ -44,6 +44,7 @@ from .nlp import (
     install_extensions,
     normalize_lang,
     token_lemma,
+    transient_strings,
 )
 from .taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme, load_taxonomy
 
@@ -405,13 +406,18 @@ class ThemeMatcher:
         found: list[dict[int, tuple[str, float, str | None]]] = [{} for _ in range(n)]
 
         texts = clauses[s.CLAUSE_TEXT].tolist()
-        for i, (tokens, lemmas, text, lang) in enumerate(
-            zip(clauses[TOKENS], clauses[LEMMAS], texts, clauses[s.LANG])
-        ):
-            for hit in self.keywords.find(list(tokens), list(lemmas), text, lang):
-                found[i].setdefault(
-                    hit.theme, (MATCH_KEYWORD, settings.keyword_confidence, hit.keyword)
-                )
+        tokens, lemmas = clauses[TOKENS].tolist(), clauses[LEMMAS].tolist()
+        by_lang: dict[str, list[int]] = {}
+        for i, lang in enumerate(clauses[s.LANG]):
+            by_lang.setdefault(normalize_lang(lang), []).append(i)
+        for lang, rows in by_lang.items():
+            index = self.keywords.index(lang)  # built outside the zone: its patterns must stay
+            with transient_strings(index.nlp):
+                for i in rows:
+                    for hit in index.find(list(tokens[i]), list(lemmas[i]), texts[i]):
+                        found[i].setdefault(
+                            hit.theme, (MATCH_KEYWORD, settings.keyword_confidence, hit.keyword)
+                        )
 
         if (
             semantic

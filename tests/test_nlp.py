@@ -239,3 +239,15 @@ def test_split_clauses_checks_lengths():
 def test_split_clauses_empty_input():
     frame = split_clauses([], [])
     assert list(frame.columns) == CLAUSE_COLUMNS and frame.empty
+
+
+def test_split_clauses_leaves_no_new_strings_in_the_vocab():
+    """A long run must not grow spaCy's string store with every word it meets (memory zones)."""
+    split_clauses(["Die Lieferung kam spät, aber gut verpackt."], ["de"])  # builds the pipeline
+    strings = get_pipeline("de").vocab.strings
+    before = len(strings)
+    texts = [f"Die Lieferung xq{i}zz kam spät, aber gut verpackt." for i in range(40)]
+    clauses = split_clauses(texts, ["de"] * len(texts))
+    assert len(strings) == before
+    # what comes back is plain Python and outlives the zone
+    assert clauses.tokens.iloc[0][2] == "xq0zz" and "xq39zz" in clauses.tokens.iloc[-2]

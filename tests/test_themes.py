@@ -507,3 +507,21 @@ def test_content_free_clauses_get_no_semantic_theme():
     clauses = split_clauses([NULL_EXAMPLES[0], "my parcel arrived two weeks late"], ["pl", "pl"])
     mentions = match_themes(clauses, tax, embed=fake_embed)
     assert mentions[COMMENT_INDEX].tolist() == [1]
+
+
+def test_keyword_matching_leaves_no_new_strings_in_the_vocab():
+    from feedback_nlp.nlp import get_pipeline
+
+    matcher = ThemeMatcher("ecommerce-cx")
+    template = split_clauses(["Die Lieferung kam viel zu spät"], ["de"])
+    matcher.match(template, semantic=False)  # builds the German keyword index
+    strings = get_pipeline("de").vocab.strings
+    before = len(strings)
+    # clauses made by hand, so that only matching meets the new words
+    clauses = pd.concat([template] * 30, ignore_index=True)
+    clauses[COMMENT_INDEX] = range(30)
+    clauses["tokens"] = [["Lieferung", f"qv{i}xx", "kam", "zu", "spät"] for i in range(30)]
+    clauses["lemmas"] = [["lieferung", f"qv{i}xx", "kommen", "zu", "spät"] for i in range(30)]
+    mentions = matcher.match(clauses, semantic=False)
+    assert len(strings) == before
+    assert len(set(mentions[COMMENT_INDEX])) == 30  # every clause still found its theme
