@@ -373,6 +373,7 @@ def polarity_accuracy(
     correct = total = 0
     gold_counts: dict[str, int] = {}
     per_lang: dict[str, list[int]] = {}
+    confusion: dict[str, dict[str, int]] = {}  # gold -> predicted -> categories
     for i in range(len(p.docs)):
         clause_idx = D[i].nonzero()[1]
         for j in np.flatnonzero(theme_pred[i] & p.gold_theme[i]):
@@ -386,6 +387,8 @@ def polarity_accuracy(
             carriers = [c for c in clause_idx if clause_pred[c, j]] or list(clause_idx)
             pred = labels[clause_probs[carriers].mean(axis=0).argmax()]
             ok = int(pred == gold)
+            confusion.setdefault(gold, {}).setdefault(str(pred), 0)
+            confusion[gold][str(pred)] += 1
             correct += ok
             gold_counts[gold] = gold_counts.get(gold, 0) + 1
             total += 1
@@ -397,6 +400,7 @@ def polarity_accuracy(
         "n": total,
         "majority_baseline": round(max(gold_counts.values()) / total, 4) if total else None,
         "per_language": {lg: round(c / n, 4) for lg, (c, n) in sorted(per_lang.items())},
+        "confusion": {g: dict(sorted(row.items())) for g, row in sorted(confusion.items())},
     }
 
 
