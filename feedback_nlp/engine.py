@@ -247,6 +247,23 @@ def release_memory() -> None:
         pass
 
 
+def memory_mb() -> dict[str, int]:
+    """Resident memory of this process in MB: now (``rss``) and its peak so far (``peak``)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KB on Linux
+    rss = peak
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1]) // 1024
+                    break
+    except OSError:  # not Linux: the peak stands in
+        pass
+    return {"rss": rss, "peak": peak}
+
+
 def usable_cores() -> int:
     """The cores this process may run on."""
     try:

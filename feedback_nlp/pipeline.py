@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import schema as s
 from .analyze import Analysis, Models, Progress
+from .engine import memory_mb
 from .errors import FeedbackError, InputFileError
 from .output import write_csv, write_json, write_parquet
 
@@ -194,21 +195,23 @@ def run(
         themes = summarize_analysis(result, period=period, min_mentions=min_mentions)
         timings = result.manifest.pop("timings_s")
         timings["summarize"] = time.perf_counter() - t0
-        from .nlp import pipeline_info
-
+        memory = result.manifest.pop("memory_mb")
+        memory["summarize"] = memory_mb()
         result.manifest = {
             "tool": "feedback-nlp",
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": _versions(),
             "options": {**options, "period": resolve_period(result.comments, period)},
             **result.manifest,
-            "spacy_pipelines": pipeline_info(),
         }
         t0 = time.perf_counter()
         say("Writing the reports")
         _render(result, themes, outdir, period=period)
         timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t0
         result.manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        memory["write"] = memory_mb()
+        # resident memory after each stage and the process's peak so far, in MB
+        result.manifest["memory_mb"] = memory
         write_json(result.manifest, Path(outdir) / "manifest.json")
         streamed.finish()
     return result, themes

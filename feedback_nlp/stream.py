@@ -25,7 +25,6 @@ share of all clauses) so that chunked and unchunked runs find the same themes.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import shutil
@@ -46,7 +45,7 @@ from .analyze import (
     merge_discovered,
     status_counts,
 )
-from .engine import PART_FILES, ChunkSource, release_memory, run_chunks
+from .engine import PART_FILES, ChunkSource, memory_mb, release_memory, run_chunks
 from .errors import FeedbackError
 from .output import atomic_path, neutralize_formulas, to_parquet_frame, write_atomic, write_json
 
@@ -152,6 +151,7 @@ class StreamedRun:
         self.ray_address = ray_address
         self.say = progress or (lambda _m: None)
         self.timings: dict[str, float] = {}
+        self.memory: dict[str, dict[str, int]] = {}  # stage -> {"rss": MB, "peak": MB}
         self.state: dict = {}
         self._lock_handle = None
 
@@ -220,6 +220,10 @@ class StreamedRun:
     def _timed(self, stage: str, seconds: float) -> None:
         self.timings[stage] = self.timings.get(stage, 0.0) + seconds
 
+    def _checkpoint(self, stage: str) -> None:
+        """Record resident memory after `stage`: now, and the process's peak so far."""
+        self.memory[stage] = memory_mb()
+
     def _read_and_clean(self) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -253,6 +257,7 @@ class StreamedRun:
         del cleaned, spill
         release_memory()
         self._timed("spill", time.perf_counter() - t0)
+        self._checkpoint("read_clean")
         self.state["input"] = {"rows": rows, "files": files, "clean": report}
         self.state["done"] = {}
         self._save_state()
@@ -261,6 +266,7 @@ class StreamedRun:
         t0 = time.perf_counter()
         models = self.make_models()
         self._timed("load_models", time.perf_counter() - t0)
+        self._checkpoint("load_models")
         fingerprints = models.fingerprints()
         if self.state.get("models") != fingerprints:
             if self.state["done"]:
@@ -358,6 +364,7 @@ class StreamedRun:
         """Run (or resume) the analysis; writes comments.parquet, comments.csv and
         mentions.parquet and returns them as an Analysis with a partial manifest."""
         from .cache import timed_open
+        from .nlp import pipeline_info, release_pipelines
 
         fingerprint = input_fingerprint(
             self.inputs, self.read_options, self.redact_pii, self.chunk_size
@@ -392,21 +399,30 @@ class StreamedRun:
                 ray_address=self.ray_address,
                 progress=self.say,
             )
+            self._checkpoint("chunks")
             found = self._discover(models, chunks)
+            self._checkpoint("discover")
         finally:
             stats = cache.stats.to_dict() if cache is not None else None
             if cache is not None:
                 cache.close()
         labels = models.taxonomy.labels()
         fingerprints = models.fingerprints()
-        del models  # the reports need no model: give its memory back first
-        gc.collect()
+        pipelines = pipeline_info()
+        # The rest (assembly, summary, reports) needs no model and no spaCy pipeline: give their
+        # ~2 GB back first, so that what grows with the rows there stays below the chunks' peak.
+        del models
+        release_pipelines()
+        release_memory()
+        self._checkpoint("release_models")
 
         counts = self._assemble(chunks, found)
         del found
+        self._checkpoint("assemble")
         t0 = time.perf_counter()
         comments, mentions = read_outputs(self.out)
         self._timed("read_back", time.perf_counter() - t0)
+        self._checkpoint("read_back")
         labels.update(
             {
                 (t, h): lab
@@ -438,6 +454,8 @@ class StreamedRun:
                 else ("off" if not self.use_cache else "workers"),
             },
             "timings_s": dict(self.timings),
+            "memory_mb": dict(self.memory),
+            "spacy_pipelines": pipelines,
         }
         return Analysis(comments=comments, mentions=mentions, manifest=manifest, labels=labels)
 

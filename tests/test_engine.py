@@ -118,6 +118,32 @@ def test_chunks_give_the_same_outputs_as_one_batch(tmp_path, export, use_glitter
     assert not (tmp_path / "many" / WORK_DIR).exists()  # parts removed once complete
 
 
+def test_a_run_records_its_memory_and_drops_the_pipelines_before_the_reports(
+    tmp_path, export, use_glitter
+):
+    from feedback_nlp import nlp
+
+    result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1, chunk_size=3)
+    memory = json.loads((tmp_path / "out" / "manifest.json").read_text())["memory_mb"]
+    stages = [
+        "read_clean",
+        "load_models",
+        "chunks",
+        "discover",
+        "release_models",
+        "assemble",
+        "read_back",
+        "summarize",
+        "write",
+    ]
+    assert list(memory) == stages
+    assert all(0 < m["rss"] <= m["peak"] for m in memory.values())
+    peaks = [memory[k]["peak"] for k in stages]
+    assert peaks == sorted(peaks)  # the peak so far never falls
+    assert "en" in result.manifest["spacy_pipelines"]  # recorded before they were dropped
+    assert nlp._PIPELINES == {}  # the summary and the reports ran without them
+
+
 def test_themes_are_discovered_across_chunks(tmp_path, export, use_glitter):
     result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1, chunk_size=2)
     found = result.mentions[result.mentions[s.MATCH] == "discovered"]
