@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as s
-from .cache import ResultCache, cached_embed, cached_predict
+from .cache import ClauseRecord, ResultCache, cached_embed, cached_predict, text_key
 from .clean import clean
 
 Progress = Callable[[str], None]
@@ -122,10 +122,13 @@ class Models:
     def _cache_keys(self) -> dict[str, str]:
         """What cached results depend on: weights, precision, and (embeddings) the prefix."""
         if self._fingerprints is None:
+            from .nlp import splitter_fingerprint
+
             sentiment_precision = getattr(self.sentiment, "precision", "fp32")
             self._fingerprints = {
                 "sentiment": f"{self.sentiment.fingerprint}|{sentiment_precision}",
                 "embedding": f"{self.embedder.fingerprint}|{CLAUSE_PREFIX}|{self._embed_precision}",
+                "clauses": f"{splitter_fingerprint()}|taxonomy={self.taxonomy.fingerprint}",
             }
         return self._fingerprints
 
@@ -165,6 +168,92 @@ class Models:
     @property
     def taxonomy(self):
         return self.matcher.taxonomy
+
+    def clauses(self, texts: list[str], langs: list[str]) -> tuple[pd.DataFrame, list]:
+        """``split_clauses(texts, langs)`` and the keyword hits of every clause
+        (:meth:`ThemeMatcher.keyword_hits`). With a cache, comments it has seen come from their
+        stored offsets: their clauses then carry ``lemmas`` = None (:func:`fill_lemmas` parses
+        again the few that need them), and no spaCy pipeline is needed for them."""
+        from .nlp import COMMENT_INDEX, LEMMAS, TOKEN_SPANS, TOKENS, normalize_lang, split_clauses
+
+        cache = self.cache if self.cache is not None and self.cache.active else None
+        if cache is None:
+            clauses = split_clauses(texts, langs)
+            return clauses, self.matcher.keyword_hits(clauses)
+        model = self._cache_keys()["clauses"]
+        n_themes = len(self.taxonomy.themes)
+        codes = [normalize_lang(lg) for lg in langs]
+        keys = [text_key(t) for t in texts]
+        found = cache.get_clauses(model, keys, codes)
+        rows: list[tuple] = []  # clause rows of the comments found, with their keyword hits
+        missing: list[int] = []
+        wrong: list[tuple] = []
+        for i, (text, code, key) in enumerate(zip(texts, codes, keys)):
+            if not text.strip():
+                continue
+            record = found.get((code, key))
+            if record is not None and not record.fits(text, n_themes):
+                wrong.append((model, code, key))
+                record = None
+            if record is None:
+                missing.append(i)
+                continue
+            for k, ((a, b), spans, hits) in enumerate(
+                zip(record.clauses, record.tokens, record.keywords)
+            ):
+                words = [text[x:y] for x, y in spans]
+                rows.append((i, k, text[a:b], a, b, code, words, None, list(hits)))
+        if wrong:
+            cache.forget_clauses(model, wrong)
+        cache.stats.clause_hits += len(texts) - len(missing)
+        cache.stats.clause_misses += len(missing)
+        if missing:
+            parsed = split_clauses(
+                [texts[i] for i in missing], [langs[i] for i in missing], token_spans=True
+            )
+            parsed[COMMENT_INDEX] = [missing[j] for j in parsed[COMMENT_INDEX]]
+            hits = self.matcher.keyword_hits(parsed)
+            stored: dict[int, list[tuple]] = {}
+            for row, h in zip(parsed.itertuples(index=False), hits):
+                values = row._asdict()
+                rows.append(
+                    (values[COMMENT_INDEX], values[s.CLAUSE_ID], values[s.CLAUSE_TEXT],
+                     values[s.START_CHAR], values[s.END_CHAR], values[s.LANG],
+                     values[TOKENS], values[LEMMAS], h)
+                )  # fmt: skip
+                stored.setdefault(values[COMMENT_INDEX], []).append(
+                    ((values[s.START_CHAR], values[s.END_CHAR]), values[TOKEN_SPANS], h)
+                )
+            first: dict[tuple[str, bytes], int] = {}
+            for i in stored:
+                first.setdefault((codes[i], keys[i]), i)
+            cache.put_clauses(
+                model,
+                [keys[i] for i in first.values()],
+                [codes[i] for i in first.values()],
+                [
+                    ClauseRecord(
+                        clauses=tuple(c for c, _, _ in stored[i]),
+                        tokens=tuple(tuple(map(tuple, sp)) for _, sp, _ in stored[i]),
+                        keywords=tuple(tuple(map(tuple, h)) for _, _, h in stored[i]),
+                    )
+                    for i in first.values()
+                ],
+            )
+        rows.sort(key=lambda r: (r[0], r[1]))
+        columns = [COMMENT_INDEX, s.CLAUSE_ID, s.CLAUSE_TEXT, s.START_CHAR, s.END_CHAR, s.LANG,
+                   TOKENS, LEMMAS, "_hits"]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=columns)
+        hits = frame.pop("_hits").tolist()
+        frame = frame.astype(
+            {
+                COMMENT_INDEX: "int64",
+                s.CLAUSE_ID: "int64",
+                s.START_CHAR: "int64",
+                s.END_CHAR: "int64",
+            }
+        )
+        return frame, [[tuple(h) for h in hs] for hs in hits]
 
     def fingerprints(self) -> dict[str, str]:
         return {
@@ -315,7 +404,7 @@ def analyze_chunk(
     """Clauses, sentiment, embeddings and taxonomy themes of a *cleaned* frame (rows with a
     status are passed through). Pure per batch: the local and Ray engines both call it."""
     from .discover import _candidates
-    from .nlp import COMMENT_INDEX, LEMMAS, TOKENS, split_clauses
+    from .nlp import COMMENT_INDEX, LEMMAS, TOKENS
 
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -330,7 +419,7 @@ def analyze_chunk(
 
     t0 = time.perf_counter()
     say(f"Splitting {len(texts)} comments into clauses")
-    clauses = split_clauses(texts, langs)
+    clauses, keyword_hits = models.clauses(texts, langs)
     clauses[s.COMMENT_ID] = [ids[i] for i in clauses[COMMENT_INDEX]]
     timings["clauses"] = time.perf_counter() - t0
 
@@ -347,14 +436,17 @@ def analyze_chunk(
     t0 = time.perf_counter()
     say(f"Matching {len(clause_texts)} clauses against the {models.taxonomy.name} taxonomy")
     embeddings = models.embed_clauses(clause_texts) if clause_texts else None
-    mentions = models.matcher.match(clauses, embeddings=embeddings, clause_sentiment=clause_senti)
+    mentions = models.matcher.match(
+        clauses, embeddings=embeddings, clause_sentiment=clause_senti, keyword_hits=keyword_hits
+    )
     if discover and len(clauses):
         rows = _candidates(clauses, mentions, clause_senti)
     else:
         rows = np.zeros(0, dtype=np.int64)
+    picked = clauses.iloc[rows][CANDIDATE_COLUMNS + [COMMENT_INDEX, TOKENS, LEMMAS]]
     candidates = pd.concat(
         [
-            clauses.iloc[rows][CANDIDATE_COLUMNS + [TOKENS, LEMMAS]].reset_index(drop=True),
+            fill_lemmas(picked, texts, langs).drop(columns=COMMENT_INDEX).reset_index(drop=True),
             clause_senti.iloc[rows].reset_index(drop=True),
         ],
         axis=1,
@@ -383,6 +475,34 @@ def analyze_chunk(
         clauses=len(clauses),
         timings=timings,
     )
+
+
+def fill_lemmas(clauses: pd.DataFrame, texts: list[str], langs: list[str]) -> pd.DataFrame:
+    """`clauses` with the lemmas their cached records left out (None) filled in by parsing their
+    comments again: the lemmas are never stored (they are the comment's words), and only theme
+    discovery needs them, for the few clauses it may cluster."""
+    from .nlp import COMMENT_INDEX, LEMMAS, TOKENS, split_clauses
+
+    lacking = clauses[LEMMAS].isna().to_numpy()
+    if not lacking.any():
+        return clauses
+    which = sorted(set(clauses.loc[lacking, COMMENT_INDEX]))
+    parsed = split_clauses([texts[i] for i in which], [langs[i] for i in which])
+    fresh = {
+        (which[ci], a, b): (tok, lem)
+        for ci, a, b, tok, lem in zip(
+            parsed[COMMENT_INDEX], parsed[s.START_CHAR], parsed[s.END_CHAR], parsed[TOKENS],
+            parsed[LEMMAS],
+        )
+    }  # fmt: skip
+    out = clauses.copy()
+    tokens, lemmas = out[TOKENS].tolist(), out[LEMMAS].tolist()
+    for j in np.flatnonzero(lacking):
+        key = (out[COMMENT_INDEX].iat[j], out[s.START_CHAR].iat[j], out[s.END_CHAR].iat[j])
+        # a record that no longer matches the parse would be a bug: its words then stand in
+        tokens[j], lemmas[j] = fresh.get(key, (tokens[j], [w.lower() for w in tokens[j]]))
+    out[TOKENS], out[LEMMAS] = tokens, lemmas
+    return out
 
 
 def discover_candidates(

@@ -6,9 +6,13 @@ One SQLite file, ``results.sqlite`` in :func:`feedback_nlp.encoder.cache_dir`, h
 * sentiment probabilities (3 float32) keyed by (sentiment model fingerprint, language, sha256 of
   the text) — the language is part of the key because the builtin model applies a per-language
   calibration;
-* clause embeddings (``dim`` float32) keyed by (encoder fingerprint + prefix, sha256 of the text).
+* clause embeddings (``dim`` float32) keyed by (encoder fingerprint + prefix, sha256 of the text);
+* the clauses of a comment (character offsets of each clause and of its tokens) and the taxonomy
+  keywords each clause matched, keyed by (spaCy pipelines + taxonomy fingerprint, language,
+  sha256 of the comment).
 
-Texts themselves are never stored (comments are personal data), only their hashes.
+Texts themselves are never stored (comments are personal data), only their hashes, numbers, and
+the taxonomy's own keywords.
 
 Safe under concurrent runs: WAL journal, a busy timeout, ``INSERT OR IGNORE`` (two runs that
 compute the same text write the same value). Never trusted blindly: the file is checked with
@@ -56,6 +60,13 @@ CREATE TABLE IF NOT EXISTS embedding (
     vector BLOB NOT NULL,
     UNIQUE (model, key)
 );
+CREATE TABLE IF NOT EXISTS clauses (
+    model TEXT NOT NULL,
+    lang  TEXT NOT NULL,
+    key   BLOB NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (model, lang, key)
+) WITHOUT ROWID;
 """
 
 
@@ -84,6 +95,8 @@ class CacheStats:
     sentiment_misses: int = 0
     embedding_hits: int = 0
     embedding_misses: int = 0
+    clause_hits: int = 0
+    clause_misses: int = 0
     events: list[str] = field(default_factory=list)  # rebuilt, bypassed, ...
 
     def to_dict(self) -> dict:
@@ -92,6 +105,8 @@ class CacheStats:
             "sentiment_misses": self.sentiment_misses,
             "embedding_hits": self.embedding_hits,
             "embedding_misses": self.embedding_misses,
+            "clause_hits": self.clause_hits,
+            "clause_misses": self.clause_misses,
             **({"events": list(self.events)} if self.events else {}),
         }
 
@@ -340,6 +355,103 @@ class ResultCache:
         vectors = np.asarray(vectors, dtype="<f4")
         rows = [(model, key, v.tobytes()) for key, v in zip(keys, vectors)]
         self._write("INSERT OR IGNORE INTO embedding VALUES (?, ?, ?)", rows)
+
+    def get_clauses(
+        self, model: str, keys: Sequence[bytes], langs: Sequence[str]
+    ) -> dict[tuple[str, bytes], ClauseRecord]:
+        """Cached clause records for the (lang, key) pairs found, each checked for its form
+        (offsets within the text are checked where the text is known)."""
+        if self._conn is None or not keys:
+            return {}
+        by_lang: dict[str, list[bytes]] = {}
+        for key, lang in zip(keys, langs):
+            by_lang.setdefault(lang, []).append(key)
+        out: dict[tuple[str, bytes], ClauseRecord] = {}
+        bad: list[tuple] = []
+        try:
+            for lang, wanted in by_lang.items():
+                sql = "SELECT key, value FROM clauses WHERE model = ? AND lang = ? AND key IN ({marks})"
+                for key, blob in self._select(
+                    sql, [model, lang], list(dict.fromkeys(wanted))
+                ).items():
+                    record = ClauseRecord.decode(blob)
+                    if record is None:
+                        bad.append((model, lang, key))
+                    else:
+                        out[(lang, key)] = record
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return {}
+        if bad:
+            self.forget_clauses(model, bad)
+        return out
+
+    def put_clauses(
+        self,
+        model: str,
+        keys: Sequence[bytes],
+        langs: Sequence[str],
+        records: Sequence[ClauseRecord],
+    ) -> None:
+        rows = [(model, lang, key, r.encode()) for key, lang, r in zip(keys, langs, records)]
+        self._write("INSERT OR IGNORE INTO clauses VALUES (?, ?, ?, ?)", rows)
+
+    def forget_clauses(self, model: str, pairs: Sequence[tuple]) -> None:
+        """Delete clause records found wrong, as (model, lang, key) rows."""
+        self._write("DELETE FROM clauses WHERE model = ? AND lang = ? AND key = ?", list(pairs))
+
+
+@dataclass(frozen=True)
+class ClauseRecord:
+    """The clauses of one comment without its words: per clause its (start, end) character
+    offsets, each token's (start, end), and the (theme index, keyword) pairs its keywords
+    matched. Stored as compact JSON."""
+
+    clauses: tuple[tuple[int, int], ...]
+    tokens: tuple[tuple[tuple[int, int], ...], ...]
+    keywords: tuple[tuple[tuple[int, str], ...], ...]
+
+    def encode(self) -> bytes:
+        import json
+
+        value = [
+            [a, b, [x for span in toks for x in span], [[j, w] for j, w in kws]]
+            for (a, b), toks, kws in zip(self.clauses, self.tokens, self.keywords)
+        ]
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def decode(cls, blob: bytes) -> ClauseRecord | None:
+        """The record, or None for anything not of the expected form."""
+        import json
+
+        try:
+            value = json.loads(blob.decode("utf-8"))
+            clauses, tokens, keywords = [], [], []
+            for a, b, flat, kws in value:
+                ints = [a, b, *flat]
+                if not all(type(x) is int and x >= 0 for x in ints) or a > b or len(flat) % 2:
+                    return None
+                spans = tuple(zip(flat[::2], flat[1::2]))
+                if any(x > y for x, y in spans):
+                    return None
+                if not all(type(j) is int and j >= 0 and isinstance(w, str) for j, w in kws):
+                    return None
+                clauses.append((a, b))
+                tokens.append(spans)
+                keywords.append(tuple((j, w) for j, w in kws))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            return None
+        return cls(tuple(clauses), tuple(tokens), tuple(keywords))
+
+    def fits(self, text: str, n_themes: int) -> bool:
+        """Whether the offsets lie within `text` and the themes within the taxonomy."""
+        n = len(text)
+        return (
+            all(b <= n for _, b in self.clauses)
+            and all(b <= n for spans in self.tokens for _, b in spans)
+            and all(j < n_themes for kws in self.keywords for j, _ in kws)
+        )
 
 
 def _valid_probs(blob: bytes) -> np.ndarray | None:

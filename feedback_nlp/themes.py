@@ -390,21 +390,11 @@ class ThemeMatcher:
             raise ValueError("semantic matching needs an embed function")
         return self.prototypes.scores(embeddings)
 
-    def match(
-        self,
-        clauses: pd.DataFrame,
-        *,
-        embeddings: np.ndarray | None = None,
-        clause_sentiment: pd.DataFrame | None = None,
-        semantic: bool = True,
-    ) -> pd.DataFrame:
-        """Mentions (one row per clause x theme found) for clauses from ``split_clauses``."""
+    def keyword_hits(self, clauses: pd.DataFrame) -> list[list[tuple[int, str]]]:
+        """Per clause, the (theme index, keyword) of each theme its keywords find, first hit per
+        theme, in the order found."""
         s.require_columns(clauses, [s.CLAUSE_TEXT, s.LANG, TOKENS, LEMMAS], what="match_themes()")
-        settings = self.taxonomy.matching
-        themes = self.taxonomy.themes
-        n = len(clauses)
-        found: list[dict[int, tuple[str, float, str | None]]] = [{} for _ in range(n)]
-
+        hits: list[list[tuple[int, str]]] = [[] for _ in range(len(clauses))]
         texts = clauses[s.CLAUSE_TEXT].tolist()
         tokens, lemmas = clauses[TOKENS].tolist(), clauses[LEMMAS].tolist()
         by_lang: dict[str, list[int]] = {}
@@ -414,10 +404,38 @@ class ThemeMatcher:
             index = self.keywords.index(lang)  # built outside the zone: its patterns must stay
             with transient_strings(index.nlp):
                 for i in rows:
+                    seen: set[int] = set()
                     for hit in index.find(list(tokens[i]), list(lemmas[i]), texts[i]):
-                        found[i].setdefault(
-                            hit.theme, (MATCH_KEYWORD, settings.keyword_confidence, hit.keyword)
-                        )
+                        if hit.theme not in seen:
+                            seen.add(hit.theme)
+                            hits[i].append((hit.theme, hit.keyword))
+        return hits
+
+    def match(
+        self,
+        clauses: pd.DataFrame,
+        *,
+        embeddings: np.ndarray | None = None,
+        clause_sentiment: pd.DataFrame | None = None,
+        semantic: bool = True,
+        keyword_hits: list[list[tuple[int, str]]] | None = None,
+    ) -> pd.DataFrame:
+        """Mentions (one row per clause x theme found) for clauses from ``split_clauses``.
+        ``keyword_hits`` (from :meth:`keyword_hits`, e.g. kept in the result cache) saves
+        matching the keywords again; the clauses then need no ``tokens``/``lemmas``."""
+        settings = self.taxonomy.matching
+        themes = self.taxonomy.themes
+        n = len(clauses)
+        if keyword_hits is None:
+            keyword_hits = self.keyword_hits(clauses)
+        elif len(keyword_hits) != n:
+            raise ValueError(f"keyword_hits has {len(keyword_hits)} rows for {n} clauses")
+        s.require_columns(clauses, [s.CLAUSE_TEXT, s.LANG], what="match_themes()")
+        found: list[dict[int, tuple[str, float, str | None]]] = [
+            {theme: (MATCH_KEYWORD, settings.keyword_confidence, word) for theme, word in hits}
+            for hits in keyword_hits
+        ]
+        texts = clauses[s.CLAUSE_TEXT].tolist()
 
         if (
             semantic

@@ -168,14 +168,71 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path):
     conn.close()
 
 
-def test_a_warm_re_run_computes_nothing(tmp_path, export, counting):
+@pytest.fixture
+def parsed(monkeypatch):
+    """How many texts spaCy parses (split_clauses is looked up at call time)."""
+    from feedback_nlp import nlp
+
+    seen: list[int] = []
+    real = nlp.split_clauses
+
+    def counting_split(texts, langs, **kw):
+        seen.append(len(texts))
+        return real(texts, langs, **kw)
+
+    monkeypatch.setattr(nlp, "split_clauses", counting_split)
+    return seen
+
+
+def test_a_warm_re_run_computes_nothing(tmp_path, export, counting, parsed):
     fnlp.run(export, tmp_path / "cold", min_mentions=1)
     assert counting.sentiment.texts > 0 and counting.embedder.texts > 0
+    assert sum(parsed) == len(TEXTS)
     counting.sentiment.texts = counting.embedder.texts = 0
+    parsed.clear()
     result, _ = fnlp.run(export, tmp_path / "warm", min_mentions=1)
     assert counting.sentiment.texts == 0 and counting.embedder.texts == 0
     stats = result.manifest["run"]["cache"]
     assert stats["sentiment_misses"] == 0 and stats["sentiment_hits"] > 0
+    assert stats["clause_misses"] == 0 and stats["clause_hits"] == len(TEXTS)
+    # clauses and keywords came from the cache; spaCy parsed again only the comments whose
+    # clauses theme discovery needs the lemmas of (never stored)
+    assert sum(parsed) < len(TEXTS), parsed
+    for name in ("comments.parquet", "mentions.parquet"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "cold" / name), pd.read_parquet(tmp_path / "warm" / name)
+        )
+
+
+def test_clause_records_keep_offsets_and_keywords_but_no_words(tmp_path, export, counting):
+    fnlp.run(export, tmp_path / "cold", min_mentions=1)
+    conn = sqlite3.connect(rc.default_path())
+    values = [v for (v,) in conn.execute("SELECT value FROM clauses")]
+    conn.close()
+    assert len(values) == len(set(TEXTS))
+    stored = b" ".join(values).decode()
+    for word in ("parcel", "Lieferung", "rude", "prices"):
+        assert word not in stored  # only offsets and the taxonomy's keywords
+    record = rc.ClauseRecord.decode(values[0])
+    assert record is not None and rc.ClauseRecord.decode(record.encode()) == record
+
+
+@pytest.mark.parametrize(
+    "blob", [b"", b"{", b'{"a": 1}', b"[[5, 2, [], []]]", b'[[0, 4, [0, 9, 1], []]]',
+             b'[[0, 4, [0, 4], [[-1, "x"]]]]', b"\xff\xfe"]
+)  # fmt: skip
+def test_a_malformed_clause_record_is_not_trusted(blob):
+    assert rc.ClauseRecord.decode(blob) is None
+
+
+def test_a_clause_record_that_does_not_fit_its_text_is_recomputed(tmp_path, export, counting):
+    fnlp.run(export, tmp_path / "cold", min_mentions=1)
+    conn = sqlite3.connect(rc.default_path())
+    conn.execute("UPDATE clauses SET value = CAST('[[0, 100000, [0, 100000], []]]' AS BLOB)")
+    conn.commit()
+    conn.close()
+    result, _ = fnlp.run(export, tmp_path / "warm", min_mentions=1)
+    assert result.manifest["run"]["cache"]["clause_misses"] == len(TEXTS)
     for name in ("comments.parquet", "mentions.parquet"):
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "cold" / name), pd.read_parquet(tmp_path / "warm" / name)

@@ -153,6 +153,11 @@ def test_themes_are_discovered_across_chunks(tmp_path, export, use_glitter):
     assert all(
         any(t.split("/")[1].startswith("discovered_") for t in ts) for ts in glitter[s.THEMES]
     )
+    # a warm re-run takes clauses and keywords from the result cache and parses only the
+    # candidates' comments again for their lemmas: the same themes, labels and outputs
+    warm, _ = fnlp.run(export, tmp_path / "warm", min_mentions=1, chunk_size=2)
+    assert warm.manifest["run"]["cache"]["clause_misses"] == 0
+    _assert_same_outputs(tmp_path / "out", tmp_path / "warm")
 
 
 def test_chunked_run_agrees_with_analyze(tmp_path, export, use_glitter):
