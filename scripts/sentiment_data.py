@@ -196,9 +196,13 @@ CAPS = {
 PER_LANGUAGE_CAP = {"semeval2016_train": 1000}
 
 
-def training_mix(seed: int = 13, scale: float = 1.0, data_dir: Path = DATA_DIR) -> list[Example]:
-    """The balanced multilingual training mix from the train parts of every file."""
+def training_mix(
+    seed: int = 13, scale: float = 1.0, data_dir: Path = DATA_DIR, caps: dict | None = None
+) -> list[Example]:
+    """The balanced multilingual training mix from the train parts of every file. `caps`
+    overrides CAPS / PER_LANGUAGE_CAP for some files (before `scale`)."""
     rng = random.Random(seed)
+    caps = caps or {}
     mix: list[Example] = []
     for file in FILES:
         train = [ex for ex in load_file(file, data_dir) if ex.split == "train"]
@@ -207,9 +211,11 @@ def training_mix(seed: int = 13, scale: float = 1.0, data_dir: Path = DATA_DIR) 
             for ex in train:
                 by_lang[ex.lang].append(ex)
             for lang in sorted(by_lang):
-                mix += balanced_sample(by_lang[lang], int(PER_LANGUAGE_CAP[file] * scale), rng)
+                cap = caps.get(file, PER_LANGUAGE_CAP[file])
+                mix += balanced_sample(by_lang[lang], int(cap * scale), rng)
         else:
-            mix += balanced_sample(train, int(CAPS.get(file, DEFAULT_CAP) * scale), rng)
+            cap = caps.get(file, CAPS.get(file, DEFAULT_CAP))
+            mix += balanced_sample(train, int(cap * scale), rng)
     rng.shuffle(mix)
     return mix
 

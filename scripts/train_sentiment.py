@@ -85,7 +85,13 @@ def save(model: MeanPoolClassifier, out: Path, config: dict) -> None:
 def train(args: argparse.Namespace, encoder, tokenizer) -> None:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    mix = data.training_mix(seed=args.seed, scale=args.scale)
+    caps = {}
+    for item in args.cap:
+        file, _, n = item.partition("=")
+        if file not in data.FILES or not n.isdigit():
+            raise SystemExit(f"--cap wants FILE=N with FILE one of {', '.join(data.FILES)}")
+        caps[file] = int(n)
+    mix = data.training_mix(seed=args.seed, scale=args.scale, caps=caps)
     log(f"training mix:\n{data.describe(mix)}")
     enc = tokenizer(
         [PREFIX + ex.text for ex in mix],
@@ -348,6 +354,14 @@ def main() -> None:
     )
     p.add_argument(
         "--scale", type=float, default=0.72, help="multiplies every per-file cap of the mix"
+    )
+    p.add_argument(
+        "--cap",
+        action="append",
+        default=[],
+        metavar="FILE=N",
+        help="per-file cap of the mix instead of sentiment_data.CAPS (per language for "
+        "semeval2016_train); repeatable, e.g. --cap wisesight_train=9000",
     )
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--batch-size", type=int, default=32)
