@@ -413,7 +413,7 @@ class StreamedRun:
         # ~2 GB back first, so that what grows with the rows there stays below the chunks' peak.
         del models
         release_pipelines()
-        release_memory()
+        release_memory(thaw=True)
         self._checkpoint("release_models")
 
         counts = self._assemble(chunks, found)

@@ -61,8 +61,8 @@ SOURCES = {
 }
 CHANNELS = ["Website", "App", "Store", "Delivery", "Customer service", "Checkout", "Returns"]
 STAGES = (
-    "read", "clean", "spill", "load_models", "clauses", "sentiment", "themes", "discover",
-    "assemble", "read_back", "summarize", "write",
+    "read", "clean", "spill", "load_models", "open_cache", "clauses", "sentiment", "themes",
+    "chunk_overhead", "discover", "assemble", "read_back", "summarize", "write",
 )  # fmt: skip
 
 
@@ -205,6 +205,7 @@ def bench_size(n: int, work: Path, args) -> dict:
         "warm_peak_rss_mib": round(warm["peak_rss_mib"]),
         "warm_speedup": round(cold["seconds"] / warm["seconds"], 1),
         "stages_s": manifest["timings_s"],
+        "memory_mb": manifest.get("memory_mb", {}),
         "warm_stages_s": warm_manifest["timings_s"],
         "rows": manifest["rows"],
         "clauses": manifest["clauses"],
@@ -368,6 +369,24 @@ def render(report: dict) -> str:
             f"{r['n']:,}: " + ", ".join(f"{k} {v}" for k, v in r["warm_stages_s"].items())
             for r in sizes
         )]  # fmt: skip
+        with_memory = [r for r in sizes if r.get("memory_mb")]
+        if with_memory:
+            lines += [
+                "",
+                (
+                    "## Resident memory after each stage, cold run (MiB now / peak so far, "
+                    "from manifest.json `memory_mb`)"
+                ),
+                "",
+                "| after | " + " | ".join(f"{r['n']:,}" for r in with_memory) + " |",
+                "|---|" + "---:|" * len(with_memory),
+            ]
+            for st in with_memory[-1]["memory_mb"]:
+                cells = [
+                    f"{m['rss']} / {m['peak']}" if (m := r["memory_mb"].get(st)) else ""
+                    for r in with_memory
+                ]
+                lines.append(f"| {st} | " + " | ".join(cells) + " |")
     b = report.get("baseline")
     if b:
         lines += [
@@ -448,6 +467,8 @@ def main() -> None:
     for n in sizes:
         report["sizes"].append(bench_size(n, work, args))
         log(json.dumps({k: v for k, v in report["sizes"][-1].items() if k != "warm_stages_s"}))
+        if args.json:  # what is measured so far survives an interrupted run
+            args.json.write_text(json.dumps(report, indent=1) + "\n")
     report["machine"] = _machine(args.threads or None)
     report["load"] = f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     report["minutes"] = round((time.time() - started) / 60, 1)

@@ -6,6 +6,7 @@ theme discovery (which spans chunks) has something to find.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -142,6 +143,20 @@ def test_a_run_records_its_memory_and_drops_the_pipelines_before_the_reports(
     assert peaks == sorted(peaks)  # the peak so far never falls
     assert "en" in result.manifest["spacy_pipelines"]  # recorded before they were dropped
     assert nlp._PIPELINES == {}  # the summary and the reports ran without them
+    assert gc.get_freeze_count() == 0  # the chunks froze the long-lived objects; now thawed
+
+
+def test_release_memory_freezes_what_survives_until_thawed():
+    from feedback_nlp.engine import release_memory
+
+    try:
+        keep = [[i] for i in range(1000)]  # noqa: F841 - alive across the call
+        release_memory()
+        assert gc.get_freeze_count() >= 1000  # full collections no longer walk them
+        release_memory(thaw=True)
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
 
 
 def test_themes_are_discovered_across_chunks(tmp_path, export, use_glitter):
