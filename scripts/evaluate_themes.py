@@ -359,8 +359,21 @@ def cross_validate(p: Prepared, *, n_folds: int = 5, level: str = "touchpoint") 
     return {"theme_pred": theme_pred, "fold_params": chosen, "all_data_params": full}
 
 
+# The file each set comes from in ../shared/data: the builtin sentiment model trained on its
+# "train" part (scripts/sentiment_data.py, split by hash of file + id), so polarity is also
+# reported on the other rows alone.
+SENTIMENT_SOURCE = {
+    "germeval2017_dev": "germeval2017_dev",
+    "semeval2016_restaurants": "semeval2016_train",
+}
+
+
 def polarity_accuracy(
-    p: Prepared, theme_pred: np.ndarray, clause_probs: np.ndarray | None, params: tuple
+    p: Prepared,
+    theme_pred: np.ndarray,
+    clause_probs: np.ndarray | None,
+    params: tuple,
+    source: str | None = None,
 ) -> dict | None:
     """Accuracy of the predicted polarity on correctly found categories (gold polarity = the
     majority of the category's aspects; ties and 'conflict' skipped). A category's predicted
@@ -374,6 +387,14 @@ def polarity_accuracy(
     gold_counts: dict[str, int] = {}
     per_lang: dict[str, list[int]] = {}
     confusion: dict[str, dict[str, int]] = {}  # gold -> predicted -> categories
+    held_out = [0, 0]  # correct, total on rows the sentiment model never trained on
+    if source is not None:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from sentiment_data import split_of
+
+        unseen = [split_of(source, str(i)) != "train" for i in p.docs["id"]]
+    else:
+        unseen = [False] * len(p.docs)
     for i in range(len(p.docs)):
         clause_idx = D[i].nonzero()[1]
         for j in np.flatnonzero(theme_pred[i] & p.gold_theme[i]):
@@ -390,6 +411,9 @@ def polarity_accuracy(
             confusion.setdefault(gold, {}).setdefault(str(pred), 0)
             confusion[gold][str(pred)] += 1
             correct += ok
+            if unseen[i]:
+                held_out[0] += ok
+                held_out[1] += 1
             gold_counts[gold] = gold_counts.get(gold, 0) + 1
             total += 1
             per_lang.setdefault(p.docs["lang"].iloc[i], [0, 0])
@@ -401,6 +425,10 @@ def polarity_accuracy(
         "majority_baseline": round(max(gold_counts.values()) / total, 4) if total else None,
         "per_language": {lg: round(c / n, 4) for lg, (c, n) in sorted(per_lang.items())},
         "confusion": {g: dict(sorted(row.items())) for g, row in sorted(confusion.items())},
+        "held_out": {
+            "accuracy": round(held_out[0] / held_out[1], 4) if held_out[1] else None,
+            "n": held_out[1],
+        },
     }
 
 
@@ -473,7 +501,9 @@ def evaluate(
         probs = clause_sentiment(p.clauses)
         t, m, k, nm = result["all_data_params"]
         result["polarity"] = (
-            polarity_accuracy(p, pred_theme, probs, (t, m, int(k), nm))
+            polarity_accuracy(
+                p, pred_theme, probs, (t, m, int(k), nm), source=SENTIMENT_SOURCE.get(ds.name)
+            )
             if probs is not None
             else "missing: no sentiment model"
         )
