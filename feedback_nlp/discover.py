@@ -25,6 +25,7 @@ from .nlp import COMMENT_INDEX, LEMMAS, TOKENS, get_pipeline
 from .taxonomy import OTHER_TOUCHPOINT, MatchSettings
 from .themes import KEYWORD, LABEL, MATCH_DISCOVERED, ThemeMatcher, _assemble
 
+BLOCK_ROWS = 4096  # candidates compared with centroids at a time (bounded memory)
 MAX_CLUSTERED = 4000  # distinct texts clustered directly; the rest join their nearest cluster
 LABEL_TERMS = 3
 _SLUG = re.compile(r"[^\w]+")
@@ -90,9 +91,12 @@ def _cluster(vectors: np.ndarray, distance: float, seed: int) -> np.ndarray:
     )
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True).clip(1e-12)
     rest = np.setdiff1d(np.arange(n), core)
-    sims = vectors[rest] @ centroids.T
-    best = sims.argmax(axis=1)
-    labels[rest] = np.where(sims[np.arange(len(rest)), best] >= 1.0 - distance, best, -1)
+    # in blocks: all of `rest` against thousands of centroids at once took gigabytes at 10^5
+    for start in range(0, len(rest), BLOCK_ROWS):
+        part = rest[start : start + BLOCK_ROWS]
+        sims = vectors[part] @ centroids.T
+        best = sims.argmax(axis=1)
+        labels[part] = np.where(sims[np.arange(len(part)), best] >= 1.0 - distance, best, -1)
     return labels
 
 
@@ -153,7 +157,7 @@ def discover_themes(
     if prototypes is not None and len(rows):
         # near-paraphrases of content-free statements ("long-time customer here", "thanks")
         # make no theme; anything else, however far from the taxonomy, may
-        rows = rows[prototypes.scores(embeddings[rows]).null < NULL_SIMILARITY]
+        rows = rows[prototypes.null_similarity(embeddings[rows]) < NULL_SIMILARITY]
     # one point per distinct text with at least one content word, in sorted text order
     content: dict[int, list[tuple[str, str]]] = {}
     by_text: dict[str, list[int]] = defaultdict(list)

@@ -308,6 +308,15 @@ class Prototypes:
                 out[:, j] = sims[:, cols].max(axis=1)
         return out
 
+    def null_similarity(self, embeddings: np.ndarray, block: int = 4096) -> np.ndarray:
+        """(n clauses,): each clause's best similarity to a content-free statement, computed
+        `block` rows at a time."""
+        out = np.zeros(len(embeddings), dtype=np.float32)
+        for start in range(0, len(embeddings), block):
+            unit = _normalise(np.asarray(embeddings[start : start + block], dtype=np.float32))
+            out[start : start + len(unit)] = (unit @ self.null_vectors.T).max(axis=1)
+        return out
+
     def scores(self, embeddings: np.ndarray) -> SemanticScores:
         unit = _normalise(np.asarray(embeddings, dtype=np.float32))
         sims = self.similarities(unit)
