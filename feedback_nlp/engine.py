@@ -264,20 +264,24 @@ def release_memory(*, thaw: bool = False) -> None:
 
 
 def memory_mb() -> dict[str, int]:
-    """Resident memory of this process in MB: now (``rss``) and its peak so far (``peak``)."""
+    """Resident memory of this process in MB: now (``rss``) and its peak so far (``peak``).
+
+    The peak is /proc's VmHWM, not ``getrusage``'s ru_maxrss: Linux carries ru_maxrss over
+    from the parent through fork and exec, so a process started by one that had models loaded
+    would report the parent's peak as its own."""
     import resource
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KB on Linux
-    rss = peak
+    found: dict[str, int] = {}
     try:
         with open("/proc/self/status", encoding="ascii") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1]) // 1024
-                    break
-    except OSError:  # not Linux: the peak stands in
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    found[key] = int(value.split()[0]) // 1024  # kB
+    except OSError:  # not Linux
         pass
-    return {"rss": rss, "peak": peak}
+    peak = found.get("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return {"rss": found.get("VmRSS", peak), "peak": peak}
 
 
 def usable_cores() -> int:

@@ -410,7 +410,7 @@ class StreamedRun:
         fingerprints = models.fingerprints()
         pipelines = pipeline_info()
         # The rest (assembly, summary, reports) needs no model and no spaCy pipeline: give their
-        # ~2 GB back first, so that what grows with the rows there stays below the chunks' peak.
+        # ~1.3 GB back first, so that what grows with the rows there stays below the chunks' peak.
         del models
         release_pipelines()
         release_memory(thaw=True)
