@@ -438,8 +438,9 @@ def get_pipeline(lang: str) -> Language:
         return _PIPELINES[code]
 
 
-# Bump when clause splitting, tokenisation or lemmas change in this code: the result cache keys
-# its clause records on it (with the versions of the packages that shape them).
+# Bump when clause splitting, tokenisation, lemmas or keyword matching (themes._LanguageIndex)
+# change in this code: the result cache keys its clause records, which hold the keyword hits,
+# on it (with the versions of the packages that shape them and the taxonomy's fingerprint).
 CLAUSE_FORMAT = 1
 _SPLITTER_PACKAGES = (
     "feedback-nlp", "spacy", "spacy-lookups-data", "simplemma", "pythainlp",

@@ -91,7 +91,8 @@ class KeywordHit:
 
 
 class _LanguageIndex:
-    """The keywords that apply to one language, as spaCy phrase patterns."""
+    """The keywords that apply to one language, as spaCy phrase patterns. (Its hits are kept in
+    the result cache: bump `nlp.CLAUSE_FORMAT` when what it matches changes.)"""
 
     def __init__(self, taxonomy: Taxonomy, lang: str) -> None:
         themes = taxonomy.themes
