@@ -204,7 +204,7 @@ class Models:
                 words = [text[x:y] for x, y in spans]
                 rows.append((i, k, text[a:b], a, b, code, words, None, list(hits)))
         if wrong:
-            cache.forget_clauses(model, wrong)
+            cache.forget_clauses(wrong)
         cache.stats.clause_hits += len(texts) - len(missing)
         cache.stats.clause_misses += len(missing)
         if missing:

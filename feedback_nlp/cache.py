@@ -383,7 +383,7 @@ class ResultCache:
             self._disable(exc)
             return {}
         if bad:
-            self.forget_clauses(model, bad)
+            self.forget_clauses(bad)
         return out
 
     def put_clauses(
@@ -396,9 +396,9 @@ class ResultCache:
         rows = [(model, lang, key, r.encode()) for key, lang, r in zip(keys, langs, records)]
         self._write("INSERT OR IGNORE INTO clauses VALUES (?, ?, ?, ?)", rows)
 
-    def forget_clauses(self, model: str, pairs: Sequence[tuple]) -> None:
-        """Delete clause records found wrong, as (model, lang, key) rows."""
-        self._write("DELETE FROM clauses WHERE model = ? AND lang = ? AND key = ?", list(pairs))
+    def forget_clauses(self, rows: Sequence[tuple]) -> None:
+        """Delete the clause records found wrong, given as (model, lang, key) rows."""
+        self._write("DELETE FROM clauses WHERE model = ? AND lang = ? AND key = ?", list(rows))
 
 
 @dataclass(frozen=True)
