@@ -290,34 +290,48 @@ class ResultCache:
         except sqlite3.Error as exc:
             self._disable(exc)
 
-    def get_sentiment(
-        self, model: str, keys: Sequence[bytes], langs: Sequence[str]
-    ) -> dict[tuple[str, bytes], np.ndarray]:
-        """Cached probabilities for the (lang, key) pairs found, each checked before use."""
+    def _get_per_lang(
+        self,
+        table: str,
+        column: str,
+        model: str,
+        keys: Sequence[bytes],
+        langs: Sequence[str],
+        decode: Callable[[bytes], object | None],
+    ) -> dict[tuple[str, bytes], object]:
+        """Values of a (model, lang, key) table for the (lang, key) pairs found, each passed
+        through `decode` (None: not trusted, and deleted)."""
         if self._conn is None or not keys:
             return {}
         by_lang: dict[str, list[bytes]] = {}
         for key, lang in zip(keys, langs):
             by_lang.setdefault(lang, []).append(key)
-        out: dict[tuple[str, bytes], np.ndarray] = {}
+        out: dict[tuple[str, bytes], object] = {}
         bad: list[tuple] = []
+        sql = (
+            f"SELECT key, {column} FROM {table} WHERE model = ? AND lang = ? AND key IN ({{marks}})"
+        )
         try:
             for lang, wanted in by_lang.items():
-                sql = "SELECT key, probs FROM sentiment WHERE model = ? AND lang = ? AND key IN ({marks})"
-                for key, blob in self._select(
-                    sql, [model, lang], list(dict.fromkeys(wanted))
-                ).items():
-                    probs = _valid_probs(blob)
-                    if probs is None:
+                found = self._select(sql, [model, lang], list(dict.fromkeys(wanted)))
+                for key, blob in found.items():
+                    value = decode(blob)
+                    if value is None:
                         bad.append((model, lang, key))
                     else:
-                        out[(lang, key)] = probs
+                        out[(lang, key)] = value
         except sqlite3.Error as exc:
             self._disable(exc)
             return {}
         if bad:
-            self._write("DELETE FROM sentiment WHERE model = ? AND lang = ? AND key = ?", bad)
+            self._write(f"DELETE FROM {table} WHERE model = ? AND lang = ? AND key = ?", bad)
         return out
+
+    def get_sentiment(
+        self, model: str, keys: Sequence[bytes], langs: Sequence[str]
+    ) -> dict[tuple[str, bytes], np.ndarray]:
+        """Cached probabilities for the (lang, key) pairs found, each checked before use."""
+        return self._get_per_lang("sentiment", "probs", model, keys, langs, _valid_probs)
 
     def put_sentiment(
         self, model: str, keys: Sequence[bytes], langs: Sequence[str], probs: np.ndarray
@@ -361,30 +375,7 @@ class ResultCache:
     ) -> dict[tuple[str, bytes], ClauseRecord]:
         """Cached clause records for the (lang, key) pairs found, each checked for its form
         (offsets within the text are checked where the text is known)."""
-        if self._conn is None or not keys:
-            return {}
-        by_lang: dict[str, list[bytes]] = {}
-        for key, lang in zip(keys, langs):
-            by_lang.setdefault(lang, []).append(key)
-        out: dict[tuple[str, bytes], ClauseRecord] = {}
-        bad: list[tuple] = []
-        try:
-            for lang, wanted in by_lang.items():
-                sql = "SELECT key, value FROM clauses WHERE model = ? AND lang = ? AND key IN ({marks})"
-                for key, blob in self._select(
-                    sql, [model, lang], list(dict.fromkeys(wanted))
-                ).items():
-                    record = ClauseRecord.decode(blob)
-                    if record is None:
-                        bad.append((model, lang, key))
-                    else:
-                        out[(lang, key)] = record
-        except sqlite3.Error as exc:
-            self._disable(exc)
-            return {}
-        if bad:
-            self.forget_clauses(bad)
-        return out
+        return self._get_per_lang("clauses", "value", model, keys, langs, ClauseRecord.decode)
 
     def put_clauses(
         self,
@@ -562,6 +553,108 @@ def cached_embed(
         for vector, rows in zip(computed, missing.values()):
             out[rows] = vector
     return out
+
+
+def cached_clauses(
+    cache: ResultCache | None,
+    fingerprint: str | None,
+    texts: Sequence[str],
+    langs: Sequence[str],
+    *,
+    keyword_hits: Callable,
+    n_themes: int,
+) -> tuple:
+    """``nlp.split_clauses(texts, langs)`` and ``keyword_hits(clauses)`` (per clause, the
+    (theme index, keyword) pairs found), parsing only the comments the cache lacks.
+    ``fingerprint`` must name everything that changes clauses, tokens and keyword hits.
+
+    A comment found in the cache is rebuilt from its record's offsets, without spaCy; its
+    clauses carry ``lemmas`` = None (lemmas are the comment's words and are never stored:
+    :func:`feedback_nlp.analyze.fill_lemmas` parses again the few that need them). A record
+    that does not fit its text is deleted and the comment parsed again."""
+    import pandas as pd
+
+    from . import schema as s
+    from .nlp import CLAUSE_COLUMNS, COMMENT_INDEX, TOKEN_SPANS, normalize_lang, split_clauses
+
+    texts, langs = list(texts), list(langs)
+    if cache is None or not cache.active or not fingerprint:
+        clauses = split_clauses(texts, langs)
+        return clauses, keyword_hits(clauses)
+    codes = [normalize_lang(lg) for lg in langs]
+    keys = [text_key(t) for t in texts]
+    found = cache.get_clauses(fingerprint, keys, codes)
+    rows: list[tuple] = []  # clauses of the comments found, each with its keyword hits
+    missing: list[int] = []
+    wrong: list[tuple] = []
+    for i, (text, code, key) in enumerate(zip(texts, codes, keys)):
+        if not text.strip():
+            continue  # no clauses, as split_clauses
+        record = found.get((code, key))
+        if record is not None and not record.fits(text, n_themes):
+            wrong.append((fingerprint, code, key))
+            record = None
+        if record is None:
+            missing.append(i)
+            continue
+        for k, ((a, b), spans, hits) in enumerate(
+            zip(record.clauses, record.tokens, record.keywords)
+        ):
+            words = [text[x:y] for x, y in spans]
+            rows.append((i, k, text[a:b], a, b, code, words, None, list(hits)))
+    if wrong:
+        cache.forget_clauses(wrong)
+    cache.stats.clause_hits += len(texts) - len(missing)
+    cache.stats.clause_misses += len(missing)
+    frames = [pd.DataFrame(rows, columns=[*CLAUSE_COLUMNS, "_hits"])]
+    if missing:
+        parsed = split_clauses(
+            [texts[i] for i in missing], [langs[i] for i in missing], token_spans=True
+        )
+        parsed[COMMENT_INDEX] = [missing[j] for j in parsed[COMMENT_INDEX]]
+        parsed["_hits"] = keyword_hits(parsed)
+        _store_clauses(cache, fingerprint, parsed, codes, keys)
+        frames.append(parsed.drop(columns=TOKEN_SPANS))
+    frames = [f for f in frames if len(f)] or frames[:1]
+    frame = (
+        pd.concat(frames, ignore_index=True)
+        .sort_values([COMMENT_INDEX, s.CLAUSE_ID], kind="stable")
+        .reset_index(drop=True)
+        .astype({COMMENT_INDEX: "int64", s.CLAUSE_ID: "int64", s.START_CHAR: "int64",
+                 s.END_CHAR: "int64"})
+    )  # fmt: skip
+    hits = frame.pop("_hits").tolist()
+    return frame, [[tuple(h) for h in hs] for hs in hits]
+
+
+def _store_clauses(cache: ResultCache, fingerprint: str, parsed, codes, keys) -> None:
+    """One record per distinct (language, comment) of `parsed` (split_clauses with token spans
+    and a ``_hits`` column)."""
+    from . import schema as s
+    from .nlp import COMMENT_INDEX, TOKEN_SPANS
+
+    by_comment: dict[int, list[tuple]] = {}
+    for i, a, b, spans, hits in zip(
+        parsed[COMMENT_INDEX], parsed[s.START_CHAR], parsed[s.END_CHAR], parsed[TOKEN_SPANS],
+        parsed["_hits"],
+    ):  # fmt: skip
+        by_comment.setdefault(int(i), []).append(((a, b), spans, hits))
+    first: dict[tuple[str, bytes], int] = {}
+    for i in by_comment:
+        first.setdefault((codes[i], keys[i]), i)
+    cache.put_clauses(
+        fingerprint,
+        [keys[i] for i in first.values()],
+        [codes[i] for i in first.values()],
+        [
+            ClauseRecord(
+                clauses=tuple((int(a), int(b)) for (a, b), _, _ in by_comment[i]),
+                tokens=tuple(tuple(map(tuple, spans)) for _, spans, _ in by_comment[i]),
+                keywords=tuple(tuple(map(tuple, hits)) for _, _, hits in by_comment[i]),
+            )
+            for i in first.values()
+        ],
+    )
 
 
 def timed_open(

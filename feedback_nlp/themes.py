@@ -321,7 +321,7 @@ class Prototypes:
     def scores(self, embeddings: np.ndarray) -> SemanticScores:
         unit = _normalise(np.asarray(embeddings, dtype=np.float32))
         sims = self.similarities(unit)
-        null = (unit @ self.null_vectors.T).max(axis=1) if len(unit) else np.zeros(0, np.float32)
+        null = self.null_similarity(unit)
         mean = sims.mean(axis=1, keepdims=True) if sims.size else sims[:, :0]
         return SemanticScores(sims, sims - mean, null)
 
