@@ -245,7 +245,7 @@ def release_memory(*, thaw: bool = False) -> None:
     many sizes in its heaps otherwise, and RSS creeps up chunk after chunk).
 
     What survives is then frozen (``gc.freeze``): the loaded models, spaCy pipelines and lemma
-    tables are ~900k long-lived objects, and every full collection walked them all — 1.3-3 s
+    tables are ~880k long-lived objects, and every full collection walked them all — 0.4 s
     each, once per chunk and again whenever the parser's allocations triggered one. Frozen
     objects are still freed by reference counting; only cycles among them wait for
     ``thaw=True``, which the run passes once it has dropped the models: everything is unfrozen
