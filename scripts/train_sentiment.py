@@ -106,6 +106,7 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
         f"{sum(n >= args.max_length for n in lengths)}"
     )
 
+    device = torch.device(args.device)
     model = MeanPoolClassifier(encoder, num_labels=3, dropout=0.1)
     for p in model.parameters():
         p.requires_grad_(False)
@@ -128,6 +129,7 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
         result = model.load_state_dict(state, strict=False)
         assert not result.unexpected_keys, result.unexpected_keys[:3]
         log(f"resumed from {args.resume_from} ({len(state)} tensors)")
+    model.to(device)
     opt = torch.optim.AdamW(
         [{"params": lora, "weight_decay": 0.01}, {"params": norms, "weight_decay": 0.0}],
         lr=args.lr,
@@ -135,10 +137,11 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
     )
     counts = Counter(labels.tolist())
     weights = torch.tensor([(len(labels) / (3 * counts[c])) ** 0.5 for c in range(3)])
-    loss_fn = nn.CrossEntropyLoss(weight=weights, label_smoothing=0.05)
+    loss_fn = nn.CrossEntropyLoss(weight=weights.to(device), label_smoothing=0.05)
     log(f"class weights {weights.tolist()}")
 
-    batches = make_batches(lengths, args.batch_size, rng)
+    # each epoch its own shuffle; the budget below may cut the last ones short
+    batches = [b for _ in range(args.epochs) for b in make_batches(lengths, args.batch_size, rng)]
     if (
         args.start_batch
     ):  # continue an earlier run's pass: the same order, minus what it already saw
@@ -164,9 +167,10 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
         for group in opt.param_groups:
             group["lr"] = lr
         input_ids, mask = collate(enc, batch, pad)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        input_ids, mask = input_ids.to(device), mask.to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16):
             logits = model(input_ids=input_ids, attention_mask=mask)
-        loss = loss_fn(logits.float(), labels[batch])
+        loss = loss_fn(logits.float(), labels[batch].to(device))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(lora + norms, 1.0)
         opt.step()
@@ -175,7 +179,7 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
         seen += len(batch)
         step += 1
         elapsed = time.time() - start
-        if step in (5, 10, 20) or step % 25 == 0:
+        if step in (5, 10, 20) or step % args.log_every == 0:
             # re-plan the number of steps from the measured speed so the run ends inside the budget
             per_step = elapsed / step
             affordable = step + int((budget - elapsed) / per_step)
@@ -184,11 +188,12 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
                 f"step {step}/{total} ({frac:.0%}) loss {running / seen:.4f} lr {lr:.2e} "
                 f"{seen / elapsed:.1f} samples/s elapsed {elapsed / 60:.1f} min"
             )
-        if step % 100 == 0:
+        if step % (4 * args.log_every) == 0:
             save(model, args.out, config)
     config["train_seconds"] = round(time.time() - start)
     config["train_steps"] = step
     config["train_examples"] = min(seen, len(mix))
+    config["train_examples_seen"] = seen  # more than the mix when --epochs > 1
     config["train_mix"] = {
         f: dict(sorted(Counter(data.LABELS[ex.label] for ex in mix if ex.file == f).items()))
         for f in sorted({ex.file for ex in mix})
@@ -274,7 +279,8 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
         args.out, encoder_model=encoder_model, precision=args.eval_precision
     )
     model.threads = args.threads or None
-    # calibration: per language, on the dev parts (capped per file) of every file in that language
+    # calibration: per language, on the dev parts of every file in that language (each file
+    # weighs the same in fit_bias, so capping them only saves time)
     rng = random.Random(1)
     dev_by_lang: dict[str, list] = defaultdict(list)
     for file in data.FILES:
@@ -285,7 +291,7 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
             by_lang[ex.lang].append(ex)
         for lang, items in by_lang.items():
             if lang in args.calibrate_langs:
-                dev_by_lang[lang] += items[: args.dev_cap]
+                dev_by_lang[lang] += items[: args.dev_cap or None]
     calibration = {}
     model.calibration = {}
     t0 = time.time()
@@ -344,7 +350,7 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
     return metrics
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -372,15 +378,24 @@ def main() -> None:
     p.add_argument("--budget-min", type=float, default=38)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="torch device for training, e.g. cuda")
+    p.add_argument("--epochs", type=int, default=1, help="passes over the mix (budget permitting)")
+    p.add_argument("--log-every", type=int, default=25, help="steps between progress lines")
     p.add_argument("--eval-only", action="store_true")
     p.add_argument("--resume-from", type=Path, default=None, help="adapter folder to continue from")
     p.add_argument("--start-batch", type=int, default=0, help="skip this many batches of the pass")
     p.add_argument("--warmup", type=float, default=0.05, help="fraction of steps")
     p.add_argument("--no-calibrate", dest="calibrate", action="store_false")
     p.add_argument("--calibrate-langs", default="th,pl,de,en,es,fr,nl,ru,tr,it")
-    p.add_argument("--dev-cap", type=int, default=300)
+    p.add_argument(
+        "--dev-cap", type=int, default=0, help="dev rows per file and language (0 = all)"
+    )
     p.add_argument("--eval-precision", default="bf16")
-    args = p.parse_args()
+    return p
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     args.calibrate_langs = set(args.calibrate_langs.split(","))
     if args.threads:
         torch.set_num_threads(args.threads)
