@@ -318,6 +318,9 @@ class ChunkResult:
 
 
 CANDIDATE_COLUMNS = [s.COMMENT_ID, s.CLAUSE_ID, s.CLAUSE_TEXT, s.START_CHAR, s.END_CHAR, s.LANG]
+# a candidate rebuilt from the result cache has no lemmas: its comment's text travels with it,
+# so that discovery can parse it again if (and only if) the clause ends up labelling a theme
+CANDIDATE_COMMENT_TEXT = "comment_text"
 
 
 def analyze_chunk(
@@ -331,7 +334,7 @@ def analyze_chunk(
     """Clauses, sentiment, embeddings and taxonomy themes of a *cleaned* frame (rows with a
     status are passed through). Pure per batch: the local and Ray engines both call it."""
     from .discover import _candidates
-    from .nlp import COMMENT_INDEX, LEMMAS, TOKENS
+    from .nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
 
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -370,11 +373,15 @@ def analyze_chunk(
         rows = _candidates(clauses, mentions, clause_senti)
     else:
         rows = np.zeros(0, dtype=np.int64)
-    picked = clauses.iloc[rows][CANDIDATE_COLUMNS + [COMMENT_INDEX, TOKENS, LEMMAS]]
-    t1 = time.perf_counter()
-    picked = fill_lemmas(picked, texts, langs).drop(columns=COMMENT_INDEX)
-    reparse = time.perf_counter() - t1  # spaCy again: counted with the clauses
-    timings["clauses"] += reparse
+    picked = clauses.iloc[rows][CANDIDATE_COLUMNS + [COMMENT_INDEX, TOKENS, LEMMAS, CONTENT_WORDS]]
+    picked = picked.assign(
+        **{
+            CANDIDATE_COMMENT_TEXT: [
+                texts[ci] if lemmas is None else None
+                for ci, lemmas in zip(picked[COMMENT_INDEX], picked[LEMMAS])
+            ]
+        }
+    ).drop(columns=COMMENT_INDEX)
     candidates = pd.concat(
         [
             picked.reset_index(drop=True),
@@ -386,7 +393,7 @@ def analyze_chunk(
     candidate_vectors = (
         embeddings[rows] if embeddings is not None else np.zeros((0, dim), np.float32)
     )
-    timings["themes"] = time.perf_counter() - t0 - reparse
+    timings["themes"] = time.perf_counter() - t0
 
     comments.loc[pending, s.STATUS] = s.STATUS_ANALYZED
     for col in SENTIMENT_COLUMNS:  # rows not analysed keep nulls
@@ -411,8 +418,7 @@ def analyze_chunk(
 def fill_lemmas(clauses: pd.DataFrame, texts: list[str], langs: list[str]) -> pd.DataFrame:
     """`clauses` with the lemmas their cached records left out (None) filled in by parsing their
     comments again: the lemmas are never stored (they are the comment's words), and only theme
-    discovery needs them, for its candidate clauses. (In the 100k bench those came from 47 % of
-    the comments: this re-parse is most of what a warm run still spends in spaCy.)"""
+    discovery needs them, for the clauses that label a discovered theme."""
     from .nlp import COMMENT_INDEX, LEMMAS, TOKENS, split_clauses
 
     lacking = clauses[LEMMAS].isna().to_numpy()
@@ -443,13 +449,28 @@ def discover_candidates(
     """Discovered-theme mentions (mention frame columns) from the candidate clauses of any
     number of chunks, in comment order."""
     from .discover import discover_themes
-    from .nlp import COMMENT_INDEX
+    from .nlp import COMMENT_INDEX, LEMMAS
 
     if not len(candidates):
         return _mention_frame(pd.DataFrame())
     clauses = candidates.reset_index(drop=True).copy()
     clauses[COMMENT_INDEX] = pd.factorize(clauses[s.COMMENT_ID])[0].astype("int64")
     clauses[s.CLAUSE_ID] = clauses[s.CLAUSE_ID].astype("int64")
+    comment_texts = (
+        clauses.pop(CANDIDATE_COMMENT_TEXT) if CANDIDATE_COMMENT_TEXT in clauses else None
+    )
+
+    def lemmatize(rows):
+        """Lemmas of candidate rows rebuilt from the cache: their comments parsed again."""
+        part = clauses.iloc[list(rows)]
+        which = sorted(set(part[COMMENT_INDEX]))
+        local = {ci: j for j, ci in enumerate(which)}
+        first = {ci: r for r, ci in zip(part.index, part[COMMENT_INDEX])}
+        texts = [comment_texts.at[first[ci]] for ci in which]
+        langs = [part.at[first[ci], s.LANG] for ci in which]
+        part = part.assign(**{COMMENT_INDEX: part[COMMENT_INDEX].map(local)})
+        return fill_lemmas(part, texts, langs)[LEMMAS].tolist()
+
     sentiment = clauses[[c for c in SENTIMENT_COLUMNS if c in clauses.columns]]
     claimed = pd.DataFrame(
         {COMMENT_INDEX: pd.Series(dtype="int64"), s.CLAUSE_ID: pd.Series(dtype="int64")}
@@ -460,6 +481,7 @@ def discover_candidates(
         np.asarray(embeddings, dtype=np.float32),
         matcher=models.matcher,
         clause_sentiment=sentiment,
+        lemmatize=lemmatize if comment_texts is not None else None,
     )
     return _mention_frame(found)
 

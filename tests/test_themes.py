@@ -469,6 +469,36 @@ def test_discovery_respects_min_size_and_sentiment():
     ).empty
 
 
+def test_discovery_without_lemmas_asks_only_for_the_labelling_members():
+    """Clauses rebuilt from the result cache carry no lemmas: their stored content-word counts
+    choose the candidates, and only the members that label a theme are lemmatised again."""
+    from feedback_nlp.discover import content_word_counts
+    from feedback_nlp.nlp import CONTENT_WORDS, LEMMAS
+
+    texts = [*ZIPPER, "My parcel arrived two weeks late", "something else entirely", "ok"]
+    clauses, mentions, vectors, matcher = discovery_input(texts)
+    with_lemmas = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6)
+    stripped = clauses.assign(**{CONTENT_WORDS: content_word_counts(clauses), LEMMAS: None})
+    asked: list[int] = []
+
+    def lemmatize(rows):
+        asked.extend(rows)
+        return [clauses.at[i, LEMMAS] for i in rows]
+
+    found = discover_themes(
+        stripped, mentions, vectors, matcher=matcher, distance=0.6, lemmatize=lemmatize
+    )
+    pd.testing.assert_frame_equal(found[with_lemmas.columns], with_lemmas)
+    members = set(zip(found[COMMENT_INDEX], found[s.CLAUSE_ID]))
+    assert members and sorted(asked) == [
+        i
+        for i, key in enumerate(zip(clauses[COMMENT_INDEX], clauses[s.CLAUSE_ID]))
+        if key in members
+    ]  # the clauses of the zipper theme, each once; not the parcel or "something else"
+    with pytest.raises(ValueError, match="no lemmas"):
+        discover_themes(stripped, mentions, vectors, matcher=matcher, distance=0.6)
+
+
 def test_discovery_is_order_independent():
     clauses, mentions, vectors, matcher = discovery_input(ZIPPER + ["late parcel"])
     a = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6)
