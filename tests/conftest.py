@@ -3,11 +3,44 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pytest
 
 from feedback_nlp.analyze import Models
+
+# A small taxonomy of its own, so that tests do not move with the shipped ones; semantic matching
+# is off by default (the stand-in embedder's similarities mean little), so themes come from
+# keywords alone and unclaimed complaints are left to discovery.
+KEYWORD_TAXONOMY = """
+name: tiny
+version: 1
+touchpoints:
+  delivery:
+    label: Delivery
+    themes:
+      late_delivery:
+        label: Late delivery
+        description: The order arrived later than promised.
+        keywords: {en: [late], de: [spät]}
+        examples: [My parcel arrived two weeks late]
+  service:
+    label: Customer service
+    themes:
+      staff_attitude:
+        label: Rude staff
+        description: Staff were rude or unfriendly.
+        keywords: {en: [rude]}
+        examples: [The agent was rude to me]
+"""
+
+
+def write_keyword_taxonomy(path, **matching) -> str:
+    """KEYWORD_TAXONOMY with its `matching:` settings (JSON is YAML) written to `path`."""
+    settings = {"semantic_threshold": 1.0, "discover_min_size": 5, **matching}
+    path.write_text(KEYWORD_TAXONOMY + f"matching: {json.dumps(settings)}\n")
+    return str(path)
 
 
 class KeywordSentiment:

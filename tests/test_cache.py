@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import HashEmbedder, KeywordSentiment
+from conftest import HashEmbedder, KeywordSentiment, write_keyword_taxonomy
 from typer.testing import CliRunner
 
 import feedback_nlp as fnlp
@@ -205,22 +205,7 @@ def test_a_warm_re_run_computes_nothing(tmp_path, export, counting, parsed):
         )
 
 
-# a taxonomy that claims only by keyword (the stand-in embedder is no semantic matcher), so that
-# near-identical unclaimed complaints become a discovered theme (3 comments at least)
-STRICT_TAXONOMY = """
-name: strict
-version: 1
-matching: {semantic_threshold: 0.99, discover_min_size: 3, discover_distance: 0.2}
-touchpoints:
-  delivery:
-    label: Delivery
-    themes:
-      late_delivery:
-        label: Late delivery
-        description: parcel arrived late
-        keywords: {en: [late]}
-        examples: [my parcel arrived two weeks late]
-"""
+# near-identical complaints no keyword claims: discovery makes them a theme (3 comments at least)
 WARDROBE = [
     "The wardrobe hinge squeaks and the glue smells damaged.",
     "The wardrobe hinge squeaks and the glue smells damaged!",
@@ -234,11 +219,10 @@ def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
 ):
     from feedback_nlp import pipeline
 
-    taxonomy = tmp_path / "strict.yaml"
-    taxonomy.write_text(STRICT_TAXONOMY)
-    models = Models(
-        sentiment=CountingSentiment(), embedder=CountingEmbedder(), taxonomy=str(taxonomy)
+    taxonomy = write_keyword_taxonomy(
+        tmp_path / "tiny.yaml", discover_min_size=3, discover_distance=0.2
     )
+    models = Models(sentiment=CountingSentiment(), embedder=CountingEmbedder(), taxonomy=taxonomy)
     monkeypatch.setattr(pipeline, "Models", lambda **_kw: models)
     export = tmp_path / "reviews.csv"
     texts = TEXTS + WARDROBE
@@ -250,7 +234,7 @@ def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
     mentions = pd.read_parquet(tmp_path / "warm" / "mentions.parquet")
     discovered = mentions.loc[mentions["match"] == "discovered", "comment_id"]
     # spaCy parsed again the comments of the discovered theme alone, not the other candidates
-    # (the damaged box, the rude support, the late German delivery)
+    # (the damaged box; the rude support and the late German delivery are claimed by keyword)
     assert sum(parsed) == discovered.nunique() == len(WARDROBE), parsed
     for name in ("comments.parquet", "mentions.parquet"):
         pd.testing.assert_frame_equal(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import HashEmbedder, KeywordSentiment
+from conftest import HashEmbedder, KeywordSentiment, write_keyword_taxonomy
 
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
@@ -34,39 +34,10 @@ class GlitterSentiment(KeywordSentiment):
     NEG = KeywordSentiment.NEG + ("glitter",)
 
 
-# A small taxonomy of its own, so that these tests do not move with the shipped ones; semantic
-# matching is off (the stand-in embedder's similarities mean little).
-TAXONOMY = """
-name: tiny
-version: 1
-touchpoints:
-  delivery:
-    label: Delivery
-    themes:
-      late_delivery:
-        label: Late delivery
-        description: The order arrived later than promised.
-        keywords: {en: [late], de: [spät]}
-        examples: [My parcel arrived two weeks late]
-  service:
-    label: Customer service
-    themes:
-      staff_attitude:
-        label: Rude staff
-        description: Staff were rude or unfriendly.
-        keywords: {en: [rude]}
-        examples: [The agent was rude to me]
-matching:
-  semantic_threshold: 1.0
-  discover_min_size: 5
-"""
-
-
 @pytest.fixture(scope="module")
 def glitter_models(tmp_path_factory):
-    path = tmp_path_factory.mktemp("taxonomy") / "tiny.yaml"
-    path.write_text(TAXONOMY)
-    return Models(taxonomy=str(path), sentiment=GlitterSentiment(), embedder=HashEmbedder())
+    path = write_keyword_taxonomy(tmp_path_factory.mktemp("taxonomy") / "tiny.yaml")
+    return Models(taxonomy=path, sentiment=GlitterSentiment(), embedder=HashEmbedder())
 
 
 @pytest.fixture
@@ -214,10 +185,9 @@ DRIVER = textwrap.dedent(
 
 
 def _driver(tmp_path: Path, delay: float) -> Path:
-    taxonomy = tmp_path / "tiny.yaml"
-    taxonomy.write_text(TAXONOMY)
+    taxonomy = write_keyword_taxonomy(tmp_path / "tiny.yaml")
     path = tmp_path / "driver.py"
-    path.write_text(DRIVER.format(tests=str(TESTS), delay=delay, taxonomy=str(taxonomy)))
+    path.write_text(DRIVER.format(tests=str(TESTS), delay=delay, taxonomy=taxonomy))
     return path
 
 
@@ -309,9 +279,8 @@ def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, monkeypatc
     )
     from feedback_nlp import pipeline
 
-    taxonomy = tmp_path / "tiny.yaml"
-    taxonomy.write_text(TAXONOMY)
-    monkeypatch.setattr(pipeline, "Models", GlitterFactory(str(taxonomy)))
+    taxonomy = write_keyword_taxonomy(tmp_path / "tiny.yaml")
+    monkeypatch.setattr(pipeline, "Models", GlitterFactory(taxonomy))
     # Ray's socket paths must stay under 108 bytes: a short folder of its own, not tmp_path
     ray_tmp = tempfile.mkdtemp(prefix="fnlp-ray-")
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
