@@ -92,6 +92,16 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
             raise SystemExit(f"--cap wants FILE=N with FILE one of {', '.join(data.FILES)}")
         caps[file] = int(n)
     mix = data.training_mix(seed=args.seed, scale=args.scale, caps=caps)
+    for item in args.repeat:
+        # more weight for a file's sentences without new data: its drawn rows appear K times
+        file, _, k = item.partition("=")
+        if file not in data.FILES or not k.isdigit() or int(k) < 1:
+            raise SystemExit(
+                f"--repeat wants FILE=K (K >= 1) with FILE one of {', '.join(data.FILES)}"
+            )
+        mix += [ex for ex in mix if ex.file == file] * (int(k) - 1)
+    if args.repeat:  # own generator: runs without --repeat keep their batch order
+        random.Random(args.seed + 1).shuffle(mix)
     log(f"training mix:\n{data.describe(mix)}")
     enc = tokenizer(
         [PREFIX + ex.text for ex in mix],
@@ -368,6 +378,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE=N",
         help="per-file cap of the mix instead of sentiment_data.CAPS (per language for "
         "semeval2016_train); repeatable, e.g. --cap wisesight_train=9000",
+    )
+    p.add_argument(
+        "--repeat",
+        action="append",
+        default=[],
+        metavar="FILE=K",
+        help="use the rows drawn from FILE K times per pass (oversampling); repeatable, "
+        "e.g. --repeat semeval2016_train=3",
     )
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--batch-size", type=int, default=32)
