@@ -42,6 +42,7 @@ from feedback_nlp.sentiment import (
 )
 
 PREFIX = "query: "  # e5's prefix for classification-style use
+SEMEVAL_LANGS = ("en", "es", "fr", "nl", "ru", "tr")
 
 
 def log(msg: str) -> None:
@@ -305,15 +306,30 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
     calibration = {}
     model.calibration = {}
     t0 = time.time()
+    dev_pred: dict[str, tuple] = {}
+    dev_results: dict[str, dict] = {}
     for lang, items in sorted(dev_by_lang.items()):
         probs = model.predict([ex.text for ex in items], batch_size=64)
         y = np.array([ex.label for ex in items])
         groups = np.array([ex.file for ex in items])
-        bias = fit_bias(np.log(probs.clip(1e-9)), y, groups)
+        dev_pred[lang] = (np.log(probs.clip(1e-9)), y, groups)
+        for name, (file, set_lang) in data.EVAL_SETS.items():  # the dev parts of the test sets
+            rows = groups == file
+            if set_lang in (None, lang) and rows.any():
+                dev_results[name] = {
+                    "n": int(rows.sum()),
+                    "macro_f1_raw": round(macro_f1(y[rows], probs[rows].argmax(1)), 4),
+                }
+    for lang, (logp, y, groups) in dev_pred.items():
+        bias = fit_bias(logp, y, groups)
         calibration[lang] = [round(float(b), 2) for b in bias]
         log(
-            f"dev {lang}: n={len(items)} raw macro-F1 {macro_f1(y, probs.argmax(1)):.3f} bias {calibration[lang]}"
+            f"dev {lang}: n={len(y)} raw macro-F1 {macro_f1(y, logp.argmax(1)):.3f} bias {calibration[lang]}"
         )
+    sem_dev = [dev_results.get(f"semeval2016_{lg}", {}).get("macro_f1_raw") for lg in SEMEVAL_LANGS]
+    if None not in sem_dev:  # all six languages calibrated (the default --calibrate-langs)
+        dev_results["semeval2016_mean"] = {"macro_f1_raw": round(float(np.mean(sem_dev)), 4)}
+    log(f"dev raw macro-F1 per set: { {k: v['macro_f1_raw'] for k, v in dev_results.items()} }")
     log(f"calibration took {time.time() - t0:.0f}s")
 
     results = {}
@@ -339,7 +355,7 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
         }
         log(f"test {name}: {results[name]}")
     elapsed = time.time() - t0
-    sem = [results[f"semeval2016_{lg}"] for lg in ("en", "es", "fr", "nl", "ru", "tr")]
+    sem = [results[f"semeval2016_{lg}"] for lg in SEMEVAL_LANGS]
     results["semeval2016_mean"] = {
         "macro_f1_raw": round(float(np.mean([r["macro_f1_raw"] for r in sem])), 4),
         "macro_f1": round(float(np.mean([r["macro_f1"] for r in sem])), 4),
@@ -347,6 +363,7 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
     log(f"test semeval2016_mean: {results['semeval2016_mean']}")
     metrics = {
         "test": results,
+        "dev": dev_results,
         "targets": data.TARGETS,
         "calibration": calibration,
         "eval_precision": args.eval_precision,
