@@ -215,6 +215,7 @@ def bench_size(n: int, work: Path, args) -> dict:
         "warm_speedup": round(cold["seconds"] / warm["seconds"], 1),
         "stages_s": manifest["timings_s"],
         "memory_mb": manifest.get("memory_mb", {}),
+        "chunk_rss_mb": manifest["run"].get("chunk_rss_mb", []),
         "warm_stages_s": warm_manifest["timings_s"],
         "rows": manifest["rows"],
         "clauses": manifest["clauses"],
@@ -396,6 +397,14 @@ def render(report: dict) -> str:
                     for r in with_memory
                 ]
                 lines.append(f"| {st} | " + " | ".join(cells) + " |")
+            for r in with_memory:
+                rss = [mb for mb in r.get("chunk_rss_mb", []) if mb]
+                if len(rss) > 1:  # RSS slope over the chunks: flat when nothing accumulates
+                    lines += ["", (
+                        f"{r['n']:,}: RSS after chunk 1 / {len(rss) // 2} / {len(rss)}: "
+                        f"{rss[0]} / {rss[len(rss) // 2 - 1]} / {rss[-1]} MiB, "
+                        f"{(rss[-1] - rss[0]) / (len(rss) - 1):+.1f} MiB per chunk"
+                    )]  # fmt: skip
     b = report.get("baseline")
     if b:
         lines += [

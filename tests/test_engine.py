@@ -96,7 +96,11 @@ def test_a_run_records_its_memory_and_drops_the_pipelines_before_the_reports(
     from feedback_nlp import nlp
 
     result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1, chunk_size=3)
-    memory = json.loads((tmp_path / "out" / "manifest.json").read_text())["memory_mb"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    memory = manifest["memory_mb"]
+    per_chunk = manifest["run"]["chunk_rss_mb"]
+    assert len(per_chunk) == manifest["run"]["chunks"] > 1
+    assert all(isinstance(mb, int) and 0 < mb <= memory["chunks"]["peak"] for mb in per_chunk)
     stages = [
         "read_clean",
         "load_models",
