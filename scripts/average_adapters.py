@@ -64,9 +64,9 @@ def main() -> None:
     for spec, state in zip(args.members, states):
         if set(state) != keys or any(state[k].shape != states[0][k].shape for k in keys):
             raise SystemExit(f"{spec}: its tensors differ from {args.members[0]}'s")
-    shape = {k: configs[0][k] for k in ("lora_r", "lora_alpha", "lora_first_layer")}
+    shape = {k: configs[0].get(k) for k in ("lora_r", "lora_alpha", "lora_first_layer")}
     for spec, config in zip(args.members, configs):
-        if {k: config[k] for k in shape} != shape:
+        if {k: config.get(k) for k in shape} != shape:
             raise SystemExit(f"{spec}: LoRA settings differ from {args.members[0]}'s")
 
     mean = {
