@@ -68,7 +68,7 @@ def bench_precisions(args, sets) -> dict:
             y = np.array([ex.label for ex in items])
             per_set[name] = round(macro_f1(y, pred[start : start + len(items)]), 4)
             start += len(items)
-        sem = np.mean([per_set[f"semeval2016_{lg}"] for lg in ("en", "es", "fr", "nl", "ru", "tr")])
+        sem = np.mean([per_set[f"semeval2016_{lg}"] for lg in data.SEMEVAL_LANGS])
         headline = [
             per_set["thai_wisesight"],
             per_set["polish_polemo2_medicine"],

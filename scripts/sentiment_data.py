@@ -67,15 +67,13 @@ FILES: dict[str, tuple[str, str]] = {
 ASPECT_ONLY = {"semeval2016_train", "semeval2014_train", "cs_rest_train"}
 
 # The held-out evaluation sets of issue 3: name -> (file, language filter or None).
+SEMEVAL_LANGS = ("en", "es", "fr", "nl", "ru", "tr")  # semeval2016_train, one test set each
 EVAL_SETS: dict[str, tuple[str, str | None]] = {
     "thai_wisesight": ("wisesight_train", None),
     "polish_polemo2_medicine": ("polemo2_medicine_train", None),
     "polish_polemo_hotels_products": ("polemo_hotels_products_pl", None),
     "german_germeval2017": ("germeval2017_dev", None),
-    **{
-        f"semeval2016_{lang}": ("semeval2016_train", lang)
-        for lang in ("en", "es", "fr", "nl", "ru", "tr")
-    },
+    **{f"semeval2016_{lang}": ("semeval2016_train", lang) for lang in SEMEVAL_LANGS},
 }
 TARGETS = {
     "thai_wisesight": 0.68,

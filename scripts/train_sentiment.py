@@ -42,7 +42,6 @@ from feedback_nlp.sentiment import (
 )
 
 PREFIX = "query: "  # e5's prefix for classification-style use
-SEMEVAL_LANGS = ("en", "es", "fr", "nl", "ru", "tr")
 
 
 def log(msg: str) -> None:
@@ -83,24 +82,27 @@ def save(model: MeanPoolClassifier, out: Path, config: dict) -> None:
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=1, sort_keys=True) + "\n")
 
 
+def file_counts(items: list[str], option: str, minimum: int) -> dict[str, int]:
+    """``FILE=N`` arguments (``--cap``, ``--repeat``) as {file: N}; a clear exit otherwise."""
+    counts = {}
+    for item in items:
+        file, _, n = item.partition("=")
+        if file not in data.FILES or not n.isdigit() or int(n) < minimum:
+            raise SystemExit(
+                f"{option} wants FILE=N (N >= {minimum}) with FILE one of {', '.join(data.FILES)}"
+            )
+        counts[file] = int(n)
+    return counts
+
+
 def train(args: argparse.Namespace, encoder, tokenizer) -> None:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    caps = {}
-    for item in args.cap:
-        file, _, n = item.partition("=")
-        if file not in data.FILES or not n.isdigit():
-            raise SystemExit(f"--cap wants FILE=N with FILE one of {', '.join(data.FILES)}")
-        caps[file] = int(n)
+    caps = file_counts(args.cap, "--cap", minimum=0)
     mix = data.training_mix(seed=args.seed, scale=args.scale, caps=caps)
-    for item in args.repeat:
+    for file, k in file_counts(args.repeat, "--repeat", minimum=1).items():
         # more weight for a file's sentences without new data: its drawn rows appear K times
-        file, _, k = item.partition("=")
-        if file not in data.FILES or not k.isdigit() or int(k) < 1:
-            raise SystemExit(
-                f"--repeat wants FILE=K (K >= 1) with FILE one of {', '.join(data.FILES)}"
-            )
-        mix += [ex for ex in mix if ex.file == file] * (int(k) - 1)
+        mix += [ex for ex in mix if ex.file == file] * (k - 1)
     if args.repeat:  # own generator: runs without --repeat keep their batch order
         random.Random(args.seed + 1).shuffle(mix)
     log(f"training mix:\n{data.describe(mix)}")
@@ -326,7 +328,9 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
         log(
             f"dev {lang}: n={len(y)} raw macro-F1 {macro_f1(y, logp.argmax(1)):.3f} bias {calibration[lang]}"
         )
-    sem_dev = [dev_results.get(f"semeval2016_{lg}", {}).get("macro_f1_raw") for lg in SEMEVAL_LANGS]
+    sem_dev = [
+        dev_results.get(f"semeval2016_{lg}", {}).get("macro_f1_raw") for lg in data.SEMEVAL_LANGS
+    ]
     if None not in sem_dev:  # all six languages calibrated (the default --calibrate-langs)
         dev_results["semeval2016_mean"] = {"macro_f1_raw": round(float(np.mean(sem_dev)), 4)}
     log(f"dev raw macro-F1 per set: { {k: v['macro_f1_raw'] for k, v in dev_results.items()} }")
@@ -355,7 +359,7 @@ def evaluate(args: argparse.Namespace, encoder_model) -> dict:
         }
         log(f"test {name}: {results[name]}")
     elapsed = time.time() - t0
-    sem = [results[f"semeval2016_{lg}"] for lg in SEMEVAL_LANGS]
+    sem = [results[f"semeval2016_{lg}"] for lg in data.SEMEVAL_LANGS]
     results["semeval2016_mean"] = {
         "macro_f1_raw": round(float(np.mean([r["macro_f1_raw"] for r in sem])), 4),
         "macro_f1": round(float(np.mean([r["macro_f1"] for r in sem])), 4),
