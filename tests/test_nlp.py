@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import json
 
 import pytest
 import spacy
@@ -189,6 +191,28 @@ def test_polish_lemmas_match_simplemmas_full_dictionary():
     words = [t for t in doc if not t.is_punct]
     assert [t.lemma_ for t in words] == [simplemma.lemmatize(t.text, lang="pl") for t in words]
     assert "zgubić" in [t.lemma_ for t in words]
+
+
+@pytest.mark.parametrize("lang", ["de", "es"])
+def test_compact_lemma_lookup_matches_spacys_table(lang):
+    """The lemmatizer holds spacy-lookups-data's table compactly (~10 MB instead of ~80-100);
+    its entries must come back as spaCy's own Table gives them, and misses must miss."""
+    pytest.importorskip("spacy_lookups_data")
+    from spacy.lookups import load_lookups
+
+    from feedback_nlp.nlp import _lookup_table_path, load_lemma_lookup
+
+    spacy_table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    compact = load_lemma_lookup(lang)
+    assert len(compact) == len(spacy_table) > 100_000
+    with gzip.open(_lookup_table_path(lang), "rt", encoding="utf8") as fh:
+        words = list(
+            json.load(fh)
+        )  # spaCy's Table keeps only hashes: probe with the source's words
+    sample = words[:: len(words) // 5000]
+    assert all(compact.get(w) == spacy_table.get(w) for w in sample)
+    for miss in ["", "zzqxj", "Ünbekanntwortxyz", "ñandú-qq"]:
+        assert compact.get(miss) is None and compact.get(miss, "x") == "x"
 
 
 def test_german_lemmas_from_lookup_tables():
