@@ -182,7 +182,22 @@ class Models:
             n_themes=len(self.taxonomy.themes),
         )
 
+    def release_transformers(self) -> None:
+        """Let the sentiment model and the encoder go (~1.1 GB) once no more text is scored.
+
+        What theme discovery still needs stays: the taxonomy's prototype vectors (computed now if
+        they are not yet), the fingerprints, the matcher and the spaCy pipelines. Scoring or
+        embedding afterwards raises."""
+        self._released_fingerprints = self.fingerprints()
+        self._cache_keys()
+        _ = self.matcher.prototypes
+        self.sentiment = None
+        self.embedder = None
+
     def fingerprints(self) -> dict[str, str]:
+        released = getattr(self, "_released_fingerprints", None)
+        if released is not None:
+            return dict(released)
         return {
             "sentiment": self.sentiment.fingerprint,
             "encoder": self.embedder.fingerprint,

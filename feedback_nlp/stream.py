@@ -288,8 +288,8 @@ class StreamedRun:
             "clauses": encoded["clauses"],
             "timings": encoded["timings"],
             "threads": encoded.get("threads"),
-            # this process's resident memory after the chunk: the chunks' peak grows with the
-            # number of chunks (3.2 GB at 10k rows, 4.2 GB at 100k), and this shows where
+            # this process's resident memory after the chunk: it grew chunk after chunk until
+            # torch's per-shape kernel caches were capped (feedback_nlp/__init__.py); this shows it
             "rss_mb": memory_mb()["rss"] if self.engine == "local" else None,
         }
         self._save_state()  # only now does the chunk count as finished
@@ -403,6 +403,13 @@ class StreamedRun:
                 progress=self.say,
             )
             self._checkpoint("chunks")
+            fingerprints = models.fingerprints()
+            # Discovery needs the spaCy pipelines and the taxonomy's prototype vectors, not the
+            # two transformers: without this its candidates (which grow with the rows) came on
+            # top of them, and at 100k rows discovery, not the chunks, set the run's peak.
+            models.release_transformers()
+            release_memory(thaw=True)
+            self._checkpoint("release_transformers")
             found = self._discover(models, chunks)
             self._checkpoint("discover")
         finally:
@@ -410,7 +417,6 @@ class StreamedRun:
             if cache is not None:
                 cache.close()
         labels = models.taxonomy.labels()
-        fingerprints = models.fingerprints()
         pipelines = pipeline_info()
         # The rest (assembly, summary, reports) needs no model and no spaCy pipeline: give their
         # ~1.3 GB back first, so that what grows with the rows there stays below the chunks' peak.

@@ -98,9 +98,26 @@ def test_run_writes_the_whole_output_folder(tmp_path, patched_models):
     assert len(pd.read_parquet(out / "comments.parquet")) == len(FRAME)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["models"]["sentiment"] == patched_models.sentiment.fingerprint
+    # the transformers go before discovery (whose candidates grow with the rows), and the
+    # models handed to the run stay usable
+    stages = list(manifest["memory_mb"])
+    assert stages.index("chunks") < stages.index("release_transformers") < stages.index("discover")
+    assert patched_models.sentiment is not None and patched_models.embedder is not None
     assert manifest["options"]["period"] == "month"
     assert manifest["rows"]["analyzed"] == 3
     assert "late_delivery" in set(themes[s.THEME])
     # re-rank without models
     again = fnlp.summarize(fnlp.load_analysis(out), by="lang", period=None, min_mentions=1)
     assert len(again)
+
+
+def test_releasing_the_transformers_keeps_what_discovery_needs(models):
+    own = models.with_cache(None)  # a run's own copy, as in a streamed run
+    fingerprints = own.fingerprints()
+    own.release_transformers()
+    assert own.sentiment is None and own.embedder is None
+    assert own.fingerprints() == fingerprints
+    assert own.matcher.prototypes is not None
+    scores = own.matcher.scores(models.embed_clauses(["the parcel arrived late"]))
+    assert scores.similarity.shape[0] == 1
+    assert models.sentiment is not None and models.embedder is not None

@@ -105,6 +105,7 @@ def test_a_run_records_its_memory_and_drops_the_pipelines_before_the_reports(
         "read_clean",
         "load_models",
         "chunks",
+        "release_transformers",
         "discover",
         "release_models",
         "assemble",
