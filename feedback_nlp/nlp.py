@@ -327,8 +327,10 @@ class CompactLookup:
     binary search.
 
     spaCy's ``Table`` holds a lookup table as Python objects: the Spanish one (491,547 entries)
-    took ~100 MB resident, the German one (355,354) ~80 MB, for the whole run. Here they take
-    ~12 and ~9 MB; a lookup costs ~20 comparisons, and the lemmatizer caches the words it sees.
+    took ~100 MB resident, the German one (355,354) ~80 MB, for the whole run. Here their buffers
+    take ~17 and ~14 MB (the whole German pipeline +38 MB instead of +118,
+    scripts/bench_pipeline_memory.py); a lookup costs ~20 comparisons (4.7 µs instead of 1.1),
+    and the lemmatizer caches the words it sees.
     """
 
     def __init__(self, table: Mapping[str, str]) -> None:
