@@ -190,7 +190,6 @@ class Models:
         they are not yet), the fingerprints, the matcher and the spaCy pipelines. Scoring or
         embedding afterwards raises."""
         self._released_fingerprints = self.fingerprints()
-        self._cache_keys()
         _ = self.matcher.prototypes
         self.sentiment = None
         self.embedder = None

@@ -284,8 +284,8 @@ class SimplemmaLemmatizer:
         # grows the process run after run (200k entries held ~40 MB more for Polish alone)
         # low_memory: simplemma reads its compressed dictionary in place instead of unpacking it
         # into a dict -- the same lemmas (41,047 Polish review tokens: all identical), but the
-        # Polish dictionary holds ~50 MB instead of ~360 MB, the largest single part of a run's
-        # fixed memory after the models
+        # Polish pipeline adds +14 MB instead of +340 MB (scripts/bench_pipeline_memory.py), once
+        # the largest single part of a run's fixed memory after the models
         self._lemmatize = functools.lru_cache(maxsize=50_000)(
             lambda word: simplemma.lemmatize(word, lang=self.lang, low_memory=True)
         )
@@ -328,7 +328,7 @@ class CompactLookup:
 
     spaCy's ``Table`` holds a lookup table as Python objects: the Spanish one (491,547 entries)
     took ~100 MB resident, the German one (355,354) ~80 MB, for the whole run. Here their buffers
-    take ~17 and ~14 MB (the whole German pipeline +38 MB instead of +118,
+    take ~17 and ~14 MB (the whole German pipeline +38 MB instead of +124,
     scripts/bench_pipeline_memory.py); a lookup costs ~20 comparisons (4.7 µs instead of 1.1),
     and the lemmatizer caches the words it sees.
     """

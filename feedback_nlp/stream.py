@@ -403,7 +403,6 @@ class StreamedRun:
                 progress=self.say,
             )
             self._checkpoint("chunks")
-            fingerprints = models.fingerprints()
             # Discovery needs the spaCy pipelines and the taxonomy's prototype vectors, not the
             # two transformers: without this its candidates (which grow with the rows) came on
             # top of them, and at 100k rows discovery, not the chunks, set the run's peak.
@@ -417,6 +416,7 @@ class StreamedRun:
             if cache is not None:
                 cache.close()
         labels = models.taxonomy.labels()
+        fingerprints = models.fingerprints()  # kept by release_transformers
         pipelines = pipeline_info()
         # The rest (assembly, summary, reports) needs no model and no spaCy pipeline: give their
         # ~1.3 GB back first, so that what grows with the rows there stays below the chunks' peak.

@@ -14,21 +14,17 @@ import gc
 import time
 
 
-def resident_mb() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) // 1024
-    raise RuntimeError("no VmRSS in /proc/self/status (Linux only)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("langs", nargs="+", help="ISO 639-1 codes, e.g. en de pl")
     args = parser.parse_args()
 
     import feedback_nlp  # noqa: F401  (imports as a run does: spaCy, pandas, ...)
+    from feedback_nlp.engine import memory_mb
     from feedback_nlp.nlp import get_pipeline
+
+    def resident_mb() -> int:
+        return memory_mb()["rss"]
 
     texts = [
         "The service was slow and the staff rude.",

@@ -195,7 +195,7 @@ def test_polish_lemmas_match_simplemmas_full_dictionary():
 
 @pytest.mark.parametrize("lang", ["de", "es"])
 def test_compact_lemma_lookup_matches_spacys_table(lang):
-    """The lemmatizer holds spacy-lookups-data's table compactly (~10 MB instead of ~80-100);
+    """The lemmatizer holds spacy-lookups-data's table compactly (~15 MB instead of ~80-100);
     its entries must come back as spaCy's own Table gives them, and misses must miss."""
     pytest.importorskip("spacy_lookups_data")
     from spacy.lookups import load_lookups
@@ -205,10 +205,9 @@ def test_compact_lemma_lookup_matches_spacys_table(lang):
     spacy_table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
     compact = load_lemma_lookup(lang)
     assert len(compact) == len(spacy_table) > 100_000
+    # spaCy's Table keeps only hashes of its words: probe it with the source file's words
     with gzip.open(_lookup_table_path(lang), "rt", encoding="utf8") as fh:
-        words = list(
-            json.load(fh)
-        )  # spaCy's Table keeps only hashes: probe with the source's words
+        words = list(json.load(fh))
     sample = words[:: len(words) // 5000]
     assert all(compact.get(w) == spacy_table.get(w) for w in sample)
     for miss in ["", "zzqxj", "Ünbekanntwortxyz", "ñandú-qq"]:
