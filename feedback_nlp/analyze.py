@@ -232,14 +232,19 @@ def resolve_precision(precision: str) -> str:
 
 def _share_word_embeddings(sentiment, embedder) -> bool:
     """The builtin sentiment model is the builtin encoder plus trained parts that leave the
-    word-embedding matrix (250k x 384 floats, ~370 MB) untouched: where both hold the same
-    matrix, keep one copy in memory."""
+    word-embedding matrix (250k x 384) untouched: where both hold the same matrix, keep one copy
+    in memory. The builtin encoder's loads already share one packed matrix (60 MB instead of
+    384, :mod:`feedback_nlp.packed`); this covers float32 matrices, e.g. from a local folder."""
     import torch
 
     try:
         mine = sentiment.model.bert.embeddings.word_embeddings
         theirs = embedder.model.get_input_embeddings()
     except AttributeError:
+        return False
+    if mine is theirs:
+        return True
+    if not (hasattr(mine, "weight") and hasattr(theirs, "weight")):
         return False
     if not (isinstance(mine.weight, torch.Tensor) and isinstance(theirs.weight, torch.Tensor)):
         return False

@@ -26,6 +26,7 @@ import shutil
 import struct
 import tempfile
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -538,9 +539,16 @@ def _quiet_progress_bars() -> Iterator[None]:
 
 
 def load_encoder(
-    spec: str | os.PathLike | None = None, *, progress: Progress | None = None
+    spec: str | os.PathLike | None = None,
+    *,
+    progress: Progress | None = None,
+    compact_embeddings: bool = True,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
-    """The encoder model (in eval mode) and its fast tokenizer, e.g. ``load_encoder()``."""
+    """The encoder model (in eval mode) and its fast tokenizer, e.g. ``load_encoder()``.
+
+    ``compact_embeddings``: the builtin encoder's word embeddings held as the 4-bit blocks they
+    came from (:mod:`feedback_nlp.packed`; 60 MB instead of 384, the same numbers). Training
+    scripts pass False to get a plain ``nn.Embedding``."""
     from transformers import AutoModel, AutoTokenizer, BertModel
 
     location = encoder_path(spec, progress=progress)
@@ -553,13 +561,57 @@ def load_encoder(
                 )
             else:
                 model = AutoModel.from_pretrained(str(location), local_files_only=local)
-            tokenizer = AutoTokenizer.from_pretrained(str(location), local_files_only=local)
+            tokenizer = _shared_tokenizer(location) if _is_builtin(spec) else None
+            if tokenizer is None:
+                tokenizer = AutoTokenizer.from_pretrained(str(location), local_files_only=local)
+                if _is_builtin(spec):
+                    _TOKENIZERS[_file_key(Path(location) / "tokenizer.json")] = tokenizer
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise _load_error(location, exc) from exc
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"The encoder {location} has no fast tokenizer (tokenizer.json).")
+    if compact_embeddings and _is_builtin(spec):
+        _pack_word_embeddings(model, Path(location) / "model.safetensors")
     model.eval()
     return model, tokenizer
+
+
+# The sentiment model and the theme encoder both load the builtin encoder. While either is alive
+# they share its tokenizer (~290 MB resident each: a 250k-piece vocabulary) and its packed word
+# embeddings instead of holding two of each. Sharing the tokenizer is safe: every call sets its
+# own truncation and padding, and one process calls it from one thread at a time.
+_PACKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_TOKENIZERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+def _shared_tokenizer(location: Path | str) -> PreTrainedTokenizerFast | None:
+    path = Path(location) / "tokenizer.json"
+    return _TOKENIZERS.get(_file_key(path)) if path.is_file() else None
+
+
+def _pack_word_embeddings(model: PreTrainedModel, weights: Path) -> bool:
+    """Swap the model's word embeddings for the packed form, read from ``weights`` (False, and
+    the model unchanged, when the file's matrix is not exactly 4-bit)."""
+    from .packed import read_packed_embedding
+
+    current = model.get_input_embeddings()
+    key = _file_key(weights)
+    packed = _PACKED.get(key)
+    if packed is None:
+        packed = read_packed_embedding(
+            weights, "embeddings.word_embeddings.weight", padding_idx=current.padding_idx
+        )
+        if packed is None or packed.num_embeddings != current.num_embeddings:
+            logger.info("the encoder's word embeddings are not 4-bit blocks; kept as float32")
+            return False
+        _PACKED[key] = packed
+    model.set_input_embeddings(packed)
+    return True
 
 
 def encoder_fingerprint(spec: str | os.PathLike | None = None) -> str:

@@ -457,7 +457,7 @@ def load_encoder(spec: str | None):
         return BertModel.from_pretrained(
             spec, add_pooling_layer=False
         ), AutoTokenizer.from_pretrained(spec)
-    return load(spec)
+    return load(spec, compact_embeddings=False)  # a plain nn.Embedding, as trained so far
 
 
 if __name__ == "__main__":

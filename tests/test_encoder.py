@@ -192,6 +192,27 @@ def test_prepare_encoder_converts_once_into_a_loadable_folder(tiny_source, monke
     np.testing.assert_array_equal(vectors[0], vectors[2])
 
 
+def test_builtin_loads_share_packed_word_embeddings_and_the_tokenizer(tiny_source):
+    """The builtin's word embeddings are held as their 4-bit blocks (feedback_nlp.packed) and
+    give the same numbers; two loads share them and the tokenizer while either is alive."""
+    import torch
+
+    from feedback_nlp.packed import PackedEmbedding
+
+    plain, plain_tok = encoder.load_encoder(compact_embeddings=False)
+    first, first_tok = encoder.load_encoder()
+    second, second_tok = encoder.load_encoder()
+    assert isinstance(first.get_input_embeddings(), PackedEmbedding)
+    assert isinstance(plain.get_input_embeddings(), torch.nn.Embedding)
+    assert second.get_input_embeddings() is first.get_input_embeddings()
+    assert second_tok is first_tok and plain_tok is first_tok
+    rows = torch.arange(plain.config.vocab_size)
+    assert torch.equal(first.get_input_embeddings()(rows), plain.get_input_embeddings().weight)
+    batch = first_tok(["the parcel late", "the"], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        assert torch.equal(first(**batch).last_hidden_state, plain(**batch).last_hidden_state)
+
+
 def test_prepare_encoder_force_replaces_and_leaves_no_temporary_folders(tiny_source):
     first = encoder.prepare_encoder()
     (first / "stale-marker").write_text("x")
