@@ -190,6 +190,7 @@ class Models:
         they are not yet), the fingerprints, the matcher and the spaCy pipelines. Scoring or
         embedding afterwards raises."""
         self._released_fingerprints = self.fingerprints()
+        self._cache_keys()  # discovery's label cache reads the clause fingerprint
         _ = self.matcher.prototypes
         self.sentiment = None
         self.embedder = None
@@ -353,7 +354,8 @@ def analyze_chunk(
 ) -> ChunkResult:
     """Clauses, sentiment, embeddings and taxonomy themes of a *cleaned* frame (rows with a
     status are passed through). Pure per batch: the local and Ray engines both call it."""
-    from .discover import _candidates
+    from .cache import text_key
+    from .discover import COMMENT_KEY, _candidates
     from .nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
 
     say = progress or (lambda _m: None)
@@ -394,12 +396,14 @@ def analyze_chunk(
     else:
         rows = np.zeros(0, dtype=np.int64)
     picked = clauses.iloc[rows][CANDIDATE_COLUMNS + [COMMENT_INDEX, TOKENS, LEMMAS, CONTENT_WORDS]]
+    comment_keys = {ci: text_key(texts[ci]).hex() for ci in set(picked[COMMENT_INDEX])}
     picked = picked.assign(
         **{
             CANDIDATE_COMMENT_TEXT: [
                 texts[ci] if lemmas is None else None
                 for ci, lemmas in zip(picked[COMMENT_INDEX], picked[LEMMAS])
-            ]
+            ],
+            COMMENT_KEY: [comment_keys[ci] for ci in picked[COMMENT_INDEX]],
         }
     ).drop(columns=COMMENT_INDEX)
     candidates = pd.concat(
@@ -468,6 +472,7 @@ def discover_candidates(
 ) -> pd.DataFrame:
     """Discovered-theme mentions (mention frame columns) from the candidate clauses of any
     number of chunks, in comment order."""
+    from .cache import LabelCache
     from .discover import discover_themes
     from .nlp import COMMENT_INDEX, LEMMAS
 
@@ -502,6 +507,11 @@ def discover_candidates(
         matcher=models.matcher,
         clause_sentiment=sentiment,
         lemmatize=lemmatize if comment_texts is not None else None,
+        label_cache=(
+            LabelCache(models.cache, models._cache_keys()["clauses"])
+            if models.cache is not None and models.cache.active
+            else None
+        ),
     )
     return _mention_frame(found)
 

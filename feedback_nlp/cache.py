@@ -9,7 +9,11 @@ One SQLite file, ``results.sqlite`` in :func:`feedback_nlp.encoder.cache_dir`, h
 * clause embeddings (``dim`` float32) keyed by (encoder fingerprint + prefix, sha256 of the text);
 * the clauses of a comment (character offsets of each clause and of its tokens) and the taxonomy
   keywords each clause matched, keyed by (spaCy pipelines + taxonomy fingerprint, language,
-  sha256 of the comment).
+  sha256 of the comment);
+* the labels of discovered themes as pointers (which clause of a cluster, which of its tokens),
+  keyed by (the same fingerprint, sha256 over the clusters' clauses): a re-run that finds the
+  same clusters reads the words from the comments instead of parsing them again
+  (:class:`feedback_nlp.discover.LabelCache`).
 
 Texts themselves are never stored (comments are personal data), only their hashes, numbers, and
 the taxonomy's own keywords.
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -66,6 +71,12 @@ CREATE TABLE IF NOT EXISTS clauses (
     key   BLOB NOT NULL,
     value BLOB NOT NULL,
     PRIMARY KEY (model, lang, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS labels (
+    model TEXT NOT NULL,
+    key   BLOB NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (model, key)
 ) WITHOUT ROWID;
 """
 
@@ -387,9 +398,63 @@ class ResultCache:
         rows = [(model, lang, key, r.encode()) for key, lang, r in zip(keys, langs, records)]
         self._write("INSERT OR IGNORE INTO clauses VALUES (?, ?, ?, ?)", rows)
 
+    def get_labels(self, model: str, key: bytes) -> list | None:
+        """The label pointers stored for ``key`` (JSON: per cluster a list of [int, int]), or
+        None; a value of any other form is deleted. Whether they fit is the caller's check."""
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute(
+                "SELECT value FROM labels WHERE model = ? AND key = ?", (model, key)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return None
+        if row is None:
+            return None
+        value = _valid_label_pointers(bytes(row[0]))
+        if value is None:
+            self._write("DELETE FROM labels WHERE model = ? AND key = ?", [(model, key)])
+        return value
+
+    def put_labels(self, model: str, key: bytes, pointers: list) -> None:
+        blob = json.dumps(pointers, separators=(",", ":")).encode()
+        self._write("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", [(model, key, blob)])
+
     def forget_clauses(self, rows: Sequence[tuple]) -> None:
         """Delete the clause records found wrong, given as (model, lang, key) rows."""
         self._write("DELETE FROM clauses WHERE model = ? AND lang = ? AND key = ?", list(rows))
+
+
+def _valid_label_pointers(blob: bytes) -> list | None:
+    try:
+        value = json.loads(blob)
+    except ValueError:
+        return None
+    ok = isinstance(value, list) and all(
+        isinstance(found, list)
+        and all(
+            isinstance(p, list) and len(p) == 2 and all(type(x) is int and x >= 0 for x in p)
+            for p in found
+        )
+        for found in value
+    )
+    return value if ok else None
+
+
+@dataclass(frozen=True)
+class LabelCache:
+    """:class:`feedback_nlp.discover.LabelCache` on a :class:`ResultCache`, for one clause
+    fingerprint (the spaCy pipelines and the taxonomy, which decide tokens and lemmas)."""
+
+    cache: ResultCache
+    model: str
+
+    def get(self, key: bytes) -> list | None:
+        return self.cache.get_labels(self.model, key)
+
+    def put(self, key: bytes, pointers: list) -> None:
+        self.cache.put_labels(self.model, key, pointers)
 
 
 @dataclass(frozen=True)

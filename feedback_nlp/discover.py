@@ -13,10 +13,12 @@ cluster's main language, and placed under the touchpoint of the nearest taxonomy
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -33,6 +35,20 @@ _SLUG = re.compile(r"[^\w]+")
 _NOISE = re.compile(r"^(@|https?:|www\.|rt$|/)|\d", re.IGNORECASE)
 NULL_SIMILARITY = 0.9  # a clause this close to a content-free statement is not discovered
 MIN_CONTENT_WORDS = 2  # a clause needs this many content words to join a discovered theme
+# sha256 (hex) of a clause's comment text: with it, a re-run over the same comments finds its
+# clusters' labels in the result cache instead of parsing those comments again
+COMMENT_KEY = "comment_key"
+_LABEL_KEY_VERSION = b"labels-v1"
+
+
+class LabelCache(Protocol):
+    """Where discovered labels are remembered between runs, as *pointers* (per cluster, per
+    label term: the position of a labelling clause in the cluster and of a token in it), never
+    as words: the words are read again from the comments themselves."""
+
+    def get(self, key: bytes) -> list | None: ...
+
+    def put(self, key: bytes, pointers: list) -> None: ...
 
 
 def _candidates(
@@ -113,6 +129,11 @@ def _cluster(vectors: np.ndarray, distance: float, seed: int) -> np.ndarray:
     return labels
 
 
+def _shown(token: str) -> str:
+    """How a token shows in a label: "Parcel" as "parcel", "DHL" and "iPhone" as written."""
+    return token.lower() if token[:1].isupper() and token[1:].islower() else token
+
+
 def _ctfidf_labels(docs: dict[int, list[tuple[str, str]]]) -> dict[int, list[str]]:
     """Top terms per cluster by class-based TF-IDF: tf(t, c) * log(1 + A / f(t))."""
     counts = {c: Counter(lemma for lemma, _ in terms) for c, terms in docs.items()}
@@ -127,9 +148,7 @@ def _ctfidf_labels(docs: dict[int, list[tuple[str, str]]]) -> dict[int, list[str
         scored.sort(key=lambda x: (-x[0], x[1]))
         surface = defaultdict(Counter)
         for lemma, token in docs[c]:
-            surface[lemma][
-                token.lower() if token[:1].isupper() and token[1:].islower() else token
-            ] += 1
+            surface[lemma][_shown(token)] += 1
         shown[c] = [surface[t].most_common(1)[0][0] for _, t in scored[:LABEL_TERMS]]
     return shown
 
@@ -145,6 +164,7 @@ def discover_themes(
     distance: float | None = None,
     seed: int = 0,
     lemmatize: Callable[[Sequence[int]], Sequence[list[str]]] | None = None,
+    label_cache: LabelCache | None = None,
 ) -> pd.DataFrame:
     """Mentions of discovered themes (``match = "discovered"``), in the columns of
     :func:`feedback_nlp.themes.match_themes`.
@@ -159,7 +179,9 @@ def discover_themes(
 
     Clauses whose ``lemmas`` are None (rebuilt from the result cache) need ``content_words``;
     ``lemmatize(rows)`` then returns the lemmas of those rows, and is asked only for the members
-    of the final clusters that label them.
+    of the final clusters that label them. With a ``label_cache`` and a ``comment_key`` column,
+    labels already worked out for the same clusters of the same comments are read from it (no
+    lemmas needed), and new ones are added to it.
     """
     settings = matcher.taxonomy.matching if matcher is not None else MatchSettings()
     min_size = settings.discover_min_size if min_size is None else min_size
@@ -213,18 +235,27 @@ def discover_themes(
     main_lang = {
         c: Counter(clauses.loc[m, s.LANG]).most_common(1)[0][0] for c, m in clusters.items()
     }
-    labelling = [i for c, m in clusters.items() for i in m if clauses.at[i, s.LANG] == main_lang[c]]
-    lacking = [i for i in labelling if i not in content]
-    if lacking:
-        if lemmatize is None:
-            raise ValueError(f"{len(lacking)} clauses have no lemmas and no lemmatize was given")
-        for i, lemmas in zip(lacking, lemmatize(lacking)):
-            content[i] = _content_lemmas(lemmas, clauses.at[i, TOKENS], clauses.at[i, s.LANG])
-    docs = {
-        c: [t for i in m if clauses.at[i, s.LANG] == main_lang[c] for t in content[i]]
-        for c, m in clusters.items()
+    labelling = {
+        c: [i for i in m if clauses.at[i, s.LANG] == main_lang[c]] for c, m in clusters.items()
     }
-    terms = _ctfidf_labels(docs)
+    key = _label_key(clauses, labelling) if label_cache is not None else None
+    terms = _labels_from_pointers(clauses, labelling, label_cache.get(key)) if key else None
+    if terms is None:
+        lacking = [i for m in labelling.values() for i in m if i not in content]
+        if lacking:
+            if lemmatize is None:
+                raise ValueError(
+                    f"{len(lacking)} clauses have no lemmas and no lemmatize was given"
+                )
+            for i, lemmas in zip(lacking, lemmatize(lacking)):
+                content[i] = _content_lemmas(lemmas, clauses.at[i, TOKENS], clauses.at[i, s.LANG])
+        terms = _ctfidf_labels(
+            {c: [t for i in m for t in content[i]] for c, m in labelling.items()}
+        )
+        if key:
+            pointers = _label_pointers(clauses, labelling, terms)
+            if pointers is not None:
+                label_cache.put(key, pointers)
 
     centroids = {c: _unit(embeddings[m].mean(axis=0)) for c, m in clusters.items()}
     themes_of_tax = matcher.taxonomy.themes if matcher is not None else ()
@@ -277,6 +308,70 @@ def discover_themes(
         }
     )
     return _assemble(clauses.iloc[rows_i].reset_index(drop=True), found, clause_sentiment, rows_i)
+
+
+def _label_key(clauses: pd.DataFrame, labelling: dict[int, list[int]]) -> bytes | None:
+    """What a set of labels depends on: each cluster's labelling clauses (their comment's text
+    hash, offsets and language), in cluster order. None without comment hashes."""
+    if COMMENT_KEY not in clauses.columns:
+        return None
+    h = hashlib.sha256(_LABEL_KEY_VERSION + str(LABEL_TERMS).encode())
+    for c, rows in labelling.items():
+        h.update(f"#{c}".encode())
+        for i in rows:
+            comment = clauses.at[i, COMMENT_KEY]
+            if not isinstance(comment, str) or not comment:
+                return None
+            start, end = clauses.at[i, s.START_CHAR], clauses.at[i, s.END_CHAR]
+            h.update(f"{comment}:{start}:{end}:{clauses.at[i, s.LANG]};".encode())
+    return h.digest()
+
+
+def _label_pointers(
+    clauses: pd.DataFrame, labelling: dict[int, list[int]], terms: dict[int, list[str]]
+) -> list | None:
+    """Per cluster, per term: [position of a labelling clause, token index] showing that term."""
+    out = []
+    for c, rows in labelling.items():
+        found = []
+        for term in terms[c]:
+            hit = next(
+                (
+                    [j, k]
+                    for j, i in enumerate(rows)
+                    for k, token in enumerate(clauses.at[i, TOKENS])
+                    if _shown(token) == term
+                ),
+                None,
+            )
+            if hit is None:  # cannot happen: every term is a member's token
+                return None
+            found.append(hit)
+        out.append(found)
+    return out
+
+
+def _labels_from_pointers(
+    clauses: pd.DataFrame, labelling: dict[int, list[int]], pointers: list | None
+) -> dict[int, list[str]] | None:
+    """The terms the pointers name, read from the clauses' tokens; None if they do not fit."""
+    if pointers is None or len(pointers) != len(labelling):
+        return None
+    terms: dict[int, list[str]] = {}
+    try:
+        for (c, rows), found in zip(labelling.items(), pointers):
+            shown = []
+            for j, k in found:
+                if not (isinstance(j, int) and 0 <= j < len(rows)):
+                    return None
+                tokens = clauses.at[rows[j], TOKENS]
+                if not (isinstance(k, int) and 0 <= k < len(tokens)):
+                    return None
+                shown.append(_shown(tokens[k]))
+            terms[c] = shown
+    except (TypeError, ValueError, IndexError):
+        return None
+    return terms
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
 import warnings
@@ -229,6 +230,13 @@ def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
     pd.DataFrame({"id": range(len(texts)), "review": texts}).to_csv(export, index=False)
     fnlp.run(export, tmp_path / "cold", min_mentions=1)
     assert sum(parsed) == len(texts)
+    # the labels were remembered as pointers into the clusters' clauses, not as words
+    conn = sqlite3.connect(rc.default_path())
+    (stored,) = conn.execute("SELECT value FROM labels").fetchone()
+    conn.execute("DELETE FROM labels")  # as if the labels had never been stored
+    conn.commit()
+    conn.close()
+    assert all(isinstance(x, int) for found in json.loads(stored) for p in found for x in p)
     parsed.clear()
     fnlp.run(export, tmp_path / "warm", min_mentions=1)
     mentions = pd.read_parquet(tmp_path / "warm" / "mentions.parquet")
@@ -236,10 +244,41 @@ def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
     # spaCy parsed again the comments of the discovered theme alone, not the other candidates
     # (the damaged box; the rude support and the late German delivery are claimed by keyword)
     assert sum(parsed) == discovered.nunique() == len(WARDROBE), parsed
-    for name in ("comments.parquet", "mentions.parquet"):
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(tmp_path / "cold" / name), pd.read_parquet(tmp_path / "warm" / name)
-        )
+    # and now that the labels are stored, a re-run parses nothing at all
+    parsed.clear()
+    fnlp.run(export, tmp_path / "warm2", min_mentions=1)
+    assert sum(parsed) == 0, parsed
+    for run in ("warm", "warm2"):
+        for name in ("comments.parquet", "mentions.parquet"):
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(tmp_path / "cold" / name), pd.read_parquet(tmp_path / run / name)
+            )
+
+
+@pytest.mark.parametrize("value", [b"[[[0, 999]]]", b"[[[999, 0]]]", b"[]", b'[["x"]]', b"{"])
+def test_label_pointers_that_do_not_fit_are_not_used(tmp_path, monkeypatch, parsed, value):
+    from feedback_nlp import pipeline
+
+    taxonomy = write_keyword_taxonomy(
+        tmp_path / "tiny.yaml", discover_min_size=3, discover_distance=0.2
+    )
+    models = Models(sentiment=CountingSentiment(), embedder=CountingEmbedder(), taxonomy=taxonomy)
+    monkeypatch.setattr(pipeline, "Models", lambda **_kw: models)
+    export = tmp_path / "reviews.csv"
+    texts = TEXTS + WARDROBE
+    pd.DataFrame({"id": range(len(texts)), "review": texts}).to_csv(export, index=False)
+    fnlp.run(export, tmp_path / "cold", min_mentions=1)
+    conn = sqlite3.connect(rc.default_path())
+    conn.execute("UPDATE labels SET value = ?", (value,))
+    conn.commit()
+    conn.close()
+    parsed.clear()
+    fnlp.run(export, tmp_path / "warm", min_mentions=1)
+    assert sum(parsed) == len(WARDROBE)  # worked out again from the comments
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "cold" / "mentions.parquet"),
+        pd.read_parquet(tmp_path / "warm" / "mentions.parquet"),
+    )
 
 
 def test_clause_records_keep_offsets_and_keywords_but_no_words(tmp_path, export, counting):
