@@ -183,8 +183,8 @@ class Models:
         )
 
     def release_transformers(self) -> None:
-        """Let the sentiment model and the encoder go once no more text is scored (650–1,100 MiB
-        of resident memory in the runs measured, docs/benchmarks.md).
+        """Let the sentiment model and the encoder go once no more text is scored (~500 MiB of
+        resident memory in the last bench run; docs/benchmarks.md).
 
         What theme discovery still needs stays: the taxonomy's prototype vectors (computed now if
         they are not yet), the fingerprints, the matcher and the spaCy pipelines. Scoring or
