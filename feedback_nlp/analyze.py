@@ -18,6 +18,7 @@ import pandas as pd
 from . import schema as s
 from .cache import ResultCache, cached_clauses, cached_embed, cached_predict
 from .clean import clean
+from .errors import ModelError
 
 Progress = Callable[[str], None]
 
@@ -136,8 +137,16 @@ class Models:
     def _embed_precision(self) -> str:
         return self.precision if hasattr(self.embedder, "model") else "fp32"
 
+    def _require(self, what: str) -> None:
+        if getattr(self, what) is None:
+            raise ModelError(
+                f"These Models had their {what} released (release_transformers); "
+                "load new Models to score or embed text."
+            )
+
     def embed_clauses(self, texts) -> np.ndarray:
         """Unit vectors of clauses (the cache's where it has them)."""
+        self._require("embedder")
         return cached_embed(
             self.cache,
             self._embed,
@@ -156,6 +165,7 @@ class Models:
 
     def predict_sentiment(self, texts, langs, *, batch_size: int = 32) -> np.ndarray:
         """(n, 3) probabilities negative/neutral/positive (the cache's where it has them)."""
+        self._require("sentiment")
         return cached_predict(
             self.cache,
             self.sentiment,
@@ -188,7 +198,7 @@ class Models:
 
         What theme discovery still needs stays: the taxonomy's prototype vectors (computed now if
         they are not yet), the fingerprints, the matcher and the spaCy pipelines. Scoring or
-        embedding afterwards raises."""
+        embedding afterwards raises a ModelError."""
         self._released_fingerprints = self.fingerprints()
         self._cache_keys()  # discovery's label cache reads the clause fingerprint
         _ = self.matcher.prototypes

@@ -12,6 +12,7 @@ import pytest
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
 from feedback_nlp.analyze import MENTION_COLUMNS
+from feedback_nlp.errors import ModelError
 
 FRAME = pd.DataFrame(
     {
@@ -121,3 +122,7 @@ def test_releasing_the_transformers_keeps_what_discovery_needs(models):
     scores = own.matcher.scores(models.embed_clauses(["the parcel arrived late"]))
     assert scores.similarity.shape[0] == 1
     assert models.sentiment is not None and models.embedder is not None
+    with pytest.raises(ModelError, match="released"):
+        own.embed_clauses(["the parcel arrived late"])
+    with pytest.raises(ModelError, match="released"):
+        own.predict_sentiment(["the parcel arrived late"], ["en"])
