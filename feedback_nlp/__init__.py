@@ -14,9 +14,9 @@ import os as _os
 # 1,024 of each by default. Batches are length-sorted with dynamic padding, so nearly every batch
 # has a shape of its own and those caches filled chunk after chunk: resident memory grew ~300 MB
 # over a 20-chunk run and was still growing. With 16 entries each it grew ~40 MB and the chunks'
-# peak fell 12 %, at ~2 % more model time (docs/benchmarks.md, "Inference settings, and why"). torch reads both
-# variables when it first runs such a kernel, so they are set before this package imports
-# torch; a value already in the environment wins.
+# peak fell 12 %, at ~2 % more model time (docs/benchmarks.md, "Inference settings, and why").
+# torch reads both variables when it first runs such a kernel, so they are set before this
+# package imports torch; a value already in the environment wins.
 for _name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
     _os.environ.setdefault(_name, "16")
 del _name

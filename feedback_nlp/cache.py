@@ -470,8 +470,6 @@ class ClauseRecord:
     content: tuple[int, ...]
 
     def encode(self) -> bytes:
-        import json
-
         value = [
             [a, b, [x for span in toks for x in span], [[j, w] for j, w in kws], n]
             for (a, b), toks, kws, n in zip(self.clauses, self.tokens, self.keywords, self.content)
@@ -481,8 +479,6 @@ class ClauseRecord:
     @classmethod
     def decode(cls, blob: bytes) -> ClauseRecord | None:
         """The record, or None for anything not of the expected form."""
-        import json
-
         try:
             value = json.loads(blob.decode("utf-8"))
             clauses, tokens, keywords, content = [], [], [], []

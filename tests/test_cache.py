@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import sqlite3
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -215,9 +216,9 @@ WARDROBE = [
 ]
 
 
-def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
-    tmp_path, monkeypatch, parsed
-):
+@pytest.fixture
+def wardrobe_export(tmp_path, monkeypatch) -> Path:
+    """An export whose wardrobe comments make one discovered theme (tiny keyword taxonomy)."""
     from feedback_nlp import pipeline
 
     taxonomy = write_keyword_taxonomy(
@@ -228,8 +229,15 @@ def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
     export = tmp_path / "reviews.csv"
     texts = TEXTS + WARDROBE
     pd.DataFrame({"id": range(len(texts)), "review": texts}).to_csv(export, index=False)
+    return export
+
+
+def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
+    tmp_path, wardrobe_export, parsed
+):
+    export = wardrobe_export
     fnlp.run(export, tmp_path / "cold", min_mentions=1)
-    assert sum(parsed) == len(texts)
+    assert sum(parsed) == len(TEXTS + WARDROBE)
     # the labels were remembered as pointers into the clusters' clauses, not as words
     conn = sqlite3.connect(rc.default_path())
     (stored,) = conn.execute("SELECT value FROM labels").fetchone()
@@ -256,17 +264,8 @@ def test_a_warm_re_run_parses_only_the_comments_that_label_a_discovered_theme(
 
 
 @pytest.mark.parametrize("value", [b"[[[0, 999]]]", b"[[[999, 0]]]", b"[]", b'[["x"]]', b"{"])
-def test_label_pointers_that_do_not_fit_are_not_used(tmp_path, monkeypatch, parsed, value):
-    from feedback_nlp import pipeline
-
-    taxonomy = write_keyword_taxonomy(
-        tmp_path / "tiny.yaml", discover_min_size=3, discover_distance=0.2
-    )
-    models = Models(sentiment=CountingSentiment(), embedder=CountingEmbedder(), taxonomy=taxonomy)
-    monkeypatch.setattr(pipeline, "Models", lambda **_kw: models)
-    export = tmp_path / "reviews.csv"
-    texts = TEXTS + WARDROBE
-    pd.DataFrame({"id": range(len(texts)), "review": texts}).to_csv(export, index=False)
+def test_label_pointers_that_do_not_fit_are_not_used(tmp_path, wardrobe_export, parsed, value):
+    export = wardrobe_export
     fnlp.run(export, tmp_path / "cold", min_mentions=1)
     conn = sqlite3.connect(rc.default_path())
     conn.execute("UPDATE labels SET value = ?", (value,))
