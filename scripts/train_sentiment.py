@@ -95,6 +95,22 @@ def file_counts(items: list[str], option: str, minimum: int) -> dict[str, int]:
     return counts
 
 
+def file_weights(items: list[str]) -> dict[str, float]:
+    """``FILE=W`` arguments (``--neutral-weight``) as {file: W}; a clear exit otherwise."""
+    weights = {}
+    for item in items:
+        file, _, w = item.partition("=")
+        try:
+            weights[file] = float(w)
+        except ValueError:
+            weights[file] = -1.0
+        if file not in data.FILES or weights[file] <= 0:
+            raise SystemExit(
+                f"--neutral-weight wants FILE=W (W > 0) with FILE one of {', '.join(data.FILES)}"
+            )
+    return weights
+
+
 def train(args: argparse.Namespace, encoder, tokenizer) -> None:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -150,8 +166,16 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
     )
     counts = Counter(labels.tolist())
     weights = torch.tensor([(len(labels) / (3 * counts[c])) ** 0.5 for c in range(3)])
-    loss_fn = nn.CrossEntropyLoss(weight=weights.to(device), label_smoothing=0.05)
+    loss_fn = nn.CrossEntropyLoss(weight=weights.to(device), label_smoothing=0.05, reduction="none")
     log(f"class weights {weights.tolist()}")
+    # a neutral-specific objective: more loss weight on the neutral sentences of some files
+    # (SemEval's neutral = every aspect neutral, rarer and unlike the mid-scale ratings elsewhere)
+    neutral_weight = file_weights(args.neutral_weight)
+    row_weights = torch.tensor(
+        [neutral_weight.get(ex.file, 1.0) if ex.label == 1 else 1.0 for ex in mix]
+    )
+    if neutral_weight:
+        log(f"neutral loss weight {neutral_weight}")
 
     # each epoch its own shuffle; the budget below may cut the last ones short
     batches = [b for _ in range(args.epochs) for b in make_batches(lengths, args.batch_size, rng)]
@@ -183,7 +207,10 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
         input_ids, mask = input_ids.to(device), mask.to(device)
         with torch.autocast(device.type, dtype=torch.bfloat16):
             logits = model(input_ids=input_ids, attention_mask=mask)
-        loss = loss_fn(logits.float(), labels[batch].to(device))
+        target = labels[batch].to(device)
+        w = row_weights[batch].to(device) * loss_fn.weight[target]
+        # = the mean CrossEntropyLoss takes with class weights, when every row weight is 1
+        loss = (loss_fn(logits.float(), target) * row_weights[batch].to(device)).sum() / w.sum()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(lora + norms, 1.0)
         opt.step()
@@ -407,6 +434,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE=K",
         help="use the rows drawn from FILE K times per pass (oversampling); repeatable, "
         "e.g. --repeat semeval2016_train=3",
+    )
+    p.add_argument(
+        "--neutral-weight",
+        action="append",
+        default=[],
+        metavar="FILE=W",
+        help="multiply the loss of FILE's neutral sentences by W; repeatable, "
+        "e.g. --neutral-weight semeval2016_train=3",
     )
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--batch-size", type=int, default=32)
