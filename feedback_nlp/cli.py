@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import schema as s
 from .errors import FeedbackError
@@ -79,6 +80,9 @@ def _check_scale(score_scale: str) -> None:
         )
 
 
+MAX_PROBLEMS_SHOWN = 10
+
+
 def _print_analysis_summary(manifest: dict, outdir: Path) -> None:
     rows = manifest["rows"]
     parts = [f"{rows.get(k, 0)} {k}" for k in s.STATUSES if rows.get(k)]
@@ -86,6 +90,15 @@ def _print_analysis_summary(manifest: dict, outdir: Path) -> None:
     langs = manifest.get("clean", {}).get("languages", {})
     if langs:
         out.print("Languages: " + ", ".join(f"{k} {v}" for k, v in langs.items()) + ".")
+    # what was read from each file, and what went wrong there (row numbers, never comment text)
+    for f in manifest.get("inputs", []):
+        used = ", ".join(f"{role} ← {col!r}" for role, col in f.get("mapping", {}).items())
+        out.print(Text(f"{f['source']}: {used}"))
+    problems = [f"{f['source']}: {p}" for f in manifest.get("inputs", []) for p in f["problems"]]
+    for p in problems[:MAX_PROBLEMS_SHOWN]:
+        out.print(Text(f"  ! {p}", style="yellow"))
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        out.print(f"  … {len(problems) - MAX_PROBLEMS_SHOWN} more in {outdir}/manifest.json")
     out.print(f"Output written to {outdir}/")
 
 
@@ -122,10 +135,16 @@ def _period(value: str) -> str | None:
     return None if value == "none" else value
 
 
-def _print_top_complaints(themes, report: Path) -> None:
+def _print_top_complaints(themes, report: Path, min_mentions: int) -> None:
     from .report import top_complaints_table
 
-    out.print(top_complaints_table(themes))
+    if len(themes):
+        out.print(top_complaints_table(themes))
+    else:
+        out.print(
+            f"No theme has {min_mentions} or more mentions, so none is ranked; "
+            "--min-mentions 1 ranks every theme found."
+        )
     out.print(f"Report: {report}")
 
 
@@ -227,7 +246,7 @@ def analyze(
         )
     if not quiet:
         _print_analysis_summary(result.manifest, output)
-        _print_top_complaints(themes, output / "report.html")
+        _print_top_complaints(themes, output / "report.html", min_mentions)
     if result.manifest["rows"].get(s.STATUS_FAILED):
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -260,7 +279,7 @@ def summarize(
         )
         write_report(result, themes, outdir, period=_period(period), by=by)
     if not quiet:
-        _print_top_complaints(themes, outdir / "report.html")
+        _print_top_complaints(themes, outdir / "report.html", min_mentions)
 
 
 @app.command()

@@ -41,12 +41,13 @@ KEYWORDS: dict[str, list[str]] = {
     TEXT: [
         "comment", "comments", "feedback", "verbatim", "verbatims", "review", "review text",
         "review content", "review body", "text", "answer", "response", "open ended response",
-        "why did you give this score", "why did you give us this score", "reason",
+        "why did you give this score", "why did you give us this score", "why did you give",
+        "why did you rate", "tell us why", "main reason", "primary reason", "reason",
         "reason for score", "reason for your score", "message", "content", "remarks", "remark",
         "suggestions", "suggestion", "please explain", "anything else", "free text",
         "customer comment", "customer feedback", "feedback text", "kommentar", "kommentare",
         "anmerkung", "anmerkungen", "bemerkung", "bemerkungen", "rezension", "begründung",
-        "freitext", "komentarz", "komentarze", "opinia", "opinie", "uwagi", "uzasadnienie",
+        "freitext", "warum", "dlaczego", "pourquoi", "por qué", "komentarz", "komentarze", "opinia", "opinie", "uwagi", "uzasadnienie",
         "commentaire", "commentaires", "avis", "remarque", "remarques", "comentario",
         "comentarios", "opinión", "opiniones", "reseña", "reseñas", "observaciones", "ความคิดเห็น",
         "ข้อเสนอแนะ", "รีวิว",
@@ -148,6 +149,37 @@ def unique_names(names: list[str]) -> list[str]:
         seen.add(candidate)
         out.append(candidate)
     return out
+
+
+MAX_PREAMBLE_ROWS = 10
+
+
+def preamble_rows(rows: list[list[Any]]) -> int:
+    """How many rows above the header are a title or notes ("NPS export Q3", "Date range: …").
+
+    Reports saved from Excel or a dashboard often start with such rows. A row counts as one when
+    it fills one cell (two in a table of four columns or more: "Date range:", "Jul-Sep") and
+    ends before the table's usual last cell — the usual span of the rows below, so a title
+    padded with delimiters ("Title;;;") is caught too — and the row under the last of them
+    reads like a header (no cell is a number or a date). A real header names more columns or
+    reaches the last one; SurveyMonkey's first header row names Respondent ID, Collector ID
+    and the dates, so it is never taken for a title. When unsure, nothing is skipped: a
+    header kept as a header loses nothing, a header taken for a title would lose a record.
+    """
+    spans = [max((i + 1 for i, v in enumerate(r) if _cell(v)), default=0) for r in rows[:201]]
+    if len(spans) < 3:
+        return 0
+    usual = max(set(spans[1:]), key=lambda s: (spans[1:].count(s), s))
+    most = 1 if usual < 4 else 2
+    skip = 0
+    while skip < min(MAX_PREAMBLE_ROWS, len(rows) - 2) and spans[skip] < usual:
+        if sum(1 for v in rows[skip] if _cell(v)) > most:
+            break
+        skip += 1
+    header = [v for v in rows[skip] if _cell(v)] if skip else []
+    if any(parse_score(v)[0] is not None or _parse_date(v) is not None for v in header):
+        return 0  # the row below the "title" holds data: the title is the header
+    return skip
 
 
 def detect_header(rows: list[list[Any]]) -> Header:
@@ -268,13 +300,16 @@ def map_columns(
     flags: dict[str, str | None],
     source: str,
     text_entry: Collection[str] = (),
+    notes: list[str] | None = None,
 ) -> dict[str, str]:
     """Decide which column holds each role: flags first, then names, checked against values.
 
     A candidate for score, date or id must look the part (parsable scores or dates, mostly
     unique ids), so a German "Bewertung" holding review text is not mistaken for a rating.
     Columns the survey tool marks as open-ended (``text_entry``) are weak text candidates, so
-    "Please tell us more" is found when no column is named like a comment.
+    "Please tell us more" is found when no column is named like a comment. When no column is
+    named or marked like one, the column whose cells read like written comments is taken, and
+    a line saying so is added to ``notes``.
     """
     columns = [str(c) for c in frame.columns]
     mapping: dict[str, str] = {}
@@ -328,6 +363,21 @@ def map_columns(
             continue
         mapping[role] = col
         used.add(col)
+    if TEXT not in mapping and not numeric_text:
+        col, rivals = _free_text_column(frame, columns, used)
+        if rivals:
+            raise ColumnError(
+                f"{source}: no column is named like a comment column, and several hold written "
+                f"text ({_columns_listing([col, *rivals])}). Choose one with --text-col."
+            )
+        if col is not None:
+            mapping[TEXT] = col
+            if notes is not None:
+                notes.append(
+                    f"no column is named like a comment column; {_columns_listing([col])} was "
+                    "taken because its cells read like written comments. Pass --text-col to "
+                    "choose another."
+                )
     if TEXT not in mapping:
         if numeric_text:
             raise ColumnError(
@@ -341,6 +391,39 @@ def map_columns(
             "Name the column with --text-col."
         )
     return mapping
+
+
+def _free_text_column(
+    frame: pd.DataFrame, columns: list[str], used: set[str]
+) -> tuple[str | None, list[str]]:
+    """The column whose cells read like written comments, and any that read almost as much so.
+
+    Written comments are long (median ≥ 15 characters) and mostly distinct; scores, dates,
+    categories and ids are not. A rival within 60 % of the longest median makes it ambiguous.
+    Nothing is taken from a file that may have no header row — one column, or a "column name"
+    that is a number or a date — because its first comment would be read as a name and lost.
+    """
+    names = [c for c in columns if _cell(c)]
+    if len(columns) < 2 or any(
+        parse_score(c)[0] is not None or _parse_date(c) is not None for c in names
+    ):
+        return None, []
+    found = []
+    for col in columns:
+        if col in used:
+            continue
+        present = [c for c in (_cell(v) for v in frame[col].tolist()[:2000]) if c]
+        if not present or is_numeric_column(present):
+            continue
+        median = sorted(len(c) for c in present)[len(present) // 2]
+        distinct = len(set(present)) >= 0.5 * len(present)
+        if median >= 15 and distinct and not _looks_like(CREATED_AT, present, exact=False):
+            found.append((median, col))
+    if not found:
+        return None, []
+    found.sort(key=lambda mc: -mc[0])
+    best = found[0][0]
+    return found[0][1], [col for median, col in found[1:] if median >= 0.6 * best]
 
 
 def _looks_like(role: str, values: list[Any], *, exact: bool) -> bool:

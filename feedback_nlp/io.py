@@ -298,7 +298,9 @@ def _assemble(
 ) -> pd.DataFrame:
     raw = table.frame
     n = len(raw)
-    mapping = map_columns(raw, table.labels, flags, report.source, table.text_entry)
+    mapping = map_columns(
+        raw, table.labels, flags, report.source, table.text_entry, notes=report.problems
+    )
     report.mapping = dict(mapping)
     row_numbers = list(range(1, n + 1))
 

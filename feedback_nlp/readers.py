@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .columns import detect_header, missing, unique_names
+from .columns import detect_header, missing, preamble_rows, unique_names
 from .decoding import decode_bytes
 from .errors import InputFileError
 
@@ -67,11 +67,16 @@ def _sniff_delimiter(text: str, preferred: str) -> str | None:
         except csv.Error:
             continue
         rows = rows[:-1] if truncated and len(rows) > 2 else rows
-        if not rows or len(rows[0]) < 2:
+        # the header is the first row, or the first below a title; a title only counts when the
+        # table under it is consistent, so commas inside one-column comments never make one
+        for skip in dict.fromkeys((preamble_rows(rows), 0)):
+            width = len(rows[skip]) if rows else 0
+            body = rows[skip + 1 : skip + 201]
+            consistent = sum(len(r) == width for r in body) / len(body) if body else 1.0
+            if not skip or consistent >= 0.9:
+                break
+        if width < 2:
             continue
-        width = len(rows[0])
-        body = rows[1:201]
-        consistent = sum(len(r) == width for r in body) / len(body) if body else 1.0
         key = (round(consistent, 1), width, -rank)
         if key > best_key:
             best, best_key = delim, key
@@ -124,6 +129,14 @@ def _rows_to_table(rows: list[list[Any]], report: FileReport) -> Table:
         raise InputFileError(
             f"{report.source}: contains no table (expected a header row and data rows)."
         )
+    title = preamble_rows(rows)
+    if title:
+        report.counts["rows_above_header"] = title
+        report.problems.append(
+            f"{'the first row' if title == 1 else f'the first {title} rows'} (a title or notes "
+            "above the header: one or two filled cells) skipped; the header is the row below."
+        )
+    rows = rows[title:]
     header = detect_header(rows)
     report.header_shape = header.shape
     records = rows[1 + header.skip :]

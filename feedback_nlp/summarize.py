@@ -647,7 +647,8 @@ def _latest_trend(
     out[s.TREND_CHANGE] = pd.array([pd.NA] * len(themes), dtype="Float64")
     out[s.TREND_P_VALUE] = pd.array([pd.NA] * len(themes), dtype="Float64")
     out[s.EMERGING] = pd.array([pd.NA] * len(themes), dtype="boolean")
-    if len(tr) and len(themes):
+    # one period only: nothing to compare the latest with ("up from 0" would claim a rise)
+    if len(tr) and len(themes) and tr[s.PERIOD_START].nunique() > 1:
         latest = tr[tr[s.PERIOD_START] == tr[s.PERIOD_START].max()]
         latest = themes[p.keys].merge(latest, on=p.keys, how="left")
         has = latest[s.PERIOD].notna().to_numpy()

@@ -846,6 +846,60 @@ def test_ragged_rows_accounted_for(tmp_path: Path) -> None:
     assert any(p.startswith("row 2: fewer fields") for p in report.problems)
 
 
+HEADER = ["Respondent ID", "How likely are you to recommend us? (0-10)", "Q2", "Submitted"]
+ANSWERS = [
+    ["1", "9", "Szybka dostawa, ale opakowanie było uszkodzone.", "2026-09-01"],
+    ["2", "3", "Die Hotline war nicht erreichbar, drei Tage gewartet!", "2026-09-02"],
+    ["3", "10", "Great app, love the new checkout flow.", "2026-09-04"],
+]
+
+
+@pytest.mark.parametrize("padded", [False, True])
+def test_title_rows_above_the_header_are_skipped(tmp_path: Path, padded: bool) -> None:
+    pad = ["", "", ""] if padded else [""]  # Excel pads a title row with delimiters
+    rows = [["NPS export Q3 2026", *pad], ["Date range:", "Jul-Sep", *pad[2:]], HEADER, *ANSWERS]
+    result = load(write_csv(tmp_path / "t.csv", rows, delimiter=";", encoding="utf-16"))
+    df, report = result.frame, result.files[0]
+    assert report.delimiter == ";" and report.counts["rows_above_header"] == 2
+    assert df[TEXT].tolist() == [r[2] for r in ANSWERS] and df[SCORE].tolist() == [9.0, 3.0, 10.0]
+    assert df[ROW_NUMBER].tolist() == [1, 2, 3]  # row numbers count records, as without a title
+    assert any(p.startswith("the first 2 rows (a title or notes above") for p in report.problems)
+
+
+def test_title_row_in_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    pd.DataFrame([["Customer feedback export", None, None, None], HEADER, *ANSWERS]).to_excel(
+        path, index=False, header=False
+    )
+    result = load(path)
+    assert result.files[0].counts["rows_above_header"] == 1
+    assert result.frame[TEXT].tolist() == [r[2] for r in ANSWERS]
+
+
+def test_a_header_is_never_taken_for_a_title(tmp_path: Path) -> None:
+    # two named columns of three (an unnamed index column), and a header over ragged rows
+    index = write_csv(tmp_path / "i.csv", [["", "comment", "score"], ["0", "slow", "3"]] * 1)
+    assert load(index).files[0].counts.get("rows_above_header") is None
+    ragged = write_csv(tmp_path / "r.csv", [["comment", "score"], ["a", "1", "x"], ["b", "2", "y"]])
+    result = load(ragged)
+    assert result.frame[TEXT].tolist() == ["a", "b"] and result.files[0].counts["rows_long"] == 2
+
+
+def test_comment_column_found_by_its_content_when_no_name_says_so(tmp_path: Path) -> None:
+    result = load(write_csv(tmp_path / "q.csv", [HEADER, *ANSWERS]))
+    df, report = result.frame, result.files[0]
+    assert report.mapping[TEXT] == "Q2" and df[TEXT].tolist() == [r[2] for r in ANSWERS]
+    assert any("'Q2' was taken because its cells read like written" in p for p in report.problems)
+    # two columns of written text: ambiguous, so the user chooses
+    two = [[*HEADER, "Q3"], *[[*r, r[2][::-1]] for r in ANSWERS]]
+    with pytest.raises(ColumnError, match=r"several hold written text \('Q2', 'Q3'\).*--text-col"):
+        load(write_csv(tmp_path / "two.csv", two))
+    # a file without a header row keeps failing loudly: its first comment would be lost as a name
+    headless = write_csv(tmp_path / "h.csv", ANSWERS)
+    with pytest.raises(ColumnError, match="no comment column found"):
+        load(headless)
+
+
 def test_repeated_ids_made_unique(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "d.csv", [["id", "comment"], ["1", "a"], ["2", "b"], ["1", "c"], ["", "d"]]

@@ -292,6 +292,15 @@ def test_trends_flag_a_growing_theme_as_emerging():
     assert weekly[s.PERIOD].str.match(r"^\d{4}-W\d{2}$").all()
 
 
+def test_one_period_of_dates_claims_no_trend():
+    comments, mentions = _growing(months=1)
+    assert trends(comments, mentions, period="month")[s.PERIOD].nunique() == 1
+    themes = summarize(comments, mentions, period="month", n_boot=20)
+    assert len(themes) and themes[s.TREND].isna().all()  # was "up from 0": nothing to compare
+    two = summarize(*_growing(months=2), period="month", n_boot=20).set_index(s.THEME)
+    assert two.loc["new_bug", s.TREND] == "new (emerging)"
+
+
 def test_no_dates_means_no_trends(small):
     comments, mentions = small
     assert trends(comments, mentions, period="month").empty
