@@ -93,10 +93,10 @@ def _print_analysis_summary(manifest: dict, outdir: Path) -> None:
     # what was read from each file, and what went wrong there (row numbers, never comment text)
     for f in manifest.get("inputs", []):
         used = ", ".join(f"{role} ← {col!r}" for role, col in f.get("mapping", {}).items())
-        out.print(Text(f"{f['source']}: {used}"))
+        out.print(Text(f"{f['source']}: {used}"), soft_wrap=True)
     problems = [f"{f['source']}: {p}" for f in manifest.get("inputs", []) for p in f["problems"]]
     for p in problems[:MAX_PROBLEMS_SHOWN]:
-        out.print(Text(f"  ! {p}", style="yellow"))
+        out.print(Text(f"  ! {p}", style="yellow"), soft_wrap=True)
     if len(problems) > MAX_PROBLEMS_SHOWN:
         out.print(f"  … {len(problems) - MAX_PROBLEMS_SHOWN} more in {outdir}/manifest.json")
     out.print(f"Output written to {outdir}/")

@@ -77,6 +77,18 @@ def test_analyze_writes_the_output_folder_with_every_row(export, tmp_path, patch
     assert len(manifest["inputs"][0]["sha256"]) == 64
     assert "Output written to" in result.output
     assert SECRET not in result.output
+    # what was read for what, and why nothing is ranked
+    assert "text ← 'Comment'" in result.output and "score ← 'Score'" in result.output
+    assert "No theme has 5 or more mentions" in result.output
+
+
+def test_analyze_prints_each_files_problems(export, tmp_path, patched_models):
+    titled = tmp_path / "titled.csv"
+    titled.write_text("NPS export Q3,,\n" + export.read_text(), encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(titled), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "  ! titled.csv: the first row (a title or notes above the header" in result.output
+    assert SECRET not in result.output
 
 
 def test_analyze_quiet_prints_nothing(export, tmp_path, patched_models):
