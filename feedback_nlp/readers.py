@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 EXTRA_FIELDS = "extra_fields"  # surplus values of CSV rows longer than their header, as JSON
 _DELIMITERS = (",", ";", "\t", "|")
+_EXCEL_SEP = re.compile(r"sep=([^\r\n])\r?\n")
 
 
 @dataclass
@@ -89,7 +91,10 @@ def read_delimited(data: bytes, suffix: str, report: FileReport) -> Table:
         report.problems.append(note)
     text = text.removeprefix("\ufeff")  # a second BOM left by a tool that re-saved the file
     preferred = "\t" if suffix in (".tsv", ".txt") else ","
-    delim = report.delimiter = _sniff_delimiter(text, preferred)
+    hint = _EXCEL_SEP.match(text)  # Excel's "sep=;" first line names the delimiter
+    if hint:
+        text = text[hint.end() :]
+    delim = report.delimiter = hint.group(1) if hint else _sniff_delimiter(text, preferred)
     if suffix == ".txt" and delim == "\t":
         report.format = "tsv"
     if delim is None:  # one column: split on a character that does not occur in the text

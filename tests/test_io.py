@@ -109,6 +109,15 @@ def test_german_excel_semicolon_cp1252(tmp_path: Path) -> None:
     assert df[TOUCHPOINT].tolist() == ["Lieferung", "Filiale"] and report.score_scale == "nps"
 
 
+def test_excel_sep_line_names_the_delimiter(tmp_path: Path) -> None:
+    raw = "sep=;\r\nKommentar;Bewertung\r\nZu spät, ärgerlich;2\r\nSehr schön;9\r\n"
+    (tmp_path / "sep.csv").write_bytes(raw.encode("cp1252"))
+    result = load(tmp_path / "sep.csv")
+    df, report = result.frame, result.files[0]
+    assert report.delimiter == ";" and "rows_above_header" not in report.counts
+    assert df[TEXT].tolist() == ["Zu spät, ärgerlich", "Sehr schön"] and not report.problems
+
+
 def test_one_column_file_keeps_commas(tmp_path: Path) -> None:
     (tmp_path / "c.txt").write_text("comment\nhello, world; again\nbye\n", encoding="utf-8")
     result = load(tmp_path / "c.txt")
