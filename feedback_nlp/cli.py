@@ -266,10 +266,11 @@ def summarize(
 
     Example:  feedback-nlp summarize out/ --by lang --period quarter --min-mentions 10
     """
-    from .pipeline import load_analysis, summarize_analysis, write_report
+    from .pipeline import load_analysis, prepare_output_folder, summarize_analysis, write_report
 
     with _user_errors():
         result = load_analysis(outdir)
+        prepare_output_folder(outdir)  # the reports are rewritten there
         if taxonomy:
             from .taxonomy import load_taxonomy
 

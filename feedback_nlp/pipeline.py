@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import platform
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -117,6 +118,27 @@ def _render(
     )
 
 
+def prepare_output_folder(outdir: str | Path) -> Path:
+    """Create `outdir` if missing and check that files can be written there; a FeedbackError
+    naming the folder otherwise (a file of that name, no permission, a read-only disk)."""
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise FeedbackError(
+            f"{out}: is a file; the output (-o) is a folder, created if missing. "
+            "Choose another name."
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise FeedbackError(
+            f"{out}: cannot write the output there ({exc.strerror or type(exc).__name__}). "
+            "Choose a folder you can write to with -o."
+        ) from None
+    return out
+
+
 def run(
     inputs: str | Path | Sequence[str | Path],
     outdir: str | Path,
@@ -156,6 +178,7 @@ def run(
 
     if chunk_size < 1:
         raise FeedbackError(f"chunk_size must be at least 1, got {chunk_size}.")
+    prepare_output_folder(outdir)  # before hours of work, not after
     options = {
         "taxonomy": taxonomy,
         "sentiment_model": sentiment_model or "builtin",

@@ -91,6 +91,23 @@ def test_analyze_prints_each_files_problems(export, tmp_path, patched_models):
     assert SECRET not in result.output
 
 
+def test_an_output_folder_that_cannot_be_written_is_a_user_error(export, tmp_path, monkeypatch):
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    result = runner.invoke(app, ["analyze", str(export), "-o", str(taken)])
+    assert result.exit_code == 1, result.output
+    assert "is a file; the output (-o) is a folder" in " ".join(result.output.split())
+
+    def refuse(*args, **kwargs):  # what a read-only folder does (root could write anyway)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("feedback_nlp.pipeline.tempfile.TemporaryFile", refuse)
+    result = runner.invoke(app, ["analyze", str(export), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    message = " ".join(result.output.split())
+    assert "cannot write the output there (Permission denied)" in message
+
+
 def test_analyze_quiet_prints_nothing(export, tmp_path, patched_models):
     result = runner.invoke(app, ["analyze", str(export), "-o", str(tmp_path / "o"), "--quiet"])
     assert result.exit_code == 0
