@@ -655,16 +655,18 @@ def top_complaints_table(themes: pd.DataFrame, *, per_touchpoint: int = 3) -> Ta
     cell is a Text, so no label or id is read as rich markup."""
     themes = _complete(themes)
     table = Table(title="Top complaint themes", header_style="bold", expand=False)
-    for name, justify in (
-        ("Touchpoint", "left"),
-        ("#", "right"),
-        ("Theme", "left"),
-        ("Mentions", "right"),
-        ("Negative", "right"),
-        ("NPS impact (90% CI)", "right"),
-        ("Trend", "left"),
+    # Theme gets room for a long word ("recommendation") so a narrow terminal breaks labels
+    # between words; the numbers' headers wrap instead
+    for name, justify, min_width in (
+        ("Touchpoint", "left", None),
+        ("#", "right", None),
+        ("Theme", "left", 14),
+        ("Mentions", "right", None),
+        ("Negative", "right", None),
+        ("NPS impact (90% CI)", "right", None),
+        ("Trend", "left", None),
     ):
-        table.add_column(name, justify=justify, overflow="fold")
+        table.add_column(name, justify=justify, overflow="fold", min_width=min_width)
     groups = _groups(themes)
     for g, (heading, rows) in enumerate(groups):
         shown = rows.head(per_touchpoint)
