@@ -11,7 +11,8 @@ script measures what that would cost in accuracy, on held-out labelled sentences
   (the file's sentences are shuffled, so neighbours are other reviews: a harder case than a
   real comment, whose clauses share one subject);
 * (a) the sentence alone, as `analyze` scores a clause now (`SentimentModel.predict`, with the
-  per-language offsets); (b) span pooling inside the made-up comment, same offsets;
+  per-language offsets); (b) span pooling inside the made-up comment, same offsets; (c) the
+  same with neighbours of the sentence's own label (train sentences): context that agrees;
 * macro-F1 against the sentence labels per language and the mean, the share of labels (a)
   and (b) agree on, and the model time of each way over the same comments (a: the comments
   and their three sentences, as `analyze` does; b: the comments only).
@@ -42,15 +43,26 @@ from train_sentiment import macro_f1
 from feedback_nlp.sentiment import SentimentModel, _softmax
 
 
-def made_up_comments(lang: str, tests: list, rng: random.Random) -> list[tuple[str, int, int]]:
-    """(comment, start, end of the test sentence in it) for each test sentence."""
-    path = data.DATA_DIR / "semeval2016_train.jsonl.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        pool = [r["text"].strip() for r in map(json.loads, fh) if r["lang"] == lang]
-    pool = [t for t in pool if t]
+def made_up_comments(
+    lang: str, tests: list, rng: random.Random, *, same_label: bool = False
+) -> list[tuple[str, int, int]]:
+    """(comment, start, end of the test sentence in it) for each test sentence; neighbours
+    drawn from all the language's sentences, or (``same_label``) from its labelled train
+    sentences of the test sentence's own label."""
+    if same_label:
+        train = [ex for ex in data.load_file("semeval2016_train") if ex.split == "train"]
+        by_label = {
+            k: [ex.text for ex in train if ex.lang == lang and ex.label == k] for k in range(3)
+        }
+    else:
+        path = data.DATA_DIR / "semeval2016_train.jsonl.gz"
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            pool = [r["text"].strip() for r in map(json.loads, fh) if r["lang"] == lang]
+        pool = [t for t in pool if t]
     out = []
     for ex in tests:
-        before, after = rng.choice(pool), rng.choice(pool)
+        choices = by_label[ex.label] if same_label else pool
+        before, after = rng.choice(choices), rng.choice(choices)
         start = len(before) + 1
         out.append((f"{before} {ex.text} {after}", start, start + len(ex.text)))
     return out
@@ -131,14 +143,23 @@ def main() -> None:
         tokens_b += sum(
             len(ids) for ids in model.tokenizer([c for c, _, _ in comments])["input_ids"]
         )
-        a, b = alone.argmax(1), pooled.argmax(1)
-        rows.append((lang, len(tests), macro_f1(y, a), macro_f1(y, b), float(np.mean(a == b))))
-    print(f"{'set':18s} {'n':>5s} {'alone':>7s} {'span':>7s} {'same label':>10s}")
-    for lang, n, fa, fb, same in rows:
-        print(f"semeval2016_{lang:6s} {n:5d} {fa:7.3f} {fb:7.3f} {same:10.1%}")
+        consistent = span_probs(
+            model, made_up_comments(lang, tests, rng, same_label=True), lang, args.batch_size
+        )
+        a, b, c = alone.argmax(1), pooled.argmax(1), consistent.argmax(1)
+        rows.append(
+            (lang, len(tests), macro_f1(y, a), macro_f1(y, b), float(np.mean(a == b)),
+             macro_f1(y, c))
+        )  # fmt: skip
+    print(
+        f"{'set':18s} {'n':>5s} {'alone':>7s} {'span':>7s} {'same label':>10s} {'span, neighbours of its label':>30s}"
+    )
+    for lang, n, fa, fb, same, fc in rows:
+        print(f"semeval2016_{lang:6s} {n:5d} {fa:7.3f} {fb:7.3f} {same:10.1%} {fc:30.3f}")
     mean_a, mean_b = np.mean([r[2] for r in rows]), np.mean([r[3] for r in rows])
+    mean_c = np.mean([r[5] for r in rows])
     same = np.average([r[4] for r in rows], weights=[r[1] for r in rows])
-    print(f"{'mean of 6':18s} {'':5s} {mean_a:7.3f} {mean_b:7.3f} {same:10.1%}")
+    print(f"{'mean of 6':18s} {'':5s} {mean_a:7.3f} {mean_b:7.3f} {same:10.1%} {mean_c:30.3f}")
     print(
         f"model time over the same made-up comments: (a) comment + each clause alone "
         f"{time_a:.1f} s, {tokens_a:,} tokens; (b) one pass per comment {time_b:.1f} s, "
