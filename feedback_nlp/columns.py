@@ -163,7 +163,8 @@ def preamble_rows(rows: list[list[Any]]) -> int:
     padded with delimiters ("Title;;;") is caught too — and the row under the last of them
     reads like a header (no cell is a number or a date). A real header names more columns or
     reaches the last one; SurveyMonkey's first header row names Respondent ID, Collector ID
-    and the dates, so it is never taken for a title. When unsure, nothing is skipped: a
+    and the dates, so it is never taken for a title. In a table of two or three columns a
+    row naming a column ("comment", blank) is a header. When unsure, nothing is skipped: a
     header kept as a header loses nothing, a header taken for a title would lose a record.
     """
     spans = [max((i + 1 for i, v in enumerate(r) if _cell(v)), default=0) for r in rows[:201]]
@@ -173,7 +174,12 @@ def preamble_rows(rows: list[list[Any]]) -> int:
     most = 1 if usual < 4 else 2
     skip = 0
     while skip < min(MAX_PREAMBLE_ROWS, len(rows) - 2) and spans[skip] < usual:
-        if sum(1 for v in rows[skip] if _cell(v)) > most:
+        filled = [_cell(v) for v in rows[skip] if _cell(v)]
+        if len(filled) > most:
+            break
+        # in a narrow table a header may name one column and leave the other blank
+        # ("comment", ""): a cell named like a column is then a header, not a title
+        if usual < 4 and any(role_score(role, filled) > 0 for role in KEYWORDS):
             break
         skip += 1
     header = [v for v in rows[skip] if _cell(v)] if skip else []

@@ -892,6 +892,10 @@ def test_a_header_is_never_taken_for_a_title(tmp_path: Path) -> None:
     ragged = write_csv(tmp_path / "r.csv", [["comment", "score"], ["a", "1", "x"], ["b", "2", "y"]])
     result = load(ragged)
     assert result.frame[TEXT].tolist() == ["a", "b"] and result.files[0].counts["rows_long"] == 2
+    # a header naming one of two columns, over rows of words only
+    half = [["comment", ""], ["Great product", "yes"], ["Too slow", "no"], ["Fine", "no"]]
+    result = load(write_csv(tmp_path / "half.csv", half))
+    assert result.frame[TEXT].tolist() == ["Great product", "Too slow", "Fine"]
 
 
 def test_comment_column_found_by_its_content_when_no_name_says_so(tmp_path: Path) -> None:
