@@ -67,8 +67,8 @@ KEYWORDS: dict[str, list[str]] = {
         "recorded date", "end date", "review submit date and time", "created at", "created",
         "creation date", "date", "submitted at", "submitted", "submission date", "submit date",
         "date submitted", "response date", "review date", "timestamp", "datetime", "time",
-        "start date", "datum", "erstellt am", "erstellt", "data", "data utworzenia",
-        "date de création", "fecha", "fecha de creación", "วันที่",
+        "start date", "updated at", "last updated", "datum", "erstellt am", "erstellt", "data",
+        "data utworzenia", "date de création", "fecha", "fecha de creación", "วันที่",
     ],
     TOUCHPOINT: [
         "touchpoint", "touch point", "touchpoints", "journey stage", "customer journey stage",
