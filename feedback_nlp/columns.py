@@ -164,7 +164,8 @@ def preamble_rows(rows: list[list[Any]]) -> int:
     reads like a header (no cell is a number or a date). A real header names more columns or
     reaches the last one; SurveyMonkey's first header row names Respondent ID, Collector ID
     and the dates, so it is never taken for a title. In a table of two or three columns a
-    row naming a column ("comment", blank) is a header. When unsure, nothing is skipped: a
+    row naming a column ("comment", blank) is a header, unless the row below names more
+    ("NPS export Q3" above "id, comment, score"). When unsure, nothing is skipped: a
     header kept as a header loses nothing, a header taken for a title would lose a record.
     """
     spans = [max((i + 1 for i, v in enumerate(r) if _cell(v)), default=0) for r in rows[:201]]
@@ -178,14 +179,21 @@ def preamble_rows(rows: list[list[Any]]) -> int:
         if len(filled) > most:
             break
         # in a narrow table a header may name one column and leave the other blank
-        # ("comment", ""): a cell named like a column is then a header, not a title
-        if usual < 4 and any(role_score(role, filled) > 0 for role in KEYWORDS):
+        # ("comment", ""): a row naming columns is a title only when the row below names more
+        # ("NPS export Q3" above "id, comment, score")
+        if usual < 4 and _named_cells(filled) >= max(1, _named_cells(rows[skip + 1])):
             break
         skip += 1
     header = [v for v in rows[skip] if _cell(v)] if skip else []
     if any(parse_score(v)[0] is not None or _parse_date(v) is not None for v in header):
         return 0  # the row below the "title" holds data: the title is the header
     return skip
+
+
+def _named_cells(row: list[Any]) -> int:
+    """How many cells of a row are named like a column of some role (comment, score, date...)."""
+    cells = [_cell(v) for v in row]
+    return sum(1 for c in cells if c and any(role_score(role, [c]) > 0 for role in KEYWORDS))
 
 
 def detect_header(rows: list[list[Any]]) -> Header:

@@ -903,6 +903,11 @@ def test_a_header_is_never_taken_for_a_title(tmp_path: Path) -> None:
     half = [["comment", ""], ["Great product", "yes"], ["Too slow", "no"], ["Fine", "no"]]
     result = load(write_csv(tmp_path / "half.csv", half))
     assert result.frame[TEXT].tolist() == ["Great product", "Too slow", "Fine"]
+    # ... but a title holding a column word, above a header naming more columns, is a title
+    titled = [["NPS export Q3", "", ""], ["id", "comment", "score"], ["1", "Late again", "3"]]
+    result = load(write_csv(tmp_path / "nps.csv", [*titled, ["2", "Great", "9"]]))
+    assert result.files[0].counts["rows_above_header"] == 1
+    assert result.frame[TEXT].tolist() == ["Late again", "Great"]
 
 
 def test_comment_column_found_by_its_content_when_no_name_says_so(tmp_path: Path) -> None:
