@@ -48,9 +48,9 @@ KEYWORDS: dict[str, list[str]] = {
         "customer comment", "customer feedback", "feedback text", "kommentar", "kommentare",
         "anmerkung", "anmerkungen", "bemerkung", "bemerkungen", "rezension", "begründung",
         "freitext", "warum", "dlaczego", "pourquoi", "por qué", "komentarz", "komentarze",
-        "opinia", "opinie", "uwagi", "uzasadnienie", "commentaire", "commentaires", "avis", "remarque", "remarques", "comentario",
-        "comentarios", "opinión", "opiniones", "reseña", "reseñas", "observaciones", "ความคิดเห็น",
-        "ข้อเสนอแนะ", "รีวิว",
+        "opinia", "opinie", "uwagi", "uzasadnienie", "commentaire", "commentaires", "avis",
+        "remarque", "remarques", "comentario", "comentarios", "opinión", "opiniones", "reseña",
+        "reseñas", "observaciones", "ความคิดเห็น", "ข้อเสนอแนะ", "รีวิว",
     ],
     COMMENT_ID: [
         "response id", "respondent id", "review id", "comment id", "feedback id", "ticket id",

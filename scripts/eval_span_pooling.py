@@ -151,9 +151,8 @@ def main() -> None:
             (lang, len(tests), macro_f1(y, a), macro_f1(y, b), float(np.mean(a == b)),
              macro_f1(y, c))
         )  # fmt: skip
-    print(
-        f"{'set':18s} {'n':>5s} {'alone':>7s} {'span':>7s} {'same label':>10s} {'span, neighbours of its label':>30s}"
-    )
+    head = f"{'set':18s} {'n':>5s} {'alone':>7s} {'span':>7s} {'same label':>10s}"
+    print(f"{head} {'span, neighbours of its label':>30s}")
     for lang, n, fa, fb, same, fc in rows:
         print(f"semeval2016_{lang:6s} {n:5d} {fa:7.3f} {fb:7.3f} {same:10.1%} {fc:30.3f}")
     mean_a, mean_b = np.mean([r[2] for r in rows]), np.mean([r[3] for r in rows])
