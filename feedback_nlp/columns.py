@@ -184,10 +184,14 @@ def preamble_rows(rows: list[list[Any]]) -> int:
         if usual < 4 and _named_cells(filled) >= max(1, _named_cells(rows[skip + 1])):
             break
         skip += 1
-    header = [v for v in rows[skip] if _cell(v)] if skip else []
-    if any(parse_score(v)[0] is not None or _parse_date(v) is not None for v in header):
+    if skip and any(_reads_as_value(v) for v in rows[skip] if _cell(v)):
         return 0  # the row below the "title" holds data: the title is the header
     return skip
+
+
+def _reads_as_value(cell: Any) -> bool:
+    """A number or a date: a data value, not the name of a column."""
+    return parse_score(cell)[0] is not None or _parse_date(cell) is not None
 
 
 def _named_cells(row: list[Any]) -> int:
@@ -417,10 +421,7 @@ def _free_text_column(
     Nothing is taken from a file that may have no header row — one column, or a "column name"
     that is a number or a date — because its first comment would be read as a name and lost.
     """
-    names = [c for c in columns if _cell(c)]
-    if len(columns) < 2 or any(
-        parse_score(c)[0] is not None or _parse_date(c) is not None for c in names
-    ):
+    if len(columns) < 2 or any(_reads_as_value(c) for c in columns if _cell(c)):
         return None, []
     found = []
     for col in columns:

@@ -69,20 +69,27 @@ def _sniff_delimiter(text: str, preferred: str) -> str | None:
         except csv.Error:
             continue
         rows = rows[:-1] if truncated and len(rows) > 2 else rows
+        if not rows:
+            continue
         # the header is the first row, or the first below a title; a title only counts when the
         # table under it is consistent, so commas inside one-column comments never make one
-        for skip in dict.fromkeys((preamble_rows(rows), 0)):
-            width = len(rows[skip]) if rows else 0
-            body = rows[skip + 1 : skip + 201]
-            consistent = sum(len(r) == width for r in body) / len(body) if body else 1.0
-            if not skip or consistent >= 0.9:
-                break
+        skip = preamble_rows(rows)
+        width, consistent = _header_fit(rows, skip)
+        if skip and consistent < 0.9:
+            width, consistent = _header_fit(rows, 0)
         if width < 2:
             continue
         key = (round(consistent, 1), width, -rank)
         if key > best_key:
             best, best_key = delim, key
     return best
+
+
+def _header_fit(rows: list[list[str]], header: int) -> tuple[int, float]:
+    """The width of row ``header`` and the share of the (up to 200) rows below with that width."""
+    width = len(rows[header])
+    body = rows[header + 1 : header + 201]
+    return width, sum(len(r) == width for r in body) / len(body) if body else 1.0
 
 
 def read_delimited(data: bytes, suffix: str, report: FileReport) -> Table:

@@ -82,33 +82,39 @@ def save(model: MeanPoolClassifier, out: Path, config: dict) -> None:
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=1, sort_keys=True) + "\n")
 
 
-def file_counts(items: list[str], option: str, minimum: int) -> dict[str, int]:
-    """``FILE=N`` arguments (``--cap``, ``--repeat``) as {file: N}; a clear exit otherwise."""
-    counts = {}
+def file_values(items: list[str], option: str, parse, rule: str) -> dict:
+    """``FILE=V`` arguments as {file: parse(V)}; ``parse`` gives None for a V it cannot use, and
+    then (or for an unknown FILE) the script exits saying ``rule``."""
+    values = {}
     for item in items:
-        file, _, n = item.partition("=")
-        if file not in data.FILES or not n.isdigit() or int(n) < minimum:
-            raise SystemExit(
-                f"{option} wants FILE=N (N >= {minimum}) with FILE one of {', '.join(data.FILES)}"
-            )
-        counts[file] = int(n)
-    return counts
+        file, _, text = item.partition("=")
+        value = parse(text)
+        if file not in data.FILES or value is None:
+            raise SystemExit(f"{option} wants {rule} with FILE one of {', '.join(data.FILES)}")
+        values[file] = value
+    return values
+
+
+def file_counts(items: list[str], option: str, minimum: int) -> dict[str, int]:
+    """``FILE=N`` arguments (``--cap``, ``--repeat``) as {file: N}."""
+
+    def parse(text: str) -> int | None:
+        return int(text) if text.isdigit() and int(text) >= minimum else None
+
+    return file_values(items, option, parse, f"FILE=N (N >= {minimum})")
 
 
 def file_weights(items: list[str]) -> dict[str, float]:
-    """``FILE=W`` arguments (``--neutral-weight``) as {file: W}; a clear exit otherwise."""
-    weights = {}
-    for item in items:
-        file, _, w = item.partition("=")
+    """``FILE=W`` arguments (``--neutral-weight``) as {file: W}, W > 0."""
+
+    def parse(text: str) -> float | None:
         try:
-            weights[file] = float(w)
+            w = float(text)
         except ValueError:
-            weights[file] = -1.0
-        if file not in data.FILES or weights[file] <= 0:
-            raise SystemExit(
-                f"--neutral-weight wants FILE=W (W > 0) with FILE one of {', '.join(data.FILES)}"
-            )
-    return weights
+            return None
+        return w if w > 0 else None
+
+    return file_values(items, "--neutral-weight", parse, "FILE=W (W > 0)")
 
 
 def train(args: argparse.Namespace, encoder, tokenizer) -> None:
@@ -207,10 +213,11 @@ def train(args: argparse.Namespace, encoder, tokenizer) -> None:
         input_ids, mask = input_ids.to(device), mask.to(device)
         with torch.autocast(device.type, dtype=torch.bfloat16):
             logits = model(input_ids=input_ids, attention_mask=mask)
-        target = labels[batch].to(device)
-        w = row_weights[batch].to(device) * loss_fn.weight[target]
+        target, rows = labels[batch].to(device), row_weights[batch].to(device)
         # = the mean CrossEntropyLoss takes with class weights, when every row weight is 1
-        loss = (loss_fn(logits.float(), target) * row_weights[batch].to(device)).sum() / w.sum()
+        loss = (loss_fn(logits.float(), target) * rows).sum() / (
+            rows * loss_fn.weight[target]
+        ).sum()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(lora + norms, 1.0)
         opt.step()
