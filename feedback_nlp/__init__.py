@@ -21,12 +21,12 @@ for _name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
     _os.environ.setdefault(_name, "16")
 del _name
 
-from .analyze import Analysis, Models, analyze
-from .clean import clean
-from .errors import FeedbackError
-from .io import load, read_feedback
-from .pipeline import load_analysis, run, write_outputs, write_report
-from .pipeline import summarize_analysis as summarize
+from feedback_nlp.analysis.analyze import Analysis, Models, analyze
+from feedback_nlp.text.clean import clean
+from feedback_nlp.errors import FeedbackError
+from feedback_nlp.io.load import load, read_feedback
+from feedback_nlp.runner.pipeline import load_analysis, run, write_outputs, write_report
+from feedback_nlp.runner.pipeline import summarize_analysis as summarize
 
 __version__ = "0.1.0"
 

@@ -1,3 +1,3 @@
-from .cli import main
+from feedback_nlp.cli import main
 
 main()

@@ -1,7 +1,7 @@
 """A persistent cache of model results, so a re-run over an overlapping export only computes the
 new texts (DESIGN.md, "Scale").
 
-One SQLite file, ``results.sqlite`` in :func:`feedback_nlp.encoder.cache_dir`, holds
+One SQLite file, ``results.sqlite`` in :func:`feedback_nlp.encoders.encoder.cache_dir`, holds
 
 * sentiment probabilities (3 float32) keyed by (sentiment model fingerprint, language, sha256 of
   the text) — the language is part of the key because the builtin model applies a per-language
@@ -13,7 +13,7 @@ One SQLite file, ``results.sqlite`` in :func:`feedback_nlp.encoder.cache_dir`, h
 * the labels of discovered themes as pointers (which clause of a cluster, which of its tokens),
   keyed by (the same fingerprint, sha256 over the clusters' clauses): a re-run that finds the
   same clusters reads the words from the comments instead of parsing them again
-  (:class:`feedback_nlp.discover.LabelCache`).
+  (:class:`feedback_nlp.themes.discover.LabelCache`).
 
 Texts themselves are never stored (comments are personal data), only their hashes, numbers, and
 the taxonomy's own keywords.
@@ -88,7 +88,7 @@ class CacheWarning(UserWarning):
 def default_path() -> Path:
     """``results.sqlite`` in the feedback-nlp cache folder (``$FEEDBACK_NLP_HOME`` or
     ``~/.cache/feedback-nlp``)."""
-    from .encoder import cache_dir
+    from feedback_nlp.encoders.encoder import cache_dir
 
     return cache_dir() / FILE_NAME
 
@@ -444,7 +444,7 @@ def _valid_label_pointers(blob: bytes) -> list | None:
 
 @dataclass(frozen=True)
 class LabelCache:
-    """:class:`feedback_nlp.discover.LabelCache` on a :class:`ResultCache`, for one clause
+    """:class:`feedback_nlp.themes.discover.LabelCache` on a :class:`ResultCache`, for one clause
     fingerprint (the spaCy pipelines and the taxonomy, which decide tokens and lemmas)."""
 
     cache: ResultCache
@@ -462,7 +462,7 @@ class ClauseRecord:
     """The clauses of one comment without its words: per clause its (start, end) character
     offsets, each token's (start, end), the (theme index, keyword) pairs its keywords matched,
     and how many content words it has (what theme discovery asks of a candidate; see
-    :func:`feedback_nlp.discover.content_word_counts`). Stored as compact JSON."""
+    :func:`feedback_nlp.themes.discover.content_word_counts`). Stored as compact JSON."""
 
     clauses: tuple[tuple[int, int], ...]
     tokens: tuple[tuple[tuple[int, int], ...], ...]
@@ -632,16 +632,16 @@ def cached_clauses(
     (theme index, keyword) pairs found), parsing only the comments the cache lacks.
     ``fingerprint`` must name everything that changes clauses, tokens and keyword hits.
 
-    Every clause also gets ``content_words`` (:func:`feedback_nlp.discover.content_word_counts`).
+    Every clause also gets ``content_words`` (:func:`feedback_nlp.themes.discover.content_word_counts`).
     A comment found in the cache is rebuilt from its record's offsets, without spaCy; its
     clauses carry ``lemmas`` = None (lemmas are the comment's words and are never stored: theme
     discovery parses again the comments of the few clauses whose lemmas label a theme). A
     record that does not fit its text is deleted and the comment parsed again."""
     import pandas as pd
 
-    from . import schema as s
-    from .discover import content_word_counts
-    from .nlp import (
+    from feedback_nlp import schema as s
+    from feedback_nlp.themes.discover import content_word_counts
+    from feedback_nlp.text.nlp import (
         CLAUSE_COLUMNS,
         COMMENT_INDEX,
         CONTENT_WORDS,
@@ -705,8 +705,8 @@ def cached_clauses(
 def _store_clauses(cache: ResultCache, fingerprint: str, parsed, codes, keys) -> None:
     """One record per distinct (language, comment) of `parsed` (split_clauses with token spans,
     ``_hits`` and ``content_words`` columns)."""
-    from . import schema as s
-    from .nlp import COMMENT_INDEX, CONTENT_WORDS, TOKEN_SPANS
+    from feedback_nlp import schema as s
+    from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, TOKEN_SPANS
 
     by_comment: dict[int, list[tuple]] = {}
     for i, a, b, spans, hits, n in zip(

@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import schema as s
-from .errors import FeedbackError
+from feedback_nlp import schema as s
+from feedback_nlp.errors import FeedbackError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -136,7 +136,7 @@ def _period(value: str) -> str | None:
 
 
 def _print_top_complaints(themes, report: Path, min_mentions: int) -> None:
-    from .report import top_complaints_table
+    from feedback_nlp.report.render import top_complaints_table
 
     if len(themes):
         out.print(top_complaints_table(themes))
@@ -213,8 +213,8 @@ def analyze(
 
     Example:  feedback-nlp analyze nps_q3.csv reviews.xlsx --sheet Reviews -o out/
     """
-    from .engine import ENGINES
-    from .pipeline import run
+    from feedback_nlp.runner.engine import ENGINES
+    from feedback_nlp.runner.pipeline import run
 
     with _user_errors():
         _check_scale(score_scale)
@@ -266,13 +266,13 @@ def summarize(
 
     Example:  feedback-nlp summarize out/ --by lang --period quarter --min-mentions 10
     """
-    from .pipeline import load_analysis, prepare_output_folder, summarize_analysis, write_report
+    from feedback_nlp.runner.pipeline import load_analysis, prepare_output_folder, summarize_analysis, write_report
 
     with _user_errors():
         result = load_analysis(outdir)
         prepare_output_folder(outdir)  # the reports are rewritten there
         if taxonomy:
-            from .taxonomy import load_taxonomy
+            from feedback_nlp.themes.taxonomy import load_taxonomy
 
             result.labels.update(load_taxonomy(taxonomy).labels())
         themes = summarize_analysis(
@@ -308,8 +308,8 @@ def report(
 
 
 def _inspect_report(inputs: list[Path], options: dict) -> dict:
-    from .clean import clean
-    from .io import load
+    from feedback_nlp.text.clean import clean
+    from feedback_nlp.io.load import load
 
     loaded = load(inputs, **options)
     cleaned = clean(loaded.frame)
@@ -421,7 +421,7 @@ def demo(
 def _label_column(frame, mapping: dict, label_col: str) -> str:
     """Where the reader put the label column: as is, renamed `<name>_input` (it shared a name
     with a canonical column), or consumed as a canonical column (a `score` or `stars` column)."""
-    from .errors import ColumnError
+    from feedback_nlp.errors import ColumnError
 
     for canonical, original in mapping.items():
         if original == label_col:
@@ -454,10 +454,10 @@ def evaluate(
 
     Example:  feedback-nlp evaluate labelled.csv --text-col review --label-col stars --lang-col lang
     """
-    from .clean import clean
-    from .evaluate import evaluate_sentiment
-    from .io import load
-    from .sentiment import SentimentModel
+    from feedback_nlp.text.clean import clean
+    from feedback_nlp.analysis.evaluate import evaluate_sentiment
+    from feedback_nlp.io.load import load
+    from feedback_nlp.encoders.sentiment import SentimentModel
 
     with _user_errors():
         loaded = load([labeled], text_col=text_col, lang_col=lang_col, sheet=sheet)
@@ -508,7 +508,7 @@ def taxonomy_show(
     """
     import yaml
 
-    from .taxonomy import load_taxonomy
+    from feedback_nlp.themes.taxonomy import load_taxonomy
 
     with _user_errors():
         tax = load_taxonomy(taxonomy)
@@ -537,7 +537,7 @@ def taxonomy_check(taxonomy: TaxonomyArg) -> None:
 
     Example:  feedback-nlp taxonomy check my_taxonomy.yaml
     """
-    from .taxonomy import check_taxonomy, load_taxonomy
+    from feedback_nlp.themes.taxonomy import check_taxonomy, load_taxonomy
 
     with _user_errors():
         problems = check_taxonomy(taxonomy)
@@ -568,7 +568,7 @@ def models_list() -> None:
 
     Example:  feedback-nlp models list
     """
-    from . import encoder
+    from feedback_nlp.encoders import encoder
 
     folder = encoder.cache_dir() / "encoders" / f"e5-small-{encoder.SOURCE_SHA256[:12]}"
     table = Table(show_header=True, title="feedback-nlp models", title_justify="left")
@@ -595,7 +595,7 @@ def models_prepare(
 
     Example:  FEEDBACK_NLP_HOME=/opt/fnlp feedback-nlp models prepare
     """
-    from .encoder import prepare_encoder
+    from feedback_nlp.encoders.encoder import prepare_encoder
 
     with _user_errors():
         path = prepare_encoder(force=force, progress=lambda m: err.print(f"… {m}"))

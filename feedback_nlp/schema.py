@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .errors import SchemaError
+from feedback_nlp.errors import SchemaError
 
 # comments.parquet -----------------------------------------------------------------------------
 COMMENT_ID = "comment_id"

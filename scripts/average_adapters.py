@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from feedback_nlp.sentiment import ADAPTER_FILE, CONFIG_FILE
+from feedback_nlp.encoders.sentiment import ADAPTER_FILE, CONFIG_FILE
 
 # per-run fields that describe one member, not the average
 MEMBER_FIELDS = ("calibration", "gpu_raw_macro_f1", "gpu_train", "train_args", "train_seconds",

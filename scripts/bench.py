@@ -150,7 +150,7 @@ def build_export(n: int, path: Path, *, seed: int = 0) -> dict:
 
 def _home(base: Path) -> Path:
     """A FEEDBACK_NLP_HOME with the user's prepared encoder linked in and no result cache."""
-    from feedback_nlp.encoder import cache_dir, prepare_encoder
+    from feedback_nlp.encoders.encoder import cache_dir, prepare_encoder
 
     prepare_encoder()
     base.mkdir(parents=True, exist_ok=True)
@@ -235,10 +235,10 @@ def bench_baseline(export: Path, n: int, work: Path, args) -> dict:
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench_sentiment import hf_pipeline_from
 
-    from feedback_nlp.clean import clean
-    from feedback_nlp.io import read_feedback
-    from feedback_nlp.nlp import get_pipeline
-    from feedback_nlp.sentiment import SentimentModel
+    from feedback_nlp.text.clean import clean
+    from feedback_nlp.io.load import read_feedback
+    from feedback_nlp.text.nlp import get_pipeline
+    from feedback_nlp.encoders.sentiment import SentimentModel
 
     frame = pd.read_csv(export, encoding="utf-8-sig", keep_default_na=False).head(n)
     subset = work / f"baseline_{n}.csv"
@@ -258,7 +258,7 @@ def bench_baseline(export: Path, n: int, work: Path, args) -> dict:
 
     # the same number of threads feedback-nlp would pick now: on a shared machine the naive
     # way's default (every core) would make it look slower than it is
-    from feedback_nlp.engine import CoreMeter
+    from feedback_nlp.runner.engine import CoreMeter
 
     threads = args.threads or CoreMeter().threads()
     torch.set_num_threads(threads)

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.analyze import Models, discover_candidates
-from feedback_nlp.engine import memory_mb
+from feedback_nlp.analysis.analyze import Models, discover_candidates
+from feedback_nlp.runner.engine import memory_mb
 
 
 def main() -> None:

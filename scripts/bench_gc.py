@@ -10,8 +10,8 @@ import gc
 import statistics
 import time
 
-from feedback_nlp.analyze import Models
-from feedback_nlp.nlp import get_pipeline, split_clauses
+from feedback_nlp.analysis.analyze import Models
+from feedback_nlp.text.nlp import get_pipeline, split_clauses
 
 LANGS = ("en", "de", "pl", "fr", "es", "th")
 

@@ -1,5 +1,5 @@
 """RSS growth of clause splitting + keyword matching over 2,000-comment chunks, with and without
-spaCy memory zones (`feedback_nlp.nlp.transient_strings`).
+spaCy memory zones (`feedback_nlp.text.nlp.transient_strings`).
 
     .venv/bin/python scripts/bench_memory_zones.py on  EXPORT.csv 30000
     .venv/bin/python scripts/bench_memory_zones.py off EXPORT.csv 30000
@@ -15,9 +15,9 @@ import sys
 import time
 
 import feedback_nlp as fnlp
-from feedback_nlp import nlp as nlp_module
-from feedback_nlp import themes as themes_module
-from feedback_nlp.engine import release_memory
+from feedback_nlp.text import nlp as nlp_module
+from feedback_nlp.themes import matcher as themes_module
+from feedback_nlp.runner.engine import release_memory
 
 CHUNK = 2000
 

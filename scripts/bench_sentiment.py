@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sentiment_data as data
 from train_sentiment import macro_f1
 
-from feedback_nlp.sentiment import SentimentModel
+from feedback_nlp.encoders.sentiment import SentimentModel
 
 
 def log(msg: str) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp import schema as s
-from feedback_nlp.summarize import summarize, trends
+from feedback_nlp.report.summarize import summarize, trends
 
 WORDS = [
     "parcel",

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from train_sentiment import macro_f1
 
-SHIPPED = Path(__file__).resolve().parents[1] / "feedback_nlp" / "models" / "metrics.json"
+SHIPPED = Path(__file__).resolve().parents[1] / "models" / "metrics.json"
 
 
 def pairs(confusion: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

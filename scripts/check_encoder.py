@@ -164,7 +164,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    from feedback_nlp import encoder
+    from feedback_nlp.encoders import encoder
 
     results: dict = {"load_average_before": os.getloadavg(), "threads": args.threads}
     with tempfile.TemporaryDirectory() as home:

@@ -10,7 +10,7 @@ left out) or per sentence (SemEval-2016 restaurants train: six languages, taxono
 SemEval entity) and theme level (category / ENTITY#ATTRIBUTE): micro-F1 per language.
 Semantic thresholds are chosen by 5-fold cross-validation: each fold is scored with thresholds
 fitted on the other four, never on its own rows. Polarity accuracy on correctly found categories
-uses the clause sentiment of the builtin model (`feedback_nlp.sentiment`) where it is installed.
+uses the clause sentiment of the builtin model (`feedback_nlp.encoders.sentiment`) where it is installed.
 Coverage: share of non-empty comments with at least one theme (taxonomy or discovered) on the
 bundled sample and on the development sets.
 
@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from feedback_nlp import schema as s
-from feedback_nlp.nlp import COMMENT_INDEX, split_clauses
-from feedback_nlp.taxonomy import load_taxonomy
-from feedback_nlp.themes import SemanticScores, ThemeMatcher, semantic_mask
+from feedback_nlp.text.nlp import COMMENT_INDEX, split_clauses
+from feedback_nlp.themes.taxonomy import load_taxonomy
+from feedback_nlp.themes.matcher import SemanticScores, ThemeMatcher, semantic_mask
 
 DEFAULT_DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
 DEFAULT_CACHE = Path(
@@ -434,7 +434,7 @@ def polarity_accuracy(
 
 def clause_sentiment(clauses: pd.DataFrame) -> np.ndarray | None:
     try:
-        from feedback_nlp.sentiment import SentimentModel
+        from feedback_nlp.encoders.sentiment import SentimentModel
 
         model = SentimentModel.load()
     except Exception as exc:  # noqa: BLE001 - report any reason the model is unavailable
@@ -522,7 +522,7 @@ def coverage(
     """Share of non-empty texts with at least one theme: by keyword, by the taxonomy (keyword or
     semantic), and with discovered themes (on negative/mixed clauses when a sentiment model is
     there, else on all unclaimed clauses)."""
-    from feedback_nlp.discover import discover_themes
+    from feedback_nlp.themes.discover import discover_themes
 
     texts = texts.fillna("").astype(str).reset_index(drop=True)
     n = max(1, int(texts.str.strip().ne("").sum()))
@@ -576,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    from feedback_nlp.encoder import Embedder
+    from feedback_nlp.encoders.encoder import Embedder
 
     cache = EmbeddingCache(args.cache, lambda: Embedder())
     sets = set(args.sets.split(","))
@@ -598,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
             write_thresholds(ds.taxonomy, res["all_data_params"])
     if "sample" in sets and SAMPLE.exists():
         df = pd.read_csv(SAMPLE)
-        from feedback_nlp.clean import clean  # language identification as analyze does it
+        from feedback_nlp.text.clean import clean  # language identification as analyze does it
 
         cleaned = clean(pd.DataFrame({s.TEXT: df[SAMPLE_TEXT_COLUMN]}))
         analysed = cleaned[s.STATUS].isna()  # not empty, not a non-answer, not a duplicate
@@ -668,7 +668,7 @@ def write_thresholds(taxonomy: str, params) -> None:
     """Rewrite the `matching:` block of a shipped taxonomy with calibrated values."""
     import re
 
-    path = ROOT / "feedback_nlp" / "taxonomies" / f"{taxonomy}.yaml"
+    path = ROOT / "feedback_nlp" / "themes" / "taxonomies" / f"{taxonomy}.yaml"
     t, m, k, nm = params
     block = (
         "matching:  # calibrated by scripts/evaluate_themes.py (5-fold CV); see docs/themes.md\n"

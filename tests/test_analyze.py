@@ -11,7 +11,7 @@ import pytest
 
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
-from feedback_nlp.analyze import MENTION_COLUMNS
+from feedback_nlp.analysis.analyze import MENTION_COLUMNS
 from feedback_nlp.errors import ModelError
 
 FRAME = pd.DataFrame(

@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from feedback_nlp.sentiment import ADAPTER_FILE, CONFIG_FILE
+from feedback_nlp.encoders.sentiment import ADAPTER_FILE, CONFIG_FILE
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "average_adapters.py"
 LORA = {"lora_r": 4, "lora_alpha": 8.0, "lora_first_layer": 0}

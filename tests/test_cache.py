@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 import feedback_nlp as fnlp
 from feedback_nlp import cache as rc
-from feedback_nlp.analyze import Models
+from feedback_nlp.analysis.analyze import Models
 from feedback_nlp.cli import app
 
 TEXTS = [
@@ -49,7 +49,7 @@ class CountingEmbedder(HashEmbedder):
 @pytest.fixture
 def counting(monkeypatch):
     """Fresh counting stand-ins that run() (and the CLI) will use."""
-    from feedback_nlp import pipeline
+    from feedback_nlp.runner import pipeline
 
     models = Models(sentiment=CountingSentiment(), embedder=CountingEmbedder())
     models.matcher.prototypes  # taxonomy prototypes embedded now, not counted below  # noqa: B018
@@ -173,7 +173,7 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path):
 @pytest.fixture
 def parsed(monkeypatch):
     """How many texts spaCy parses (split_clauses is looked up at call time)."""
-    from feedback_nlp import nlp
+    from feedback_nlp.text import nlp
 
     seen: list[int] = []
     real = nlp.split_clauses
@@ -219,7 +219,7 @@ WARDROBE = [
 @pytest.fixture
 def wardrobe_export(tmp_path, monkeypatch) -> Path:
     """An export whose wardrobe comments make one discovered theme (tiny keyword taxonomy)."""
-    from feedback_nlp import pipeline
+    from feedback_nlp.runner import pipeline
 
     taxonomy = write_keyword_taxonomy(
         tmp_path / "tiny.yaml", discover_min_size=3, discover_distance=0.2

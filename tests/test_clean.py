@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from feedback_nlp.clean import (
+from feedback_nlp.text.clean import (
     clean,
     detect_languages,
     is_empty_like,

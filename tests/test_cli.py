@@ -101,7 +101,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_user_error(export, tmp_pat
     def refuse(*args, **kwargs):  # what a read-only folder does (root could write anyway)
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("feedback_nlp.pipeline.tempfile.TemporaryFile", refuse)
+    monkeypatch.setattr("feedback_nlp.runner.pipeline.tempfile.TemporaryFile", refuse)
     result = runner.invoke(app, ["analyze", str(export), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
     message = " ".join(result.output.split())

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feedback_nlp import encoder
+from feedback_nlp.encoders import encoder
 from feedback_nlp.errors import ModelError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,11 +193,11 @@ def test_prepare_encoder_converts_once_into_a_loadable_folder(tiny_source, monke
 
 
 def test_builtin_loads_share_packed_word_embeddings_and_the_tokenizer(tiny_source):
-    """The builtin's word embeddings are held as their 4-bit blocks (feedback_nlp.packed) and
+    """The builtin's word embeddings are held as their 4-bit blocks (feedback_nlp.encoders.packed) and
     give the same numbers; two loads share them and the tokenizer while either is alive."""
     import torch
 
-    from feedback_nlp.packed import PackedEmbedding
+    from feedback_nlp.encoders.packed import PackedEmbedding
 
     plain, plain_tok = encoder.load_encoder(compact_embeddings=False)
     first, first_tok = encoder.load_encoder()

@@ -24,8 +24,8 @@ from conftest import HashEmbedder, KeywordSentiment, write_keyword_taxonomy
 
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
-from feedback_nlp.analyze import Models
-from feedback_nlp.stream import PROGRESS_FILE, WORK_DIR
+from feedback_nlp.analysis.analyze import Models
+from feedback_nlp.runner.stream import PROGRESS_FILE, WORK_DIR
 
 TESTS = Path(__file__).resolve().parent
 
@@ -42,7 +42,7 @@ def glitter_models(tmp_path_factory):
 
 @pytest.fixture
 def use_glitter(glitter_models, monkeypatch):
-    from feedback_nlp import pipeline
+    from feedback_nlp.runner import pipeline
 
     monkeypatch.setattr(pipeline, "Models", lambda **_kw: glitter_models)
     return glitter_models
@@ -93,7 +93,7 @@ def test_chunks_give_the_same_outputs_as_one_batch(tmp_path, export, use_glitter
 def test_a_run_records_its_memory_and_drops_the_pipelines_before_the_reports(
     tmp_path, export, use_glitter
 ):
-    from feedback_nlp import nlp
+    from feedback_nlp.text import nlp
 
     result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1, chunk_size=3)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
@@ -123,7 +123,7 @@ def test_a_run_records_its_memory_and_drops_the_pipelines_before_the_reports(
 
 
 def test_release_memory_freezes_what_survives_until_thawed():
-    from feedback_nlp.engine import release_memory
+    from feedback_nlp.runner.engine import release_memory
 
     try:
         keep = [[i] for i in range(1000)]  # noqa: F841 - alive across the call
@@ -172,8 +172,9 @@ DRIVER = textwrap.dedent(
     import sys, time
     sys.path.insert(0, {tests!r})
     from conftest import HashEmbedder, KeywordSentiment
-    from feedback_nlp import cache, pipeline
-    from feedback_nlp.analyze import Models
+    from feedback_nlp import cache
+    from feedback_nlp.runner import pipeline
+    from feedback_nlp.analysis.analyze import Models
 
     class GlitterSentiment(KeywordSentiment):
         NEG = KeywordSentiment.NEG + ("glitter",)
@@ -244,7 +245,7 @@ def test_changed_input_is_not_resumed(tmp_path, export, use_glitter):
 
 
 def test_two_runs_never_write_into_one_folder_at_once(tmp_path, export, use_glitter):
-    from feedback_nlp.stream import StreamedRun
+    from feedback_nlp.runner.stream import StreamedRun
 
     holder = StreamedRun(
         export, tmp_path / "out", read_options={}, redact_pii=False, make_models=None,
@@ -282,7 +283,7 @@ def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, monkeypatc
     ray = pytest.importorskip(
         "ray", reason="the Ray engine needs `pip install 'feedback-nlp[ray]'`"
     )
-    from feedback_nlp import pipeline
+    from feedback_nlp.runner import pipeline
 
     taxonomy = write_keyword_taxonomy(tmp_path / "tiny.yaml")
     monkeypatch.setattr(pipeline, "Models", GlitterFactory(taxonomy))

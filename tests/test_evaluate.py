@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from feedback_nlp.errors import ColumnError
-from feedback_nlp.evaluate import evaluate_sentiment, normalize_labels
+from feedback_nlp.analysis.evaluate import evaluate_sentiment, normalize_labels
 
 
 @pytest.mark.parametrize(

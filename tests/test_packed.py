@@ -1,4 +1,4 @@
-"""Word embeddings kept as 4-bit blocks (feedback_nlp.packed): exact, or not packed at all."""
+"""Word embeddings kept as 4-bit blocks (feedback_nlp.encoders.packed): exact, or not packed at all."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.numpy import save_file
 
-from feedback_nlp.packed import PackedEmbedding, pack_rows, read_packed_embedding
+from feedback_nlp.encoders.packed import PackedEmbedding, pack_rows, read_packed_embedding
 
 
 def q4_matrix(rows: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -14,16 +14,16 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from feedback_nlp import report
+from feedback_nlp.report import render as report
 from feedback_nlp import schema as s
-from feedback_nlp.report import (
+from feedback_nlp.report.render import (
     md_escape,
     render_html,
     render_markdown,
     top_complaints_table,
     write_report,
 )
-from feedback_nlp.summarize import summarize, trends
+from feedback_nlp.report.summarize import summarize, trends
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULAS = ['=HYPERLINK("x","click")', "+cmd|' /C calc'!A0", "-2+3+cmd", "@SUM(1+1)"]

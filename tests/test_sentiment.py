@@ -9,7 +9,7 @@ from torch import nn
 
 from feedback_nlp.errors import ModelError
 from feedback_nlp.schema import P_NEGATIVE, P_NEUTRAL, P_POSITIVE, SENTIMENT, SENTIMENT_SCORE
-from feedback_nlp.sentiment import (
+from feedback_nlp.encoders.sentiment import (
     LoRALinear,
     MeanPoolClassifier,
     SentimentModel,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from feedback_nlp import schema as s
 from feedback_nlp.errors import SchemaError
-from feedback_nlp.summarize import (
+from feedback_nlp.report.summarize import (
     _char_ngram_tfidf,
     example_quotes,
     nps,

@@ -11,17 +11,17 @@ import pytest
 import spacy
 
 from feedback_nlp import schema as s
-from feedback_nlp.discover import discover_themes
+from feedback_nlp.themes.discover import discover_themes
 from feedback_nlp.errors import TaxonomyError
-from feedback_nlp.nlp import COMMENT_INDEX, split_clauses
-from feedback_nlp.taxonomy import (
+from feedback_nlp.text.nlp import COMMENT_INDEX, split_clauses
+from feedback_nlp.themes.taxonomy import (
     MatchSettings,
     check_taxonomy,
     load_taxonomy,
     shipped_taxonomies,
     taxonomy_from_dict,
 )
-from feedback_nlp.themes import MENTION_COLUMNS, ThemeMatcher, match_themes
+from feedback_nlp.themes.matcher import MENTION_COLUMNS, ThemeMatcher, match_themes
 
 CORE_LANGUAGES = {"en", "de", "pl", "fr", "es", "th"}
 
@@ -472,8 +472,8 @@ def test_discovery_respects_min_size_and_sentiment():
 def test_discovery_without_lemmas_asks_only_for_the_labelling_members():
     """Clauses rebuilt from the result cache carry no lemmas: their stored content-word counts
     choose the candidates, and only the members that label a theme are lemmatised again."""
-    from feedback_nlp.discover import content_word_counts
-    from feedback_nlp.nlp import CONTENT_WORDS, LEMMAS
+    from feedback_nlp.themes.discover import content_word_counts
+    from feedback_nlp.text.nlp import CONTENT_WORDS, LEMMAS
 
     texts = [*ZIPPER, "My parcel arrived two weeks late", "something else entirely", "ok"]
     clauses, mentions, vectors, matcher = discovery_input(texts)
@@ -531,7 +531,7 @@ def test_cooccurrence_keywords_match_in_any_order():
 
 
 def test_content_free_clauses_get_no_semantic_theme():
-    from feedback_nlp.themes import NULL_EXAMPLES
+    from feedback_nlp.themes.matcher import NULL_EXAMPLES
 
     tax = taxonomy_from_dict({**TINY, "matching": {"semantic_threshold": 0.0, "null_margin": 0.0}})
     clauses = split_clauses([NULL_EXAMPLES[0], "my parcel arrived two weeks late"], ["pl", "pl"])
@@ -540,7 +540,7 @@ def test_content_free_clauses_get_no_semantic_theme():
 
 
 def test_keyword_matching_leaves_no_new_strings_in_the_vocab():
-    from feedback_nlp.nlp import get_pipeline
+    from feedback_nlp.text.nlp import get_pipeline
 
     matcher = ThemeMatcher("ecommerce-cx")
     template = split_clauses(["Die Lieferung kam viel zu spät"], ["de"])

@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ColumnError
-from .schema import COMMENT_ID, CREATED_AT, LANG, SCORE, TEXT, TOUCHPOINT
+from feedback_nlp.errors import ColumnError
+from feedback_nlp.schema import COMMENT_ID, CREATED_AT, LANG, SCORE, TEXT, TOUCHPOINT
 
 # Role -> CLI flag that overrides its detection. Order = priority when one column fits two roles
 # equally well ("Feedback Score" is a score, "Comment ID" an id).

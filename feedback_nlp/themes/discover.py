@@ -23,10 +23,10 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from . import schema as s
-from .nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, get_pipeline
-from .taxonomy import OTHER_TOUCHPOINT, MatchSettings
-from .themes import KEYWORD, LABEL, MATCH_DISCOVERED, ThemeMatcher, _assemble
+from feedback_nlp import schema as s
+from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, get_pipeline
+from feedback_nlp.themes.taxonomy import OTHER_TOUCHPOINT, MatchSettings
+from feedback_nlp.themes.matcher import KEYWORD, LABEL, MATCH_DISCOVERED, ThemeMatcher, _assemble
 
 BLOCK_ROWS = 4096  # candidates compared with centroids at a time (bounded memory)
 MAX_CLUSTERED = 4000  # distinct texts clustered directly; the rest join their nearest cluster

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import schema as s
-from .analyze import Analysis, Models, Progress
-from .engine import memory_mb
-from .errors import FeedbackError, InputFileError
-from .output import write_csv, write_json, write_parquet
+from feedback_nlp import schema as s
+from feedback_nlp.analysis.analyze import Analysis, Models, Progress
+from feedback_nlp.runner.engine import memory_mb
+from feedback_nlp.errors import FeedbackError, InputFileError
+from feedback_nlp.output import write_csv, write_json, write_parquet
 
 # Imported here, not lazily: the package binds the name `summarize` to a function, and a first
 # import of the submodule later would rebind it to the module.
-from .summarize import summarize, trends
+from feedback_nlp.report.summarize import summarize, trends
 
 PERIOD_AUTO = "auto"
 DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
@@ -57,7 +57,7 @@ def summarize_analysis(
     min_mentions: int = 5,
 ) -> pd.DataFrame:
     """The themes frame of an Analysis: complaint themes ranked per touchpoint (see
-    `feedback_nlp.summarize.summarize` for the columns).
+    `feedback_nlp.report.summarize.summarize` for the columns).
 
     >>> themes = fnlp.summarize(result, by="touchpoint", period="month")  # doctest: +SKIP
     """
@@ -109,7 +109,7 @@ def _render(
     by: str = s.TOUCHPOINT,
 ) -> list[Path]:
     """themes.csv and the reports (report.html, report.md, report.xlsx)."""
-    from .report import write_report as render
+    from feedback_nlp.report.render import write_report as render
 
     period = resolve_period(result.comments, period)
     trend = trends(result.comments, result.mentions, period=period, by=by) if period else None
@@ -174,7 +174,7 @@ def run(
 
     >>> result, themes = fnlp.run("nps_q3.csv", "out/")   # doctest: +SKIP
     """
-    from .stream import StreamedRun
+    from feedback_nlp.runner.stream import StreamedRun
 
     if chunk_size < 1:
         raise FeedbackError(f"chunk_size must be at least 1, got {chunk_size}.")

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import ModelError
+from feedback_nlp.errors import ModelError
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
@@ -547,7 +547,7 @@ def load_encoder(
     """The encoder model (in eval mode) and its fast tokenizer, e.g. ``load_encoder()``.
 
     ``compact_embeddings``: the builtin encoder's word embeddings held as the 4-bit blocks they
-    came from (:mod:`feedback_nlp.packed`; 60 MB instead of 384, the same numbers). Training
+    came from (:mod:`feedback_nlp.encoders.packed`; 60 MB instead of 384, the same numbers). Training
     scripts pass False to get a plain ``nn.Embedding``."""
     from transformers import AutoModel, AutoTokenizer, BertModel
 
@@ -597,7 +597,7 @@ def _shared_tokenizer(location: Path | str) -> PreTrainedTokenizerFast | None:
 def _pack_word_embeddings(model: PreTrainedModel, weights: Path) -> bool:
     """Swap the model's word embeddings for the packed form, read from ``weights`` (False, and
     the model unchanged, when the file's matrix is not exactly 4-bit)."""
-    from .packed import read_packed_embedding
+    from feedback_nlp.encoders.packed import read_packed_embedding
 
     current = model.get_input_embeddings()
     key = _file_key(weights)

@@ -23,10 +23,10 @@ from typing import Any
 
 import pandas as pd
 
-from .columns import SCALES, map_columns, missing, nps_group, parse_dates, parse_scores
-from .decoding import repair_text
-from .errors import ColumnError, InputFileError
-from .readers import (
+from feedback_nlp.io.columns import SCALES, map_columns, missing, nps_group, parse_dates, parse_scores
+from feedback_nlp.io.decoding import repair_text
+from feedback_nlp.errors import ColumnError, InputFileError
+from feedback_nlp.io.readers import (
     Table,
     read_delimited,
     read_json,
@@ -35,7 +35,7 @@ from .readers import (
     read_xlsx,
     rows_text,
 )
-from .schema import (
+from feedback_nlp.schema import (
     CANONICAL_COLUMNS,
     COMMENT_ID,
     CREATED_AT,

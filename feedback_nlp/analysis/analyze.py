@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import schema as s
-from .cache import ResultCache, cached_clauses, cached_embed, cached_predict
-from .clean import clean
-from .errors import ModelError
+from feedback_nlp import schema as s
+from feedback_nlp.cache import ResultCache, cached_clauses, cached_embed, cached_predict
+from feedback_nlp.text.clean import clean
+from feedback_nlp.errors import ModelError
 
 Progress = Callable[[str], None]
 
@@ -83,17 +83,17 @@ class Models:
         bf16 natively (AVX512-BF16 or AMX), fp32 elsewhere. bf16 moved held-out macro-F1 of the
         builtin sentiment model by less than 0.5 point and left theme matches unchanged
         (docs/benchmarks.md)."""
-        from .themes import ThemeMatcher
+        from feedback_nlp.themes.matcher import ThemeMatcher
 
         say = progress or (lambda _m: None)
         self.precision = resolve_precision(precision)
         if sentiment is None:
-            from .sentiment import SentimentModel
+            from feedback_nlp.encoders.sentiment import SentimentModel
 
             say("Loading the sentiment model")
             sentiment = SentimentModel.load(sentiment_model, precision=self.precision)
         if embedder is None:
-            from .encoder import Embedder
+            from feedback_nlp.encoders.encoder import Embedder
 
             say("Loading the builtin encoder for theme matching")
             embedder = Embedder(progress=progress)
@@ -114,7 +114,7 @@ class Models:
         return other
 
     def set_threads(self, n: int) -> None:
-        """Torch threads for the next model calls (see `feedback_nlp.engine.CoreMeter`)."""
+        """Torch threads for the next model calls (see `feedback_nlp.runner.engine.CoreMeter`)."""
         if hasattr(self.sentiment, "threads"):
             self.sentiment.threads = n
         if hasattr(self.embedder, "num_threads"):
@@ -123,7 +123,7 @@ class Models:
     def _cache_keys(self) -> dict[str, str]:
         """What cached results depend on: weights, precision, and (embeddings) the prefix."""
         if self._fingerprints is None:
-            from .nlp import splitter_fingerprint
+            from feedback_nlp.text.nlp import splitter_fingerprint
 
             sentiment_precision = getattr(self.sentiment, "precision", "fp32")
             self._fingerprints = {
@@ -245,7 +245,7 @@ def _share_word_embeddings(sentiment, embedder) -> bool:
     """The builtin sentiment model is the builtin encoder plus trained parts that leave the
     word-embedding matrix (250k x 384) untouched: where both hold the same matrix, keep one copy
     in memory. The builtin encoder's loads already share one packed matrix (60 MB instead of
-    384, :mod:`feedback_nlp.packed`); this covers float32 matrices, e.g. from a local folder."""
+    384, :mod:`feedback_nlp.encoders.packed`); this covers float32 matrices, e.g. from a local folder."""
     import torch
 
     try:
@@ -299,7 +299,7 @@ def theme_key(touchpoint: str, theme: str) -> str:
 
 
 def _sentiment(models: Models, texts: list[str], langs: list[str], batch_size: int):
-    from .sentiment import sentiment_frame
+    from feedback_nlp.encoders.sentiment import sentiment_frame
 
     return sentiment_frame(models.predict_sentiment(texts, langs, batch_size=batch_size))
 
@@ -364,9 +364,9 @@ def analyze_chunk(
 ) -> ChunkResult:
     """Clauses, sentiment, embeddings and taxonomy themes of a *cleaned* frame (rows with a
     status are passed through). Pure per batch: the local and Ray engines both call it."""
-    from .cache import text_key
-    from .discover import COMMENT_KEY, _candidates
-    from .nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
+    from feedback_nlp.cache import text_key
+    from feedback_nlp.themes.discover import COMMENT_KEY, _candidates
+    from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
 
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -453,7 +453,7 @@ def fill_lemmas(clauses: pd.DataFrame, texts: list[str], langs: list[str]) -> pd
     """`clauses` with the lemmas their cached records left out (None) filled in by parsing their
     comments again: the lemmas are never stored (they are the comment's words), and only theme
     discovery needs them, for the clauses that label a discovered theme."""
-    from .nlp import COMMENT_INDEX, LEMMAS, TOKENS, split_clauses
+    from feedback_nlp.text.nlp import COMMENT_INDEX, LEMMAS, TOKENS, split_clauses
 
     lacking = clauses[LEMMAS].isna().to_numpy()
     if not lacking.any():
@@ -482,9 +482,9 @@ def discover_candidates(
 ) -> pd.DataFrame:
     """Discovered-theme mentions (mention frame columns) from the candidate clauses of any
     number of chunks, in comment order."""
-    from .cache import LabelCache
-    from .discover import discover_themes
-    from .nlp import COMMENT_INDEX, LEMMAS
+    from feedback_nlp.cache import LabelCache
+    from feedback_nlp.themes.discover import discover_themes
+    from feedback_nlp.text.nlp import COMMENT_INDEX, LEMMAS
 
     if not len(candidates):
         return _mention_frame(pd.DataFrame())

@@ -40,7 +40,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from . import schema as s
+from feedback_nlp import schema as s
 
 log = logging.getLogger(__name__)
 

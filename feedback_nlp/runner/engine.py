@@ -1,6 +1,6 @@
 """Where chunks of comments are analysed: in this process (`local`) or on Ray Data (`ray`).
 
-Both engines run the same function, :func:`feedback_nlp.analyze.analyze_chunk`, on the same
+Both engines run the same function, :func:`feedback_nlp.analysis.analyze.analyze_chunk`, on the same
 chunks of the cleaned input, and hand back the same bytes (:func:`encode_result`), so the output
 folder does not depend on the engine. With Ray, each actor of an ``ActorPoolStrategy`` loads the
 models once and analyses many chunks; chunks travel to it as Parquet bytes, so the workers need
@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analyze import ChunkResult, Models, analyze_chunk
-from .errors import FeedbackError
-from .output import to_parquet_frame
+from feedback_nlp.analysis.analyze import ChunkResult, Models, analyze_chunk
+from feedback_nlp.errors import FeedbackError
+from feedback_nlp.output import to_parquet_frame
 
 ENGINES = ("local", "ray")
 PART_FILES = ("comments.parquet", "mentions.parquet", "candidates.parquet", "embeddings.npy")
@@ -170,7 +170,7 @@ class _ChunkActor:
     def __init__(
         self, make_models, use_cache: bool, batch_size: int, discover: bool, threads: int
     ) -> None:
-        from .cache import timed_open
+        from feedback_nlp.cache import timed_open
 
         cache, _ = timed_open(use_cache)
         self.models = make_models().with_cache(cache)

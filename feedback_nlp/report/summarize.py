@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import schema as s
-from .errors import SchemaError
+from feedback_nlp import schema as s
+from feedback_nlp.errors import SchemaError
 
 Embed = Callable[[list[str]], np.ndarray]
 

@@ -12,7 +12,7 @@
 A clause can carry several themes. Mentions carry the clause span and its sentiment
 (DESIGN.md contract 2, ``mentions.parquet``).
 
->>> from feedback_nlp.nlp import split_clauses
+>>> from feedback_nlp.text.nlp import split_clauses
 >>> clauses = split_clauses(["Great prices but the delivery was late"], ["en"])
 >>> match_themes(clauses, load_taxonomy("ecommerce-cx"), embed=None)[["theme", "match"]]  # doctest: +SKIP
            theme    match
@@ -35,8 +35,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from . import schema as s
-from .nlp import (
+from feedback_nlp import schema as s
+from feedback_nlp.text.nlp import (
     COMMENT_INDEX,
     LEMMAS,
     TOKENS,
@@ -46,7 +46,7 @@ from .nlp import (
     token_lemma,
     transient_strings,
 )
-from .taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme, load_taxonomy
+from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme, load_taxonomy
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -532,7 +532,7 @@ def match_themes(
     clause_sentiment: pd.DataFrame | None = None,
     matcher: ThemeMatcher | None = None,
 ) -> pd.DataFrame:
-    """Theme mentions of clauses (from :func:`feedback_nlp.nlp.split_clauses`).
+    """Theme mentions of clauses (from :func:`feedback_nlp.text.nlp.split_clauses`).
 
     ``embed(texts) -> (n, dim)`` unit vectors (the builtin encoder with the ``"query: "`` prefix)
     turns on semantic matching; ``embeddings`` passes the clause vectors already computed (one row

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .columns import detect_header, missing, preamble_rows, unique_names
-from .decoding import decode_bytes
-from .errors import InputFileError
+from feedback_nlp.io.columns import detect_header, missing, preamble_rows, unique_names
+from feedback_nlp.io.decoding import decode_bytes
+from feedback_nlp.errors import InputFileError
 
 if TYPE_CHECKING:
-    from .io import FileReport
+    from feedback_nlp.io.load import FileReport
 
 EXTRA_FIELDS = "extra_fields"  # surplus values of CSV rows longer than their header, as JSON
 _DELIMITERS = (",", ";", "\t", "|")

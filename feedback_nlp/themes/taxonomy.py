@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import TaxonomyError
+from feedback_nlp.errors import TaxonomyError
 
 DEFAULT_TAXONOMY = "ecommerce-cx"
 OTHER_TOUCHPOINT = "other"  # where discovered themes go when no touchpoint is near
@@ -475,14 +475,14 @@ def _parse(text: str, source: str) -> tuple[Taxonomy | None, list[str]]:
 
 def shipped_taxonomies() -> list[str]:
     """Names of the taxonomies that ship with feedback-nlp."""
-    folder = resources.files("feedback_nlp") / "taxonomies"
+    folder = resources.files("feedback_nlp.themes.taxonomies")
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def _resolve(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
     if text in shipped_taxonomies():
-        return Path(str(resources.files("feedback_nlp") / "taxonomies" / f"{text}.yaml"))
+        return Path(str(resources.files("feedback_nlp.themes.taxonomies") / f"{text}.yaml"))
     path = Path(text).expanduser()
     if path.is_file():
         return path

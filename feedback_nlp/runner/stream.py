@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schema as s
-from .analyze import (
+from feedback_nlp import schema as s
+from feedback_nlp.analysis.analyze import (
     Analysis,
     Models,
     Progress,
@@ -45,9 +45,9 @@ from .analyze import (
     merge_discovered,
     status_counts,
 )
-from .engine import PART_FILES, ChunkSource, memory_mb, release_memory, run_chunks
-from .errors import FeedbackError
-from .output import atomic_path, neutralize_formulas, to_parquet_frame, write_atomic, write_json
+from feedback_nlp.runner.engine import PART_FILES, ChunkSource, memory_mb, release_memory, run_chunks
+from feedback_nlp.errors import FeedbackError
+from feedback_nlp.output import atomic_path, neutralize_formulas, to_parquet_frame, write_atomic, write_json
 
 WORK_DIR = ".feedback-nlp-parts"
 PROGRESS_FILE = "progress.json"
@@ -69,7 +69,7 @@ def input_fingerprint(
 ) -> str:
     """What the cleaned chunks depend on: the input files' bytes (and names, in order), the read
     options, PII redaction, the chunk size and the feedback-nlp version."""
-    from . import __version__
+    from feedback_nlp import __version__
 
     digest = hashlib.sha256()
     head = {
@@ -228,8 +228,8 @@ class StreamedRun:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from .clean import clean, release_language_models
-        from .io import load
+        from feedback_nlp.text.clean import clean, release_language_models
+        from feedback_nlp.io.load import load
 
         t0 = time.perf_counter()
         self.say("Reading input")
@@ -366,8 +366,8 @@ class StreamedRun:
     def analyse(self) -> Analysis:
         """Run (or resume) the analysis; writes comments.parquet, comments.csv and
         mentions.parquet and returns them as an Analysis with a partial manifest."""
-        from .cache import timed_open
-        from .nlp import pipeline_info, release_pipelines
+        from feedback_nlp.cache import timed_open
+        from feedback_nlp.text.nlp import pipeline_info, release_pipelines
 
         fingerprint = input_fingerprint(
             self.inputs, self.read_options, self.redact_pii, self.chunk_size

@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .schema import (
+from feedback_nlp.schema import (
     COMMENT_ID,
     CREATED_AT,
     ERROR,

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from . import schema as s
-from .errors import ColumnError
+from feedback_nlp import schema as s
+from feedback_nlp.errors import ColumnError
 
 LABELS = s.SENTIMENT_LABELS
 _WORDS = {

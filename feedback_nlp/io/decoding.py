@@ -17,7 +17,7 @@ import unicodedata
 import ftfy
 from ftfy import chardata
 
-from .errors import EncodingError, InputFileError
+from feedback_nlp.errors import EncodingError, InputFileError
 
 # Legacy code pages we consider when a file is not UTF-8, in order of preference on a tie:
 # Western European first (most exports), then Central European (Polish), Cyrillic, Thai.

@@ -1,8 +1,8 @@
 """Sentiment of comments and clauses: the builtin e5 classifier, or any Hugging Face classifier.
 
-The builtin model is multilingual-e5-small (converted by :mod:`feedback_nlp.encoder`) with a
+The builtin model is multilingual-e5-small (converted by :mod:`feedback_nlp.encoders.encoder`) with a
 LoRA adapter, retrained LayerNorms and a linear head over mean-pooled tokens. Those small trained
-parts ship in ``feedback_nlp/models/`` and are merged into the encoder's weights at load time, so
+parts ship in ``models/`` and are merged into the encoder's weights at load time, so
 inference runs a plain BERT forward pass.
 
 >>> model = SentimentModel.load()                       # doctest: +SKIP
@@ -31,9 +31,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .encoder import padded_batches, torch_threads
-from .errors import ModelError
-from .schema import (
+from feedback_nlp.encoders.encoder import padded_batches, torch_threads
+from feedback_nlp.errors import ModelError
+from feedback_nlp.schema import (
     P_NEGATIVE,
     P_NEUTRAL,
     P_POSITIVE,
@@ -346,11 +346,11 @@ class SentimentModel:
         A folder holding ``sentiment.json`` + ``sentiment-adapter.safetensors`` (what
         ``scripts/train_sentiment.py`` writes) is loaded as a builtin-style adapter.
 
-        ``encoder`` chooses the builtin's encoder (see :func:`feedback_nlp.encoder.load_encoder`).
+        ``encoder`` chooses the builtin's encoder (see :func:`feedback_nlp.encoders.encoder.load_encoder`).
         """
         if spec is None or spec == BUILTIN:
             return cls.from_adapter(
-                resources.files("feedback_nlp.models"), encoder=encoder, precision=precision
+                resources.files("feedback_nlp.model_files"), encoder=encoder, precision=precision
             )
         path = Path(spec).expanduser()
         if (path / CONFIG_FILE).is_file() and (
@@ -385,7 +385,7 @@ class SentimentModel:
         adapter_bytes = adapter_path.read_bytes()
         config = json.loads(config_bytes)
         if encoder_model is None:
-            from .encoder import encoder_fingerprint, load_encoder
+            from feedback_nlp.encoders.encoder import encoder_fingerprint, load_encoder
 
             base, tokenizer = load_encoder(encoder)
             encoder_id = encoder_fingerprint(encoder)

@@ -1,0 +1,1 @@
+"""The model files (model card, adapter, head config, metrics), shipped as feedback_nlp.model_files."""
