@@ -22,11 +22,11 @@ for _name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
 del _name
 
 from feedback_nlp.analysis.analyze import Analysis, Models, analyze
-from feedback_nlp.text.clean import clean
 from feedback_nlp.errors import FeedbackError
 from feedback_nlp.io.load import load, read_feedback
 from feedback_nlp.runner.pipeline import load_analysis, run, write_outputs, write_report
 from feedback_nlp.runner.pipeline import summarize_analysis as summarize
+from feedback_nlp.text.clean import clean
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,7 @@
 """A persistent cache of model results, so a re-run over an overlapping export only computes the
 new texts (DESIGN.md, "Scale").
 
-One SQLite file, ``results.sqlite`` in :func:`feedback_nlp.encoders.encoder.cache_dir`, holds
+One SQLite file, ``results.sqlite`` in :func:`feedback_nlp.home.cache_dir`, holds
 
 * sentiment probabilities (3 float32) keyed by (sentiment model fingerprint, language, sha256 of
   the text) — the language is part of the key because the builtin model applies a per-language
@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from feedback_nlp.home import cache_dir
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +90,6 @@ class CacheWarning(UserWarning):
 def default_path() -> Path:
     """``results.sqlite`` in the feedback-nlp cache folder (``$FEEDBACK_NLP_HOME`` or
     ``~/.cache/feedback-nlp``)."""
-    from feedback_nlp.encoders.encoder import cache_dir
-
     return cache_dir() / FILE_NAME
 
 
@@ -640,7 +640,6 @@ def cached_clauses(
     import pandas as pd
 
     from feedback_nlp import schema as s
-    from feedback_nlp.themes.discover import content_word_counts
     from feedback_nlp.text.nlp import (
         CLAUSE_COLUMNS,
         COMMENT_INDEX,
@@ -649,6 +648,7 @@ def cached_clauses(
         normalize_lang,
         split_clauses,
     )
+    from feedback_nlp.themes.discover import content_word_counts
 
     texts, langs = list(texts), list(langs)
     if cache is None or not cache.active or not fingerprint:

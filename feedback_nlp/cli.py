@@ -266,7 +266,12 @@ def summarize(
 
     Example:  feedback-nlp summarize out/ --by lang --period quarter --min-mentions 10
     """
-    from feedback_nlp.runner.pipeline import load_analysis, prepare_output_folder, summarize_analysis, write_report
+    from feedback_nlp.runner.pipeline import (
+        load_analysis,
+        prepare_output_folder,
+        summarize_analysis,
+        write_report,
+    )
 
     with _user_errors():
         result = load_analysis(outdir)
@@ -308,8 +313,8 @@ def report(
 
 
 def _inspect_report(inputs: list[Path], options: dict) -> dict:
-    from feedback_nlp.text.clean import clean
     from feedback_nlp.io.load import load
+    from feedback_nlp.text.clean import clean
 
     loaded = load(inputs, **options)
     cleaned = clean(loaded.frame)
@@ -454,10 +459,10 @@ def evaluate(
 
     Example:  feedback-nlp evaluate labelled.csv --text-col review --label-col stars --lang-col lang
     """
-    from feedback_nlp.text.clean import clean
     from feedback_nlp.analysis.evaluate import evaluate_sentiment
-    from feedback_nlp.io.load import load
     from feedback_nlp.encoders.sentiment import SentimentModel
+    from feedback_nlp.io.load import load
+    from feedback_nlp.text.clean import clean
 
     with _user_errors():
         loaded = load([labeled], text_col=text_col, lang_col=lang_col, sheet=sheet)

@@ -15,9 +15,9 @@ import sys
 import time
 
 import feedback_nlp as fnlp
+from feedback_nlp.runner.engine import release_memory
 from feedback_nlp.text import nlp as nlp_module
 from feedback_nlp.themes import matcher as themes_module
-from feedback_nlp.runner.engine import release_memory
 
 CHUNK = 2000
 

@@ -10,14 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from feedback_nlp.text.clean import (
-    clean,
-    detect_languages,
-    is_empty_like,
-    normalize_text,
-    redact,
-    release_language_models,
-)
 from feedback_nlp.errors import SchemaError
 from feedback_nlp.schema import (
     COMMENT_ID,
@@ -30,6 +22,14 @@ from feedback_nlp.schema import (
     STATUS_FAILED,
     TEXT,
     UNDETERMINED,
+)
+from feedback_nlp.text.clean import (
+    clean,
+    detect_languages,
+    is_empty_like,
+    normalize_text,
+    redact,
+    release_language_models,
 )
 
 

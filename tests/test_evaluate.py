@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from feedback_nlp.errors import ColumnError
 from feedback_nlp.analysis.evaluate import evaluate_sentiment, normalize_labels
+from feedback_nlp.errors import ColumnError
 
 
 @pytest.mark.parametrize(

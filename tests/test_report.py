@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from feedback_nlp.report import render as report
 from feedback_nlp import schema as s
+from feedback_nlp.report import render as report
 from feedback_nlp.report.render import (
     md_escape,
     render_html,

@@ -7,8 +7,6 @@ import pytest
 import torch
 from torch import nn
 
-from feedback_nlp.errors import ModelError
-from feedback_nlp.schema import P_NEGATIVE, P_NEUTRAL, P_POSITIVE, SENTIMENT, SENTIMENT_SCORE
 from feedback_nlp.encoders.sentiment import (
     LoRALinear,
     MeanPoolClassifier,
@@ -20,6 +18,8 @@ from feedback_nlp.encoders.sentiment import (
     sentiment_frame,
     trainable_state,
 )
+from feedback_nlp.errors import ModelError
+from feedback_nlp.schema import P_NEGATIVE, P_NEUTRAL, P_POSITIVE, SENTIMENT, SENTIMENT_SCORE
 
 CORPUS = [
     "the parcel arrived late and broken",

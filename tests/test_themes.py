@@ -11,9 +11,10 @@ import pytest
 import spacy
 
 from feedback_nlp import schema as s
-from feedback_nlp.themes.discover import discover_themes
 from feedback_nlp.errors import TaxonomyError
 from feedback_nlp.text.nlp import COMMENT_INDEX, split_clauses
+from feedback_nlp.themes.discover import discover_themes
+from feedback_nlp.themes.matcher import MENTION_COLUMNS, ThemeMatcher, match_themes
 from feedback_nlp.themes.taxonomy import (
     MatchSettings,
     check_taxonomy,
@@ -21,7 +22,6 @@ from feedback_nlp.themes.taxonomy import (
     shipped_taxonomies,
     taxonomy_from_dict,
 )
-from feedback_nlp.themes.matcher import MENTION_COLUMNS, ThemeMatcher, match_themes
 
 CORE_LANGUAGES = {"en", "de", "pl", "fr", "es", "th"}
 
@@ -472,8 +472,8 @@ def test_discovery_respects_min_size_and_sentiment():
 def test_discovery_without_lemmas_asks_only_for_the_labelling_members():
     """Clauses rebuilt from the result cache carry no lemmas: their stored content-word counts
     choose the candidates, and only the members that label a theme are lemmatised again."""
-    from feedback_nlp.themes.discover import content_word_counts
     from feedback_nlp.text.nlp import CONTENT_WORDS, LEMMAS
+    from feedback_nlp.themes.discover import content_word_counts
 
     texts = [*ZIPPER, "My parcel arrived two weeks late", "something else entirely", "ok"]
     clauses, mentions, vectors, matcher = discovery_input(texts)

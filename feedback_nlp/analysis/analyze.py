@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,10 +16,9 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.cache import ResultCache, cached_clauses, cached_embed, cached_predict
-from feedback_nlp.text.clean import clean
 from feedback_nlp.errors import ModelError
-
-Progress = Callable[[str], None]
+from feedback_nlp.home import Progress
+from feedback_nlp.text.clean import clean
 
 MENTION_COLUMNS = [
     s.COMMENT_ID,
@@ -365,8 +363,8 @@ def analyze_chunk(
     """Clauses, sentiment, embeddings and taxonomy themes of a *cleaned* frame (rows with a
     status are passed through). Pure per batch: the local and Ray engines both call it."""
     from feedback_nlp.cache import text_key
-    from feedback_nlp.themes.discover import COMMENT_KEY, _candidates
     from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
+    from feedback_nlp.themes.discover import COMMENT_KEY, _candidates
 
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -483,8 +481,8 @@ def discover_candidates(
     """Discovered-theme mentions (mention frame columns) from the candidate clauses of any
     number of chunks, in comment order."""
     from feedback_nlp.cache import LabelCache
-    from feedback_nlp.themes.discover import discover_themes
     from feedback_nlp.text.nlp import COMMENT_INDEX, LEMMAS
+    from feedback_nlp.themes.discover import discover_themes
 
     if not len(candidates):
         return _mention_frame(pd.DataFrame())

@@ -28,7 +28,7 @@ import tempfile
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from feedback_nlp.errors import ModelError
+from feedback_nlp.home import Progress, cache_dir
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
@@ -66,13 +67,6 @@ _F32, _Q4 = 0, 1
 # ~0.1 GB and cost no speed (long texts are few, and they fill a batch alone).
 MAX_BATCH_TOKENS = 8192
 
-Progress = Callable[[str], None]
-
-
-def cache_dir() -> Path:
-    """Where prepared models live: ``$FEEDBACK_NLP_HOME`` or ``~/.cache/feedback-nlp``."""
-    home = os.environ.get("FEEDBACK_NLP_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".cache" / "feedback-nlp"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,9 +23,16 @@ from typing import Any
 
 import pandas as pd
 
-from feedback_nlp.io.columns import SCALES, map_columns, missing, nps_group, parse_dates, parse_scores
-from feedback_nlp.io.decoding import repair_text
 from feedback_nlp.errors import ColumnError, InputFileError
+from feedback_nlp.io.columns import (
+    SCALES,
+    map_columns,
+    missing,
+    nps_group,
+    parse_dates,
+    parse_scores,
+)
+from feedback_nlp.io.decoding import repair_text
 from feedback_nlp.io.readers import (
     Table,
     read_delimited,

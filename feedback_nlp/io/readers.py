@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from feedback_nlp.errors import InputFileError
 from feedback_nlp.io.columns import detect_header, missing, preamble_rows, unique_names
 from feedback_nlp.io.decoding import decode_bytes
-from feedback_nlp.errors import InputFileError
 
 if TYPE_CHECKING:
     from feedback_nlp.io.load import FileReport

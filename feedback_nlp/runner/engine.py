@@ -25,12 +25,12 @@ import pandas as pd
 
 from feedback_nlp.analysis.analyze import ChunkResult, Models, analyze_chunk
 from feedback_nlp.errors import FeedbackError
+from feedback_nlp.home import Progress
 from feedback_nlp.output import to_parquet_frame
 
 ENGINES = ("local", "ray")
 PART_FILES = ("comments.parquet", "mentions.parquet", "candidates.parquet", "embeddings.npy")
 
-Progress = Callable[[str], None]
 OnResult = Callable[[int, dict], None]
 
 

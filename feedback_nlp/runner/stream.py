@@ -45,9 +45,21 @@ from feedback_nlp.analysis.analyze import (
     merge_discovered,
     status_counts,
 )
-from feedback_nlp.runner.engine import PART_FILES, ChunkSource, memory_mb, release_memory, run_chunks
 from feedback_nlp.errors import FeedbackError
-from feedback_nlp.output import atomic_path, neutralize_formulas, to_parquet_frame, write_atomic, write_json
+from feedback_nlp.output import (
+    atomic_path,
+    neutralize_formulas,
+    to_parquet_frame,
+    write_atomic,
+    write_json,
+)
+from feedback_nlp.runner.engine import (
+    PART_FILES,
+    ChunkSource,
+    memory_mb,
+    release_memory,
+    run_chunks,
+)
 
 WORK_DIR = ".feedback-nlp-parts"
 PROGRESS_FILE = "progress.json"
@@ -228,8 +240,8 @@ class StreamedRun:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from feedback_nlp.text.clean import clean, release_language_models
         from feedback_nlp.io.load import load
+        from feedback_nlp.text.clean import clean, release_language_models
 
         t0 = time.perf_counter()
         self.say("Reading input")

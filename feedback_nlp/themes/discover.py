@@ -25,8 +25,8 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, get_pipeline
-from feedback_nlp.themes.taxonomy import OTHER_TOUCHPOINT, MatchSettings
 from feedback_nlp.themes.matcher import KEYWORD, LABEL, MATCH_DISCOVERED, ThemeMatcher, _assemble
+from feedback_nlp.themes.taxonomy import OTHER_TOUCHPOINT, MatchSettings
 
 BLOCK_ROWS = 4096  # candidates compared with centroids at a time (bounded memory)
 MAX_CLUSTERED = 4000  # distinct texts clustered directly; the rest join their nearest cluster
