@@ -21,7 +21,8 @@ for _name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
     _os.environ.setdefault(_name, "16")
 del _name
 
-from feedback_nlp.analysis.analyze import Analysis, Models, analyze
+from feedback_nlp.analysis.analyze import Analysis, analyze
+from feedback_nlp.analysis.models import Models
 from feedback_nlp.errors import FeedbackError
 from feedback_nlp.io.load import load, read_feedback
 from feedback_nlp.runner.pipeline import load_analysis, run, write_outputs, write_report

@@ -21,6 +21,16 @@ from rich.text import Text
 
 from feedback_nlp import schema as s
 from feedback_nlp.errors import FeedbackError
+from feedback_nlp.settings import (
+    BUILTIN,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MIN_MENTIONS,
+    DEFAULT_TAXONOMY,
+    PERIOD_AUTO,
+    ReadOptions,
+    RunOptions,
+    period_option,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -73,13 +83,6 @@ def _progress(quiet: bool):
     return lambda message: err.print(f"[dim]… {message}[/]")
 
 
-def _check_scale(score_scale: str) -> None:
-    if score_scale not in s.SCORE_SCALES:
-        raise FeedbackError(
-            f"--score-scale must be one of {', '.join(s.SCORE_SCALES)}; got {score_scale!r}."
-        )
-
-
 MAX_PROBLEMS_SHOWN = 10
 
 
@@ -128,13 +131,6 @@ LabelTaxonomyOpt = Annotated[
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 
 
-def _period(value: str) -> str | None:
-    allowed = ("auto", "none", "week", "month", "quarter")
-    if value not in allowed:
-        raise FeedbackError(f"--period must be one of {', '.join(allowed)}; got {value!r}.")
-    return None if value == "none" else value
-
-
 def _print_top_complaints(themes, report: Path, min_mentions: int) -> None:
     from feedback_nlp.report.render import top_complaints_table
 
@@ -160,22 +156,29 @@ def analyze(
     date_col: DateCol = None,
     lang_col: LangCol = None,
     sheet: Sheet = None,
-    taxonomy: TaxonomyOpt = "ecommerce-cx",
+    taxonomy: TaxonomyOpt = DEFAULT_TAXONOMY,
     sentiment_model: Annotated[
         str,
         typer.Option(
             "--sentiment-model",
             help="builtin, or a Hugging Face classifier: a local folder or a hub id.",
         ),
-    ] = "builtin",
-    period: PeriodOpt = "auto",
-    min_mentions: MinMentionsOpt = 5,
+    ] = BUILTIN,
+    precision: Annotated[
+        str,
+        typer.Option(
+            "--precision",
+            help="auto (bf16 where the CPU computes it natively, else fp32) | fp32 | bf16.",
+        ),
+    ] = "auto",
+    period: PeriodOpt = PERIOD_AUTO,
+    min_mentions: MinMentionsOpt = DEFAULT_MIN_MENTIONS,
     redact_pii: Annotated[
         bool, typer.Option("--redact-pii", help="Mask e-mails, phones, IBAN/cards, order ids.")
     ] = False,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Texts per model batch.")
-    ] = 32,
+    ] = DEFAULT_BATCH_SIZE,
     no_cache: Annotated[
         bool,
         typer.Option(
@@ -213,18 +216,10 @@ def analyze(
 
     Example:  feedback-nlp analyze nps_q3.csv reviews.xlsx --sheet Reviews -o out/
     """
-    from feedback_nlp.runner.engine import ENGINES
     from feedback_nlp.runner.pipeline import run
 
     with _user_errors():
-        _check_scale(score_scale)
-        if engine not in ENGINES:
-            raise FeedbackError(f"--engine must be one of {', '.join(ENGINES)}; got {engine!r}.")
-        if ray_address and engine != "ray":
-            raise FeedbackError("--ray-address needs --engine ray.")
-        result, themes = run(
-            inputs,
-            output,
+        options = RunOptions.build(
             text_col=text_col,
             id_col=id_col,
             score_col=score_col,
@@ -233,17 +228,18 @@ def analyze(
             date_col=date_col,
             lang_col=lang_col,
             sheet=sheet,
+            redact_pii=redact_pii,
             taxonomy=taxonomy,
             sentiment_model=sentiment_model,
-            period=_period(period),
-            min_mentions=min_mentions,
-            redact_pii=redact_pii,
+            precision=precision,
             batch_size=batch_size,
+            period=period_option(period),
+            min_mentions=min_mentions,
             cache=not no_cache,
             engine=engine,
             ray_address=ray_address,
-            progress=_progress(quiet),
         )
+        result, themes = run(inputs, output, options, progress=_progress(quiet))
     if not quiet:
         _print_analysis_summary(result.manifest, output)
         _print_top_complaints(themes, output / "report.html", min_mentions)
@@ -254,9 +250,9 @@ def analyze(
 @app.command()
 def summarize(
     outdir: Annotated[Path, typer.Argument(help="An output folder of `feedback-nlp analyze`.")],
-    by: ByOpt = "touchpoint",
-    period: PeriodOpt = "auto",
-    min_mentions: MinMentionsOpt = 5,
+    by: ByOpt = s.TOUCHPOINT,
+    period: PeriodOpt = PERIOD_AUTO,
+    min_mentions: MinMentionsOpt = DEFAULT_MIN_MENTIONS,
     taxonomy: LabelTaxonomyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -281,9 +277,9 @@ def summarize(
 
             result.labels.update(load_taxonomy(taxonomy).labels())
         themes = summarize_analysis(
-            result, by=by, period=_period(period), min_mentions=min_mentions
+            result, by=by, period=period_option(period), min_mentions=min_mentions
         )
-        write_report(result, themes, outdir, period=_period(period), by=by)
+        write_report(result, themes, outdir, period=period_option(period), by=by)
     if not quiet:
         _print_top_complaints(themes, outdir / "report.html", min_mentions)
 
@@ -291,8 +287,8 @@ def summarize(
 @app.command()
 def report(
     outdir: Annotated[Path, typer.Argument(help="An output folder of `feedback-nlp analyze`.")],
-    period: PeriodOpt = "auto",
-    min_mentions: MinMentionsOpt = 5,
+    period: PeriodOpt = PERIOD_AUTO,
+    min_mentions: MinMentionsOpt = DEFAULT_MIN_MENTIONS,
     taxonomy: LabelTaxonomyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -312,11 +308,11 @@ def report(
         out.print(f"Report: {outdir / 'report.html'}")
 
 
-def _inspect_report(inputs: list[Path], options: dict) -> dict:
+def _inspect_report(inputs: list[Path], options: ReadOptions) -> dict:
     from feedback_nlp.io.load import load
     from feedback_nlp.text.clean import clean
 
-    loaded = load(inputs, **options)
+    loaded = load(inputs, options)
     cleaned = clean(loaded.frame)
     report = cleaned.attrs.get("clean_report", {})
     problems = [p for f in loaded.files for p in f.problems]
@@ -385,17 +381,16 @@ def inspect(
     Example:  feedback-nlp inspect google_play_reviews.csv --json
     """
     with _user_errors():
-        _check_scale(score_scale)
-        options = {
-            "text_col": text_col,
-            "id_col": id_col,
-            "score_col": score_col,
-            "score_scale": score_scale,
-            "touchpoint_col": touchpoint_col,
-            "date_col": date_col,
-            "lang_col": lang_col,
-            "sheet": sheet,
-        }
+        options = ReadOptions(
+            text_col=text_col,
+            id_col=id_col,
+            score_col=score_col,
+            score_scale=score_scale,
+            touchpoint_col=touchpoint_col,
+            date_col=date_col,
+            lang_col=lang_col,
+            sheet=sheet,
+        )
         report = _inspect_report(inputs, options)
     if as_json:
         out.print_json(json.dumps(report, ensure_ascii=False, default=str))
@@ -449,7 +444,7 @@ def evaluate(
     sheet: Sheet = None,
     sentiment_model: Annotated[
         str, typer.Option("--sentiment-model", help="builtin, or a HF classifier path / id.")
-    ] = "builtin",
+    ] = BUILTIN,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Measure sentiment accuracy, macro-F1 and the confusion matrix, per language.
@@ -504,7 +499,7 @@ TaxonomyArg = Annotated[
 
 @taxonomy_app.command("show")
 def taxonomy_show(
-    taxonomy: TaxonomyArg = "ecommerce-cx",
+    taxonomy: TaxonomyArg = DEFAULT_TAXONOMY,
     as_yaml: Annotated[bool, typer.Option("--yaml", help="Print the whole file as YAML.")] = False,
 ) -> None:
     """List the touchpoints and themes of a taxonomy (or print it as YAML, to start your own).

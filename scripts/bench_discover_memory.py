@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.analysis.analyze import Models, discover_candidates
+from feedback_nlp.analysis.chunk import discover_candidates
+from feedback_nlp.analysis.models import Models
 from feedback_nlp.runner.engine import memory_mb
 
 

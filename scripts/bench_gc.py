@@ -10,7 +10,7 @@ import gc
 import statistics
 import time
 
-from feedback_nlp.analysis.analyze import Models
+from feedback_nlp.analysis.models import Models
 from feedback_nlp.text.nlp import get_pipeline, split_clauses
 
 LANGS = ("en", "de", "pl", "fr", "es", "th")

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from feedback_nlp.analysis.analyze import Models
+from feedback_nlp.analysis.models import Models
 
 # A small taxonomy of its own, so that tests do not move with the shipped ones; semantic matching
 # is off by default (the stand-in embedder's similarities mean little), so themes come from
@@ -91,7 +91,7 @@ def patched_models(models, monkeypatch):
     """Make `run()` (and so the CLI) use the stand-in models."""
     from feedback_nlp.runner import pipeline
 
-    monkeypatch.setattr(pipeline, "Models", lambda **_kw: models)
+    monkeypatch.setattr(pipeline, "Models", lambda *_a, **_kw: models)
     return models
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
-from feedback_nlp.analysis.analyze import MENTION_COLUMNS
+from feedback_nlp.analysis.chunk import MENTION_COLUMNS
 from feedback_nlp.errors import ModelError
 
 FRAME = pd.DataFrame(
@@ -104,7 +104,7 @@ def test_run_writes_the_whole_output_folder(tmp_path, patched_models):
     stages = list(manifest["memory_mb"])
     assert stages.index("chunks") < stages.index("release_transformers") < stages.index("discover")
     assert patched_models.sentiment is not None and patched_models.embedder is not None
-    assert manifest["options"]["period"] == "month"
+    assert manifest["options"]["report"]["period"] == "month"
     assert manifest["rows"]["analyzed"] == 3
     assert "late_delivery" in set(themes[s.THEME])
     # re-rank without models

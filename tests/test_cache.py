@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 import feedback_nlp as fnlp
 from feedback_nlp import cache as rc
-from feedback_nlp.analysis.analyze import Models
+from feedback_nlp.analysis import cached
+from feedback_nlp.analysis.models import Models
 from feedback_nlp.cli import app
 
 TEXTS = [
@@ -54,7 +55,7 @@ def counting(monkeypatch):
     models = Models(sentiment=CountingSentiment(), embedder=CountingEmbedder())
     models.matcher.prototypes  # taxonomy prototypes embedded now, not counted below  # noqa: B018
     models.embedder.texts = 0
-    monkeypatch.setattr(pipeline, "Models", lambda **_kw: models)
+    monkeypatch.setattr(pipeline, "Models", lambda *_a, **_kw: models)
     return models
 
 
@@ -89,9 +90,9 @@ def test_only_texts_missing_from_the_cache_reach_the_model(tmp_path):
     model = CountingSentiment()
     with rc.ResultCache.open(tmp_path / "r.sqlite") as cache:
         langs = ["en", "en", "de", "en", "en"]
-        first = rc.cached_predict(cache, model, TEXTS, langs)
+        first = cached.cached_predict(cache, model, TEXTS, langs)
         assert model.texts == 4  # the repeat is computed once
-        again = rc.cached_predict(cache, model, TEXTS + ["Brand new text"], langs + ["en"])
+        again = cached.cached_predict(cache, model, TEXTS + ["Brand new text"], langs + ["en"])
         assert model.texts == 5  # only the new text
         assert np.array_equal(again[:5], first)
         assert np.array_equal(first, model.predict(TEXTS, lang=langs))
@@ -102,13 +103,13 @@ def test_a_value_of_the_wrong_shape_is_not_trusted(tmp_path):
     path = tmp_path / "r.sqlite"
     embedder = CountingEmbedder()
     with rc.ResultCache.open(path) as cache:
-        rc.cached_embed(cache, embedder.embed, "enc", ["hello"], dim=64)
+        cached.cached_embed(cache, embedder.embed, "enc", ["hello"], dim=64)
     conn = sqlite3.connect(path)
     conn.execute("UPDATE embedding SET vector = ?", (b"\x00\x00\xc0\x7f" * 64,))  # NaNs
     conn.commit()
     conn.close()
     with rc.ResultCache.open(path) as cache:
-        vectors = rc.cached_embed(cache, embedder.embed, "enc", ["hello"], dim=64)
+        vectors = cached.cached_embed(cache, embedder.embed, "enc", ["hello"], dim=64)
     assert embedder.texts == 2 and np.isfinite(vectors).all()
 
 
@@ -134,14 +135,14 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning_and_never_used(tmp_path, dama
     model = CountingSentiment()
     with rc.ResultCache.open(path) as cache:
         many = [f"comment number {i} was late" for i in range(300)]
-        rc.cached_predict(cache, model, many, ["en"] * len(many))
+        cached.cached_predict(cache, model, many, ["en"] * len(many))
     damage(path)
     with pytest.warns(rc.CacheWarning, match="damaged"):
         cache = rc.ResultCache.open(path)
     with cache:
         assert cache.stats.events == ["rebuilt"]
         before = model.texts
-        probs = rc.cached_predict(cache, model, ["comment number 1 was late"], ["en"])
+        probs = cached.cached_predict(cache, model, ["comment number 1 was late"], ["en"])
         assert model.texts == before + 1  # computed again, not read from the damaged file
         assert np.allclose(probs.sum(), 1)
     with warnings.catch_warnings():
@@ -154,7 +155,7 @@ def _writer(path, worker):
     texts = [f"text {i % 150} late" for i in range(worker, worker + 400)]
     with rc.ResultCache.open(path) as cache:
         for start in range(0, len(texts), 40):
-            rc.cached_predict(cache, model, texts[start : start + 40], ["en"] * 40)
+            cached.cached_predict(cache, model, texts[start : start + 40], ["en"] * 40)
         return cache.stats.to_dict()
 
 
@@ -172,7 +173,8 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path):
 
 @pytest.fixture
 def parsed(monkeypatch):
-    """How many texts spaCy parses (split_clauses is looked up at call time)."""
+    """How many texts spaCy parses (through the modules that call split_clauses)."""
+    from feedback_nlp.analysis import chunk
     from feedback_nlp.text import nlp
 
     seen: list[int] = []
@@ -182,7 +184,8 @@ def parsed(monkeypatch):
         seen.append(len(texts))
         return real(texts, langs, **kw)
 
-    monkeypatch.setattr(nlp, "split_clauses", counting_split)
+    for module in (nlp, cached, chunk):
+        monkeypatch.setattr(module, "split_clauses", counting_split)
     return seen
 
 
@@ -225,7 +228,7 @@ def wardrobe_export(tmp_path, monkeypatch) -> Path:
         tmp_path / "tiny.yaml", discover_min_size=3, discover_distance=0.2
     )
     models = Models(sentiment=CountingSentiment(), embedder=CountingEmbedder(), taxonomy=taxonomy)
-    monkeypatch.setattr(pipeline, "Models", lambda **_kw: models)
+    monkeypatch.setattr(pipeline, "Models", lambda *_a, **_kw: models)
     export = tmp_path / "reviews.csv"
     texts = TEXTS + WARDROBE
     pd.DataFrame({"id": range(len(texts)), "review": texts}).to_csv(export, index=False)
@@ -289,8 +292,8 @@ def test_clause_records_keep_offsets_and_keywords_but_no_words(tmp_path, export,
     stored = b" ".join(values).decode()
     for word in ("parcel", "Lieferung", "rude", "prices"):
         assert word not in stored  # only offsets and the taxonomy's keywords
-    record = rc.ClauseRecord.decode(values[0])
-    assert record is not None and rc.ClauseRecord.decode(record.encode()) == record
+    record = cached.ClauseRecord.decode(values[0])
+    assert record is not None and cached.ClauseRecord.decode(record.encode()) == record
 
 
 @pytest.mark.parametrize(
@@ -299,7 +302,7 @@ def test_clause_records_keep_offsets_and_keywords_but_no_words(tmp_path, export,
              b'[[0, 4, [0, 4], [], "1"]]', b"[[0, 4, [0, 4], []]]", b"\xff\xfe"]
 )  # fmt: skip
 def test_a_malformed_clause_record_is_not_trusted(blob):
-    assert rc.ClauseRecord.decode(blob) is None
+    assert cached.ClauseRecord.decode(blob) is None
 
 
 def test_a_clause_record_that_does_not_fit_its_text_is_recomputed(tmp_path, export, counting):

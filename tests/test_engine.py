@@ -24,7 +24,7 @@ from conftest import HashEmbedder, KeywordSentiment, write_keyword_taxonomy
 
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
-from feedback_nlp.analysis.analyze import Models
+from feedback_nlp.analysis.models import Models
 from feedback_nlp.runner.stream import PROGRESS_FILE, WORK_DIR
 
 TESTS = Path(__file__).resolve().parent
@@ -44,7 +44,7 @@ def glitter_models(tmp_path_factory):
 def use_glitter(glitter_models, monkeypatch):
     from feedback_nlp.runner import pipeline
 
-    monkeypatch.setattr(pipeline, "Models", lambda **_kw: glitter_models)
+    monkeypatch.setattr(pipeline, "Models", lambda *_a, **_kw: glitter_models)
     return glitter_models
 
 
@@ -174,7 +174,7 @@ DRIVER = textwrap.dedent(
     from conftest import HashEmbedder, KeywordSentiment
     from feedback_nlp import cache
     from feedback_nlp.runner import pipeline
-    from feedback_nlp.analysis.analyze import Models
+    from feedback_nlp.analysis.models import Models
 
     class GlitterSentiment(KeywordSentiment):
         NEG = KeywordSentiment.NEG + ("glitter",)
@@ -184,7 +184,7 @@ DRIVER = textwrap.dedent(
             return super().predict(texts, **kw)
 
     models = Models(taxonomy={taxonomy!r}, sentiment=GlitterSentiment(), embedder=HashEmbedder())
-    pipeline.Models = lambda **_kw: models
+    pipeline.Models = lambda *_a, **_kw: models
     pipeline.run(sys.argv[1], sys.argv[2], min_mentions=1, chunk_size=2, cache=False)
     """
 )
@@ -246,12 +246,9 @@ def test_changed_input_is_not_resumed(tmp_path, export, use_glitter):
 
 def test_two_runs_never_write_into_one_folder_at_once(tmp_path, export, use_glitter):
     from feedback_nlp.runner.stream import StreamedRun
+    from feedback_nlp.settings import RunOptions
 
-    holder = StreamedRun(
-        export, tmp_path / "out", read_options={}, redact_pii=False, make_models=None,
-        batch_size=32, chunk_size=2, use_cache=False, engine="local", ray_address=None,
-        progress=None,
-    )  # fmt: skip
+    holder = StreamedRun(export, tmp_path / "out", RunOptions(chunk_size=2, cache=False))
     with holder, pytest.raises(fnlp.FeedbackError, match="Another `feedback-nlp analyze`"):
         fnlp.run(export, tmp_path / "out", min_mentions=1)
     fnlp.run(export, tmp_path / "out", min_mentions=1)  # free again
@@ -275,7 +272,7 @@ class GlitterFactory:
     def __init__(self, taxonomy: str) -> None:
         self.taxonomy = taxonomy
 
-    def __call__(self, **_kw) -> Models:
+    def __call__(self, *_a, **_kw) -> Models:
         return Models(taxonomy=self.taxonomy, sentiment=GlitterSentiment(), embedder=HashEmbedder())
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from feedback_nlp.errors import ColumnError, InputFileError
+from feedback_nlp.errors import InputFileError
 from feedback_nlp.io.columns import (
     SCALES,
     map_columns,
@@ -51,13 +51,13 @@ from feedback_nlp.schema import (
     NPS_GROUP,
     ROW_NUMBER,
     SCORE,
-    SCORE_SCALES,
     SOURCE,
     STATUS,
     STATUS_FAILED,
     TEXT,
     TOUCHPOINT,
 )
+from feedback_nlp.settings import ReadOptions
 
 FORMATS = {
     ".csv": "csv",
@@ -123,43 +123,36 @@ class LoadResult:
 
 def load(
     paths: str | Path | list[str | Path] | tuple[str | Path, ...],
-    *,
-    text_col: str | None = None,
-    id_col: str | None = None,
-    score_col: str | None = None,
-    score_scale: str = "auto",
-    touchpoint_col: str | None = None,
-    date_col: str | None = None,
-    lang_col: str | None = None,
-    sheet: str | None = None,
+    options: ReadOptions | None = None,
+    **flags: Any,
 ) -> LoadResult:
     """Read one or more feedback exports into one canonical frame.
 
     Columns are detected per file from their names (several languages) unless named by the
-    keyword arguments, which mirror the CLI flags (--text-col, ...). Raises a FeedbackError
-    subclass with a one-line message for anything the user can fix.
+    keyword arguments, which mirror the CLI flags: ``text_col``, ``id_col``, ``score_col``,
+    ``score_scale`` (auto | nps | stars | csat), ``touchpoint_col``, ``date_col``, ``lang_col``,
+    ``sheet`` (see :class:`feedback_nlp.settings.ReadOptions`; or pass one as `options`).
+    Raises a FeedbackError subclass with a one-line message for anything the user can fix.
 
     >>> load("nps_q3.csv").frame.text.head()                 # doctest: +SKIP
     """
-    if score_scale not in SCORE_SCALES:
-        raise ColumnError(
-            f"score scale must be one of {', '.join(SCORE_SCALES)}; got {score_scale!r}. "
-            "Fix --score-scale."
-        )
+    options = _read_options(options, flags)
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     if not items:
         raise InputFileError("no input files given; pass at least one export file.")
-    flags = {
-        COMMENT_ID: id_col,
-        CREATED_AT: date_col,
-        SCORE: score_col,
-        LANG: lang_col,
-        TOUCHPOINT: touchpoint_col,
-        TEXT: text_col,
+    columns = {
+        COMMENT_ID: options.id_col,
+        CREATED_AT: options.date_col,
+        SCORE: options.score_col,
+        LANG: options.lang_col,
+        TOUCHPOINT: options.touchpoint_col,
+        TEXT: options.text_col,
     }
     frames, reports = [], []
     for item in items:
-        frame, report = _load_file(Path(item).expanduser(), flags, score_scale, sheet)
+        frame, report = _load_file(
+            Path(item).expanduser(), columns, options.score_scale, options.sheet
+        )
         frames.append(frame)
         reports.append(report)
     _make_ids_unique_across(frames, reports)
@@ -169,32 +162,16 @@ def load(
 
 def read_feedback(
     paths: str | Path | list[str | Path] | tuple[str | Path, ...],
-    *,
-    text_col: str | None = None,
-    id_col: str | None = None,
-    score_col: str | None = None,
-    score_scale: str = "auto",
-    touchpoint_col: str | None = None,
-    date_col: str | None = None,
-    lang_col: str | None = None,
-    sheet: str | None = None,
+    options: ReadOptions | None = None,
+    **flags: Any,
 ) -> pd.DataFrame:
-    """Read exports into the canonical frame; the per-file reports ride along in
-    ``frame.attrs["read_report"]`` (a list of FileReport dicts).
+    """Read exports into the canonical frame; the keyword arguments are those of :func:`load`.
+    The per-file reports ride along in ``frame.attrs["read_report"]`` (a list of FileReport
+    dicts), for the user to look at.
 
-    >>> feedback = read_feedback("nps_q3.csv")               # doctest: +SKIP
+    >>> feedback = read_feedback("nps_q3.csv", score_scale="nps")   # doctest: +SKIP
     """
-    result = load(
-        paths,
-        text_col=text_col,
-        id_col=id_col,
-        score_col=score_col,
-        score_scale=score_scale,
-        touchpoint_col=touchpoint_col,
-        date_col=date_col,
-        lang_col=lang_col,
-        sheet=sheet,
-    )
+    result = load(paths, _read_options(options, flags))
     result.frame.attrs["read_report"] = [f.to_dict() for f in result.files]
     return result.frame
 
@@ -421,3 +398,11 @@ def _make_ids_unique_across(frames: list[pd.DataFrame], reports: list[FileReport
                 f"comment ids also occur in an earlier input file; prefixed with '{prefix}:'."
             )
         seen.update(frame[COMMENT_ID].tolist())
+
+
+def _read_options(options: ReadOptions | None, flags: dict[str, Any]) -> ReadOptions:
+    if options is not None and flags:
+        raise TypeError("pass either a ReadOptions or keyword arguments, not both")
+    if "redact_pii" in flags:  # reading keeps the text as written; cleaning redacts
+        raise TypeError("redact_pii applies when comments are cleaned: pass it to analyze() or run()")
+    return options if options is not None else ReadOptions(**flags)

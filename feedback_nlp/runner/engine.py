@@ -23,15 +23,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.analysis.analyze import ChunkResult, Models, analyze_chunk
+from feedback_nlp.analysis.chunk import ChunkResult, analyze_chunk
+from feedback_nlp.analysis.models import Models
+from feedback_nlp.cache import timed_open
 from feedback_nlp.errors import FeedbackError
 from feedback_nlp.home import Progress
 from feedback_nlp.output import to_parquet_frame
+from feedback_nlp.settings import ModelOptions, RunOptions
 
-ENGINES = ("local", "ray")
 PART_FILES = ("comments.parquet", "mentions.parquet", "candidates.parquet", "embeddings.npy")
 
 OnResult = Callable[[int, dict], None]
+# Makes the models of a run from its options (the Models class itself; tests pass small ones).
+# Ray pickles it to each worker.
+ModelFactory = Callable[[ModelOptions], Models]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,10 +91,8 @@ def encode_result(result: ChunkResult) -> dict:
     }
 
 
-def analyze_encoded(
-    frame: pd.DataFrame, models: Models, *, batch_size: int, discover: bool
-) -> dict:
-    return encode_result(analyze_chunk(frame, models, batch_size=batch_size, discover=discover))
+def analyze_encoded(frame: pd.DataFrame, models: Models, *, discover: bool) -> dict:
+    return encode_result(analyze_chunk(frame, models, discover=discover))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,28 +100,25 @@ def analyze_encoded(
 
 
 def run_chunks(
-    engine: str,
+    options: RunOptions,
     source: ChunkSource,
     todo: Sequence[int],
     *,
     on_result: OnResult,
     models: Models | None = None,
-    make_models: Callable[[], Models] | None = None,
-    use_cache: bool = True,
-    batch_size: int = 32,
+    make_models: ModelFactory = Models,
     discover: bool = True,
-    ray_address: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """Analyse the chunks `todo` of `source`; `on_result(k, encoded)` is called in this process
-    as each one finishes (in any order with Ray), so the caller can record progress."""
+    """Analyse the chunks `todo` of `source` on ``options.engine``; `on_result(k, encoded)` is
+    called in this process as each one finishes (in any order with Ray), so the caller can record
+    progress. The local engine uses `models` (or makes them); Ray workers each make their own with
+    ``make_models(options.models)`` and open their own result cache (``options.cache``)."""
     say = progress or (lambda _m: None)
-    if engine not in ENGINES:
-        raise FeedbackError(f"--engine must be one of {', '.join(ENGINES)}; got {engine!r}.")
-    if engine == "local":
+    if options.engine == "local":
         if models is None:
-            models = make_models()
+            models = make_models(options.models)
         total = source.chunks
         meter = CoreMeter()
         for k in todo:
@@ -126,9 +126,7 @@ def run_chunks(
             threads = meter.threads()
             models.set_threads(threads)
             say(f"Analysing chunk {k + 1} of {total} ({threads} threads)")
-            encoded = analyze_encoded(
-                source.read(k), models, batch_size=batch_size, discover=discover
-            )
+            encoded = analyze_encoded(source.read(k), models, discover=discover)
             release_memory()
             encoded["threads"] = threads
             # what the stages leave out: reading the chunk, measuring the cores, encoding the
@@ -139,14 +137,12 @@ def run_chunks(
             del encoded
         return
     _run_ray(
+        options,
         source,
         list(todo),
         on_result=on_result,
         make_models=make_models,
-        use_cache=use_cache,
-        batch_size=batch_size,
         discover=discover,
-        ray_address=ray_address,
         workers=workers,
         say=say,
     )
@@ -168,22 +164,18 @@ class _ChunkActor:
     chunk it is given."""
 
     def __init__(
-        self, make_models, use_cache: bool, batch_size: int, discover: bool, threads: int
+        self, options: RunOptions, make_models: ModelFactory, discover: bool, threads: int
     ) -> None:
-        from feedback_nlp.cache import timed_open
-
-        cache, _ = timed_open(use_cache)
-        self.models = make_models().with_cache(cache)
+        cache, _ = timed_open(options.cache)
+        self.models = make_models(options.models).with_cache(cache)
         self.models.set_threads(threads)
-        self.batch_size, self.discover, self.threads = batch_size, discover, threads
+        self.discover, self.threads = discover, threads
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         rows = []
         for k, data in zip(batch["chunk"], batch["data"]):
             frame = pd.read_parquet(io.BytesIO(data))
-            encoded = analyze_encoded(
-                frame, self.models, batch_size=self.batch_size, discover=self.discover
-            )
+            encoded = analyze_encoded(frame, self.models, discover=self.discover)
             files = encoded.pop("files")
             encoded["threads"] = self.threads
             rows.append({"chunk": int(k), "meta": json.dumps(encoded), **files})
@@ -191,15 +183,13 @@ class _ChunkActor:
 
 
 def _run_ray(
+    options: RunOptions,
     source: ChunkSource,
     todo: list[int],
     *,
     on_result: OnResult,
-    make_models,
-    use_cache: bool,
-    batch_size: int,
+    make_models: ModelFactory,
     discover: bool,
-    ray_address: str | None,
     workers: int | None,
     say: Progress,
 ) -> None:
@@ -208,8 +198,8 @@ def _run_ray(
         return
     started_here = not ray.is_initialized()
     if started_here:
-        say(f"Starting Ray ({ray_address or 'a local instance'})")
-        ray.init(address=ray_address, log_to_driver=False, ignore_reinit_error=True)
+        say(f"Starting Ray ({options.ray_address or 'a local instance'})")
+        ray.init(address=options.ray_address, log_to_driver=False, ignore_reinit_error=True)
     try:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         size = max(1, min(workers or cpus, len(todo)))
@@ -219,9 +209,8 @@ def _run_ray(
         ds = ray.data.from_items(items).map_batches(
             _ChunkActor,
             fn_constructor_kwargs={
+                "options": options,  # whole: the workers load what the run asked for
                 "make_models": make_models,
-                "use_cache": use_cache,
-                "batch_size": batch_size,
                 "discover": discover,
                 "threads": threads,
             },

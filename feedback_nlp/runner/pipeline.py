@@ -5,40 +5,26 @@ existing output folder, without models.
 
 from __future__ import annotations
 
-import functools
 import json
-import platform
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from feedback_nlp import schema as s
-from feedback_nlp.analysis.analyze import Analysis, Models, Progress
+from feedback_nlp.analysis.analyze import Analysis
+from feedback_nlp.analysis.models import Models
 from feedback_nlp.errors import FeedbackError, InputFileError
+from feedback_nlp.home import Progress
 from feedback_nlp.output import write_csv, write_json, write_parquet
-
-# Imported here, not lazily: the package binds the name `summarize` to a function, and a first
-# import of the submodule later would rebind it to the module.
+from feedback_nlp.report.render import write_report as render
 from feedback_nlp.report.summarize import summarize, trends
 from feedback_nlp.runner.engine import memory_mb
-
-PERIOD_AUTO = "auto"
-DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
-
-
-def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for dist in ("feedback-nlp", "pandas", "pyarrow", "torch", "transformers", "spacy"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return versions
+from feedback_nlp.runner.stream import StreamedRun
+from feedback_nlp.settings import DEFAULT_MIN_MENTIONS, PERIOD_AUTO, RunOptions
 
 
 def resolve_period(comments: pd.DataFrame, period: str | None) -> str | None:
@@ -54,7 +40,7 @@ def summarize_analysis(
     *,
     by: str = s.TOUCHPOINT,
     period: str | None = PERIOD_AUTO,
-    min_mentions: int = 5,
+    min_mentions: int = DEFAULT_MIN_MENTIONS,
 ) -> pd.DataFrame:
     """The themes frame of an Analysis: complaint themes ranked per touchpoint (see
     `feedback_nlp.report.summarize.summarize` for the columns).
@@ -109,8 +95,6 @@ def _render(
     by: str = s.TOUCHPOINT,
 ) -> list[Path]:
     """themes.csv and the reports (report.html, report.md, report.xlsx)."""
-    from feedback_nlp.report.render import write_report as render
-
     period = resolve_period(result.comments, period)
     trend = trends(result.comments, result.mentions, period=period, by=by) if period else None
     return render(
@@ -142,29 +126,19 @@ def prepare_output_folder(outdir: str | Path) -> Path:
 def run(
     inputs: str | Path | Sequence[str | Path],
     outdir: str | Path,
+    options: RunOptions | None = None,
     *,
-    text_col: str | None = None,
-    id_col: str | None = None,
-    score_col: str | None = None,
-    score_scale: str = "auto",
-    touchpoint_col: str | None = None,
-    date_col: str | None = None,
-    lang_col: str | None = None,
-    sheet: str | None = None,
-    taxonomy: str = "ecommerce-cx",
-    sentiment_model: str | None = "builtin",
-    period: str | None = PERIOD_AUTO,
-    min_mentions: int = 5,
-    redact_pii: bool = False,
-    batch_size: int = 32,
-    cache: bool = True,
-    engine: str = "local",
-    ray_address: str | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Progress | None = None,
+    **flags: Any,
 ) -> tuple[Analysis, pd.DataFrame]:
     """Everything `feedback-nlp analyze` does: read the exports, clean, analyse, rank the
     complaint themes, and write `outdir`. Returns the Analysis and the themes frame.
+
+    Options, as keyword arguments named like the CLI flags (or a
+    :class:`feedback_nlp.settings.RunOptions`): reading ``text_col``, ``id_col``, ``score_col``,
+    ``score_scale``, ``touchpoint_col``, ``date_col``, ``lang_col``, ``sheet``, ``redact_pii``;
+    models ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``; ranking ``by``,
+    ``period``, ``min_mentions``; the run ``cache``, ``engine``, ``ray_address``, ``chunk_size``.
 
     The comments are analysed `chunk_size` rows at a time (on `engine`: ``local`` or ``ray``) and
     each finished chunk is kept in ``outdir/.feedback-nlp-parts/``: a run that is killed and
@@ -172,70 +146,33 @@ def run(
     `cache`, model results are kept in the user's result cache (see `feedback_nlp.cache`), so a
     re-run only computes texts not seen before.
 
-    >>> result, themes = fnlp.run("nps_q3.csv", "out/")   # doctest: +SKIP
+    >>> result, themes = fnlp.run("nps_q3.csv", "out/", period="quarter")   # doctest: +SKIP
     """
-    from feedback_nlp.runner.stream import StreamedRun
-
-    if chunk_size < 1:
-        raise FeedbackError(f"chunk_size must be at least 1, got {chunk_size}.")
+    if options is not None and flags:
+        raise TypeError("pass either a RunOptions or keyword arguments, not both")
+    options = options if options is not None else RunOptions.build(**flags)
     prepare_output_folder(outdir)  # before hours of work, not after
-    options = {
-        "taxonomy": taxonomy,
-        "sentiment_model": sentiment_model or "builtin",
-        "period": period,
-        "min_mentions": min_mentions,
-        "redact_pii": redact_pii,
-        "score_scale": score_scale,
-    }
-    read_options = {
-        "text_col": text_col,
-        "id_col": id_col,
-        "score_col": score_col,
-        "score_scale": score_scale,
-        "touchpoint_col": touchpoint_col,
-        "date_col": date_col,
-        "lang_col": lang_col,
-        "sheet": sheet,
-    }
-    streamed = StreamedRun(
-        inputs,
-        outdir,
-        read_options=read_options,
-        redact_pii=redact_pii,
-        make_models=functools.partial(Models, taxonomy=taxonomy, sentiment_model=sentiment_model),
-        batch_size=batch_size,
-        chunk_size=chunk_size,
-        use_cache=cache,
-        engine=engine,
-        ray_address=ray_address,
-        progress=progress,
-    )
+    report = options.report
+    streamed = StreamedRun(inputs, outdir, options, make_models=Models, progress=progress)
     with streamed:
         result = streamed.analyse()
         say = progress or (lambda _m: None)
         t0 = time.perf_counter()
         say("Ranking complaint themes")
-        themes = summarize_analysis(result, period=period, min_mentions=min_mentions)
-        timings = result.manifest.pop("timings_s")
-        timings["summarize"] = time.perf_counter() - t0
-        memory = result.manifest.pop("memory_mb")
-        memory["summarize"] = memory_mb()
-        result.manifest = {
-            "tool": "feedback-nlp",
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "versions": _versions(),
-            "options": {**options, "period": resolve_period(result.comments, period)},
-            **result.manifest,
-        }
+        themes = summarize_analysis(
+            result, by=report.by, period=report.period, min_mentions=report.min_mentions
+        )
+        manifest = result.manifest
+        manifest["options"]["report"]["period"] = resolve_period(result.comments, report.period)
+        manifest["timings_s"]["summarize"] = round(time.perf_counter() - t0, 3)
+        manifest["memory_mb"]["summarize"] = memory_mb()
         t0 = time.perf_counter()
         say("Writing the reports")
-        _render(result, themes, outdir, period=period)
-        timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t0
-        result.manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        memory["write"] = memory_mb()
-        # resident memory after each stage and the process's peak so far, in MB
-        result.manifest["memory_mb"] = memory
-        write_json(result.manifest, Path(outdir) / "manifest.json")
+        _render(result, themes, outdir, period=report.period, by=report.by)
+        timings = manifest["timings_s"]
+        timings["write"] = round(timings.get("write", 0.0) + time.perf_counter() - t0, 3)
+        manifest["memory_mb"]["write"] = memory_mb()
+        write_json(manifest, Path(outdir) / "manifest.json")
         streamed.finish()
     return result, themes
 

@@ -30,22 +30,20 @@ import json
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from feedback_nlp import schema as s
-from feedback_nlp.analysis.analyze import (
-    Analysis,
-    Models,
-    Progress,
-    discover_candidates,
-    merge_discovered,
-    status_counts,
-)
+from feedback_nlp.analysis.analyze import Analysis
+from feedback_nlp.analysis.chunk import discover_candidates, merge_discovered, status_counts
+from feedback_nlp.analysis.models import Models
+from feedback_nlp.cache import timed_open
 from feedback_nlp.errors import FeedbackError
+from feedback_nlp.home import Progress
+from feedback_nlp.manifest import build_manifest, versions
 from feedback_nlp.output import (
     atomic_path,
     neutralize_formulas,
@@ -56,10 +54,12 @@ from feedback_nlp.output import (
 from feedback_nlp.runner.engine import (
     PART_FILES,
     ChunkSource,
+    ModelFactory,
     memory_mb,
     release_memory,
     run_chunks,
 )
+from feedback_nlp.settings import ReadOptions, RunOptions
 
 WORK_DIR = ".feedback-nlp-parts"
 PROGRESS_FILE = "progress.json"
@@ -76,19 +76,15 @@ def _hash_file(path: Path, digest) -> None:
         digest.update(b"<unreadable>")  # load() reports it properly
 
 
-def input_fingerprint(
-    inputs: Sequence[str | Path], read_options: dict, redact_pii: bool, chunk_size: int
-) -> str:
+def input_fingerprint(inputs: Sequence[str | Path], read: ReadOptions, chunk_size: int) -> str:
     """What the cleaned chunks depend on: the input files' bytes (and names, in order), the read
-    options, PII redaction, the chunk size and the feedback-nlp version."""
-    from feedback_nlp import __version__
-
+    options (PII redaction included), the chunk size and the feedback-nlp version."""
     digest = hashlib.sha256()
     head = {
         "format": FORMAT_VERSION,
-        "version": __version__,
-        "read": read_options,
-        "redact_pii": redact_pii,
+        "version": versions().get("feedback-nlp", "?"),
+        "read": read.columns(),
+        "redact_pii": read.redact_pii,
         "chunk_size": chunk_size,
         "names": [Path(p).name for p in inputs],
     }
@@ -139,28 +135,19 @@ class StreamedRun:
         self,
         inputs: str | Path | Sequence[str | Path],
         outdir: str | Path,
+        options: RunOptions,
         *,
-        read_options: dict,
-        redact_pii: bool,
-        make_models: Callable[[], Models],
-        batch_size: int,
-        chunk_size: int,
-        use_cache: bool,
-        engine: str,
-        ray_address: str | None,
-        progress: Progress | None,
+        make_models: ModelFactory = Models,
+        progress: Progress | None = None,
     ) -> None:
         self.inputs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
         self.out = Path(outdir)
         self.work = self.out / WORK_DIR
-        self.read_options = read_options
-        self.redact_pii = redact_pii
+        self.options = options
         self.make_models = make_models
-        self.batch_size = batch_size
-        self.chunk_size = chunk_size
-        self.use_cache = use_cache
-        self.engine = engine
-        self.ray_address = ray_address
+        self.chunk_size = options.chunk_size
+        self.use_cache = options.cache
+        self.engine = options.engine
         self.say = progress or (lambda _m: None)
         self.timings: dict[str, float] = {}
         self.memory: dict[str, dict[str, int]] = {}  # stage -> {"rss": MB, "peak": MB}
@@ -245,14 +232,14 @@ class StreamedRun:
 
         t0 = time.perf_counter()
         self.say("Reading input")
-        loaded = load(self.inputs, **self.read_options)
+        loaded = load(self.inputs, self.options.read)
         files = [f.to_dict() for f in loaded.files]
         frame = loaded.frame
         del loaded
         self._timed("read", time.perf_counter() - t0)
         t0 = time.perf_counter()
         self.say(f"Cleaning {len(frame)} rows and identifying languages")
-        cleaned = clean(frame, redact_pii=self.redact_pii)
+        cleaned = clean(frame, redact_pii=self.options.read.redact_pii)
         del frame
         release_language_models()  # not needed again this run: give the models' memory back
         report = cleaned.attrs.get("clean_report", {})
@@ -276,7 +263,7 @@ class StreamedRun:
 
     def _load_models(self) -> Models:
         t0 = time.perf_counter()
-        models = self.make_models()
+        models = self.make_models(self.options.models, progress=self.say)
         self._timed("load_models", time.perf_counter() - t0)
         self._checkpoint("load_models")
         fingerprints = models.fingerprints()
@@ -378,12 +365,9 @@ class StreamedRun:
     def analyse(self) -> Analysis:
         """Run (or resume) the analysis; writes comments.parquet, comments.csv and
         mentions.parquet and returns them as an Analysis with a partial manifest."""
-        from feedback_nlp.cache import timed_open
         from feedback_nlp.text.nlp import pipeline_info, release_pipelines
 
-        fingerprint = input_fingerprint(
-            self.inputs, self.read_options, self.redact_pii, self.chunk_size
-        )
+        fingerprint = input_fingerprint(self.inputs, self.options.read, self.chunk_size)
         self._load_state(fingerprint)
         # manifest.json is written last: without it the folder reads as incomplete (and is not
         # mistaken for the previous run's) until this run has replaced every file
@@ -403,15 +387,12 @@ class StreamedRun:
         models = models.with_cache(cache)
         try:
             run_chunks(
-                self.engine,
+                self.options,
                 source,
                 todo,
                 on_result=self._save_chunk,
                 models=models,
                 make_models=self.make_models,
-                use_cache=self.use_cache,
-                batch_size=self.batch_size,
-                ray_address=self.ray_address,
                 progress=self.say,
             )
             self._checkpoint("chunks")
@@ -450,19 +431,15 @@ class StreamedRun:
                 for t, h, lab in zip(mentions[s.TOUCHPOINT], mentions[s.THEME], mentions["label"])
             }
         )
-        files = self.state["input"]["files"]
-        repairs: Counter[str] = Counter()
-        for f in files:
-            repairs.update({kind: int(n) for kind, n in f["repairs"].items()})
-        manifest = {
-            "inputs": files,
-            "repairs": dict(repairs),
-            "rows": counts["rows"],
-            "clean": self.state["input"]["clean"],
-            "models": fingerprints,
-            "clauses": int(sum(d["clauses"] for d in self.state["done"].values())),
-            "mentions": counts["mentions"],
-            "run": {
+        manifest = build_manifest(
+            options=self.options.to_dict(),
+            inputs=self.state["input"]["files"],
+            rows=counts["rows"],
+            clean=self.state["input"]["clean"],
+            models=fingerprints,
+            clauses=int(sum(d["clauses"] for d in self.state["done"].values())),
+            mentions=counts["mentions"],
+            run={
                 "engine": self.engine,
                 "chunk_size": self.chunk_size,
                 "chunks": chunks,
@@ -477,10 +454,10 @@ class StreamedRun:
                 # run's earlier chunks keep the numbers of the run that analysed them)
                 "chunk_rss_mb": [self.state["done"][str(k)].get("rss_mb") for k in range(chunks)],
             },
-            "timings_s": dict(self.timings),
-            "memory_mb": dict(self.memory),
-            "spacy_pipelines": pipelines,
-        }
+            spacy_pipelines=pipelines,
+            timings=self.timings,
+            memory=self.memory,
+        )
         return Analysis(comments=comments, mentions=mentions, manifest=manifest, labels=labels)
 
 

@@ -1,0 +1,242 @@
+"""The models one analysis needs, loaded once: the sentiment classifier, the clause embedder
+and the taxonomy's theme matcher; every call goes through the result cache when there is one.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from feedback_nlp.analysis.cached import cached_clauses, cached_embed, cached_predict
+from feedback_nlp.cache import ResultCache
+from feedback_nlp.errors import ModelError
+from feedback_nlp.home import Progress
+from feedback_nlp.settings import ModelOptions
+
+# e5 wants "query: " for short symmetric texts (clauses vs theme prototypes)
+CLAUSE_PREFIX = "query: "
+
+
+class Models:
+    """The models one analysis needs, loaded once: sentiment classifier, clause embedder, and the
+    taxonomy's theme matcher (keyword indexes + semantic prototypes).
+
+    >>> models = Models(taxonomy="ecommerce-cx")            # doctest: +SKIP
+    >>> analyze(frame, models=models)                        # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        options: ModelOptions | None = None,
+        *,
+        sentiment=None,
+        embedder=None,
+        cache: ResultCache | None = None,
+        progress: Progress | None = None,
+        **flags: Any,
+    ) -> None:
+        """Load the models; `sentiment` (with `.predict(texts, lang=..., batch_size=...)` and
+        `.fingerprint`) and `embedder` (with `.embed(texts, prefix=...)` and `.fingerprint`) may
+        be passed in instead, e.g. small models in tests. With a `cache`
+        (:class:`feedback_nlp.cache.ResultCache`) only texts it lacks reach the models.
+
+        What to load: `options` (:class:`feedback_nlp.settings.ModelOptions`) or its fields as
+        keyword arguments: ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``.
+        `precision`: ``fp32``, ``bf16`` (autocast), or ``auto`` = bf16 where the CPU computes
+        bf16 natively (AVX512-BF16 or AMX), fp32 elsewhere. bf16 moved held-out macro-F1 of the
+        builtin sentiment model by less than 0.5 point and left theme matches unchanged
+        (docs/benchmarks.md)."""
+        from feedback_nlp.themes.matcher import ThemeMatcher
+
+        if options is not None and flags:
+            raise TypeError("pass either a ModelOptions or keyword arguments, not both")
+        self.options = options if options is not None else ModelOptions(**flags)
+        self.batch_size = self.options.batch_size
+        say = progress or (lambda _m: None)
+        self.precision = resolve_precision(self.options.precision)
+        if sentiment is None:
+            from feedback_nlp.encoders.sentiment import SentimentModel
+
+            say("Loading the sentiment model")
+            sentiment = SentimentModel.load(self.options.sentiment_model, precision=self.precision)
+        if embedder is None:
+            from feedback_nlp.encoders.encoder import Embedder
+
+            say("Loading the builtin encoder for theme matching")
+            embedder = Embedder(progress=progress)
+        self.sentiment = sentiment
+        self.embedder = embedder
+        self.cache = cache
+        self._fingerprints: dict[str, str] | None = None
+        self.shared_word_embeddings = _share_word_embeddings(sentiment, embedder)
+        self.matcher = ThemeMatcher(self.options.taxonomy, embed=self.embed_clauses)
+
+    def with_cache(self, cache: ResultCache | None) -> Models:
+        """The same loaded models, reading and filling `cache` (None: no cache); the taxonomy's
+        prototypes, where not yet embedded, are then embedded through the cache too."""
+        other = copy.copy(self)
+        other.cache = cache
+        other.matcher = copy.copy(self.matcher)
+        other.matcher.embed = other.embed_clauses
+        return other
+
+    def set_threads(self, n: int) -> None:
+        """Torch threads for the next model calls (see `feedback_nlp.runner.engine.CoreMeter`)."""
+        if hasattr(self.sentiment, "threads"):
+            self.sentiment.threads = n
+        if hasattr(self.embedder, "num_threads"):
+            self.embedder.num_threads = n
+
+    def _cache_keys(self) -> dict[str, str]:
+        """What cached results depend on: weights, precision, and (embeddings) the prefix."""
+        if self._fingerprints is None:
+            from feedback_nlp.text.nlp import splitter_fingerprint
+
+            sentiment_precision = getattr(self.sentiment, "precision", "fp32")
+            self._fingerprints = {
+                "sentiment": f"{self.sentiment.fingerprint}|{sentiment_precision}",
+                "embedding": f"{self.embedder.fingerprint}|{CLAUSE_PREFIX}|{self._embed_precision}",
+                "clauses": f"{splitter_fingerprint()}|taxonomy={self.taxonomy.fingerprint}",
+            }
+        return self._fingerprints
+
+    @property
+    def _embed_precision(self) -> str:
+        return self.precision if hasattr(self.embedder, "model") else "fp32"
+
+    def _require(self, what: str) -> None:
+        if getattr(self, what) is None:
+            raise ModelError(
+                f"These Models had their {what} released (release_transformers); "
+                "load new Models to score or embed text."
+            )
+
+    def embed_clauses(self, texts) -> np.ndarray:
+        """Unit vectors of clauses (the cache's where it has them)."""
+        self._require("embedder")
+        return cached_embed(
+            self.cache,
+            self._embed,
+            self._cache_keys()["embedding"] if self.cache is not None else None,
+            list(texts),
+            dim=getattr(self.embedder, "dim", None),
+        )
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self._embed_precision != "bf16":
+            return self.embedder.embed(texts, prefix=CLAUSE_PREFIX)
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return self.embedder.embed(texts, prefix=CLAUSE_PREFIX)
+
+    def predict_sentiment(self, texts, langs) -> np.ndarray:
+        """(n, 3) probabilities negative/neutral/positive (the cache's where it has them)."""
+        self._require("sentiment")
+        return cached_predict(
+            self.cache,
+            self.sentiment,
+            texts,
+            langs,
+            batch_size=self.batch_size,
+            fingerprint=self._cache_keys()["sentiment"] if self.cache is not None else None,
+        )
+
+    @property
+    def taxonomy(self):
+        return self.matcher.taxonomy
+
+    def clauses(self, texts: list[str], langs: list[str]) -> tuple[pd.DataFrame, list]:
+        """``split_clauses(texts, langs)`` and the keyword hits of every clause
+        (:meth:`ThemeMatcher.keyword_hits`), the cache's where it has them (see
+        :func:`feedback_nlp.cache.cached_clauses`: those clauses carry ``lemmas`` = None)."""
+        return cached_clauses(
+            self.cache,
+            self._cache_keys()["clauses"] if self.cache is not None else None,
+            texts,
+            langs,
+            keyword_hits=self.matcher.keyword_hits,
+            n_themes=len(self.taxonomy.themes),
+        )
+
+    def release_transformers(self) -> None:
+        """Let the sentiment model and the encoder go once no more text is scored (~500 MiB of
+        resident memory in the last bench run; docs/benchmarks.md).
+
+        What theme discovery still needs stays: the taxonomy's prototype vectors (computed now if
+        they are not yet), the fingerprints, the matcher and the spaCy pipelines. Scoring or
+        embedding afterwards raises a ModelError."""
+        self._released_fingerprints = self.fingerprints()
+        self._cache_keys()  # discovery's label cache reads the clause fingerprint
+        _ = self.matcher.prototypes
+        self.sentiment = None
+        self.embedder = None
+
+    def fingerprints(self) -> dict[str, str]:
+        released = getattr(self, "_released_fingerprints", None)
+        if released is not None:
+            return dict(released)
+        return {
+            "sentiment": self.sentiment.fingerprint,
+            "encoder": self.embedder.fingerprint,
+            "taxonomy": f"{self.taxonomy.name}@{self.taxonomy.fingerprint[:16]}",
+            "precision": self.precision,
+        }
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX), where autocast pays."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False
+
+
+def resolve_precision(precision: str) -> str:
+    ModelOptions(precision=precision)  # a FeedbackError naming the allowed values
+    if precision == "auto":
+        return "bf16" if cpu_has_bf16() else "fp32"
+    return precision
+
+
+def _share_word_embeddings(sentiment, embedder) -> bool:
+    """The builtin sentiment model is the builtin encoder plus trained parts that leave the
+    word-embedding matrix (250k x 384) untouched: where both hold the same matrix, keep one copy
+    in memory. The builtin encoder's loads already share one packed matrix (60 MB instead of
+    384, :mod:`feedback_nlp.encoders.packed`); this covers float32 matrices, e.g. from a local folder."""
+    import torch
+
+    try:
+        mine = sentiment.model.bert.embeddings.word_embeddings
+        theirs = embedder.model.get_input_embeddings()
+    except AttributeError:
+        return False
+    if mine is theirs:
+        return True
+    if not (hasattr(mine, "weight") and hasattr(theirs, "weight")):
+        return False
+    if not (isinstance(mine.weight, torch.Tensor) and isinstance(theirs.weight, torch.Tensor)):
+        return False
+    if mine.weight is theirs.weight:
+        return True
+    a, b = mine.weight, theirs.weight
+    if a.shape != b.shape or a.dtype != b.dtype or a.ndim != 2:
+        return False
+    # a few rows, not all 96M numbers: the matrices are memory-mapped, and every row read
+    # pages in its neighbourhood
+    rows = torch.linspace(0, a.shape[0] - 1, steps=min(a.shape[0], 8)).long()
+    with torch.no_grad():
+        if not torch.equal(a[rows], b[rows]):
+            return False
+    mine.weight = theirs.weight
+    return True
+
+

@@ -1,0 +1,75 @@
+"""manifest.json: what a run did, built in one place (DESIGN.md, contract 2).
+
+``analyze()`` and ``run()`` both describe their work with :func:`build_manifest`; ``run()`` adds
+the timings and memory of the stages after the analysis (ranking, writing) to the same dict.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections import Counter
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import Any
+
+TOOL = "feedback-nlp"
+_VERSIONED = ("feedback-nlp", "pandas", "pyarrow", "torch", "transformers", "spacy")
+
+
+def versions() -> dict[str, str]:
+    """Python's version and those of the packages that decide the results."""
+    found = {"python": platform.python_version()}
+    for dist in _VERSIONED:
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def build_manifest(
+    *,
+    rows: dict[str, int],
+    clean: dict,
+    models: dict[str, str],
+    clauses: int,
+    mentions: dict[str, int],
+    timings: dict[str, float],
+    options: dict[str, Any] | None = None,
+    inputs: list[dict] | None = None,
+    run: dict[str, Any] | None = None,
+    memory: dict[str, dict[str, int]] | None = None,
+    spacy_pipelines: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The manifest of an analysis: `rows` by status (with ``read``), the cleaning report, model
+    fingerprints, clause and mention counts, stage timings in seconds; for a whole run also the
+    options, the input files (with their hashes, mapping, repairs and problems; repairs are
+    summed over files), how it ran, resident memory per stage and the spaCy pipelines used."""
+    manifest: dict[str, Any] = {
+        "tool": TOOL,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions(),
+    }
+    if options is not None:
+        manifest["options"] = options
+    if inputs is not None:
+        repairs: Counter[str] = Counter()
+        for f in inputs:
+            repairs.update({kind: int(n) for kind, n in f.get("repairs", {}).items()})
+        manifest["inputs"] = inputs
+        manifest["repairs"] = dict(repairs)
+    manifest.update(
+        rows=rows, clean=clean, models=models, clauses=int(clauses), mentions=mentions
+    )
+    if run is not None:
+        manifest["run"] = run
+    if spacy_pipelines is not None:
+        manifest["spacy_pipelines"] = spacy_pipelines
+    manifest["timings_s"] = round_timings(timings)
+    if memory is not None:
+        manifest["memory_mb"] = memory  # resident MB after each stage, and the peak so far
+    return manifest
+
+
+def round_timings(timings: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 3) for k, v in timings.items()}

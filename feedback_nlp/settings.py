@@ -1,0 +1,147 @@
+"""The options of one run, in one frozen object that checks itself (DESIGN.md, "settings").
+
+Every default is written here and only here: the CLI's flags, ``run()``, ``analyze()``,
+``read_feedback()`` and ``Models`` take their defaults from these constants, build the options
+object, and hand it on whole (the Ray engine included). A bad value fails when the object is
+built, before any file is read or model loaded, with a message that names the CLI flag.
+
+>>> from feedback_nlp.settings import RunOptions
+>>> RunOptions.build(score_scale="nps", batch_size=16).models.batch_size
+16
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from feedback_nlp import schema as s
+from feedback_nlp.errors import FeedbackError
+
+DEFAULT_TAXONOMY = "ecommerce-cx"
+BUILTIN = "builtin"  # the packaged sentiment model / encoder
+DEFAULT_BATCH_SIZE = 32  # texts per model batch
+DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
+DEFAULT_MIN_MENTIONS = 5
+PERIOD_AUTO = "auto"  # monthly trends where the comments have dates, none otherwise
+PERIODS = (PERIOD_AUTO, "week", "month", "quarter")  # plus None: no trends
+CLI_PERIODS = (PERIOD_AUTO, "none", "week", "month", "quarter")
+# auto: bf16 autocast where the CPU computes bf16 natively, fp32 elsewhere (encoders.device)
+PRECISIONS = ("auto", "fp32", "bf16")
+ENGINES = ("local", "ray")
+
+
+def _one_of(value: object, allowed: tuple, flag: str) -> None:
+    if value not in allowed:
+        shown = ", ".join(str(a) for a in allowed)
+        raise FeedbackError(f"{flag} must be one of {shown}; got {value!r}.")
+
+
+def _at_least_one(value: int, flag: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FeedbackError(f"{flag} must be a whole number of at least 1; got {value!r}.")
+
+
+def period_option(value: str | None) -> str | None:
+    """The CLI's --period value as the API takes it: ``none`` means no trends (None)."""
+    _one_of(value if value is not None else "none", CLI_PERIODS, "--period")
+    return None if value in (None, "none") else value
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How the exports are read and cleaned: the column mapping flags (None: detect it), the
+    score scale, the XLSX sheet, PII redaction."""
+
+    text_col: str | None = None
+    id_col: str | None = None
+    score_col: str | None = None
+    score_scale: str = "auto"
+    touchpoint_col: str | None = None
+    date_col: str | None = None
+    lang_col: str | None = None
+    sheet: str | None = None
+    redact_pii: bool = False
+
+    def __post_init__(self) -> None:
+        _one_of(self.score_scale, s.SCORE_SCALES, "--score-scale")
+
+    def columns(self) -> dict[str, Any]:
+        """The reader's part: everything but PII redaction (which cleaning applies)."""
+        return {k: v for k, v in asdict(self).items() if k != "redact_pii"}
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Which models analyse the comments, and how they run."""
+
+    taxonomy: str = DEFAULT_TAXONOMY  # a shipped name or a YAML file
+    sentiment_model: str = BUILTIN  # builtin, a Hugging Face id or a local folder
+    precision: str = "auto"
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    def __post_init__(self) -> None:
+        if self.sentiment_model is None:  # the API has always taken None for the builtin
+            object.__setattr__(self, "sentiment_model", BUILTIN)
+        object.__setattr__(self, "taxonomy", str(self.taxonomy))
+        _one_of(self.precision, PRECISIONS, "--precision")
+        _at_least_one(self.batch_size, "--batch-size")
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How the complaint themes are ranked and reported."""
+
+    by: str = s.TOUCHPOINT
+    period: str | None = PERIOD_AUTO
+    min_mentions: int = DEFAULT_MIN_MENTIONS
+
+    def __post_init__(self) -> None:
+        if self.period is not None:
+            _one_of(self.period, PERIODS, "--period")
+        _at_least_one(self.min_mentions, "--min-mentions")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything one `feedback-nlp analyze` / ``run()`` needs besides its inputs and folder."""
+
+    read: ReadOptions = field(default_factory=ReadOptions)
+    models: ModelOptions = field(default_factory=ModelOptions)
+    report: ReportOptions = field(default_factory=ReportOptions)
+    cache: bool = True  # read and fill the result cache
+    engine: str = "local"
+    ray_address: str | None = None
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+
+    def __post_init__(self) -> None:
+        _one_of(self.engine, ENGINES, "--engine")
+        if self.ray_address and self.engine != "ray":
+            raise FeedbackError("--ray-address needs --engine ray.")
+        _at_least_one(self.chunk_size, "chunk_size")
+
+    @classmethod
+    def build(cls, **options: Any) -> RunOptions:
+        """From the flat keyword arguments of ``run()`` (the CLI flags' names): each goes to the
+        part that declares it; an unknown name is a TypeError, as for any function."""
+        parts: dict[str, dict[str, Any]] = {"read": {}, "models": {}, "report": {}, "run": {}}
+        owners = {
+            **{f.name: "read" for f in fields(ReadOptions)},
+            **{f.name: "models" for f in fields(ModelOptions)},
+            **{f.name: "report" for f in fields(ReportOptions)},
+            **{f.name: "run" for f in fields(cls) if f.name not in ("read", "models", "report")},
+        }
+        for name, value in options.items():
+            if name not in owners:
+                raise TypeError(f"unexpected option {name!r}")
+            parts[owners[name]][name] = value
+        return cls(
+            read=ReadOptions(**parts["read"]),
+            models=ModelOptions(**parts["models"]),
+            report=ReportOptions(**parts["report"]),
+            **parts["run"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy (for manifest.json and the resume fingerprint)."""
+        return asdict(self)
