@@ -19,12 +19,14 @@ from feedback_nlp.analysis.analyze import Analysis
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.errors import FeedbackError, InputFileError
 from feedback_nlp.home import Progress
+from feedback_nlp.io.load import load
 from feedback_nlp.output import write_csv, write_json, write_parquet
 from feedback_nlp.report.render import write_report as render
 from feedback_nlp.report.summarize import summarize, trends
 from feedback_nlp.runner.engine import memory_mb
 from feedback_nlp.runner.stream import StreamedRun
-from feedback_nlp.settings import DEFAULT_MIN_MENTIONS, PERIOD_AUTO, RunOptions
+from feedback_nlp.settings import DEFAULT_MIN_MENTIONS, PERIOD_AUTO, ReadOptions, RunOptions
+from feedback_nlp.text.clean import clean
 
 
 def resolve_period(comments: pd.DataFrame, period: str | None) -> str | None:
@@ -198,3 +200,20 @@ def load_analysis(outdir: str | Path) -> Analysis:
             for t, h, lab in zip(mentions[s.TOUCHPOINT], mentions[s.THEME], mentions["label"])
         }
     return Analysis(comments=comments, mentions=mentions, manifest=manifest, labels=labels)
+
+
+def inspect_inputs(inputs: str | Path | Sequence[str | Path], options: ReadOptions) -> dict:
+    """What `analyze` would read, without loading a model (`feedback-nlp inspect`): per file its
+    format, encoding, header shape, column mapping, repairs and problems; the rows by status and
+    the languages found."""
+    loaded = load(inputs, options)
+    cleaned = clean(loaded.frame)
+    report = cleaned.attrs.get("clean_report", {})
+    problems = [p for f in loaded.files for p in f.problems]
+    return {
+        "files": [f.to_dict() for f in loaded.files],
+        "rows": len(cleaned),
+        "status": report.get("status", {}),
+        "languages": report.get("languages", {}),
+        "problems": problems,
+    }

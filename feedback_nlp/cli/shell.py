@@ -1,0 +1,93 @@
+"""The Typer app, its consoles, the options several commands share, and the error mapping.
+
+Every command parses options, calls one API function, prints a short summary, and turns a
+FeedbackError into a one-line message on stderr with exit code 1 (DESIGN.md, contract 1).
+Exit 2 means "partial": some rows could not be analysed, all of them accounted for in `status`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from feedback_nlp.errors import FeedbackError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals in tracebacks would print customer comments (personal data).
+    pretty_exceptions_show_locals=False,
+    help="Turn exported open-text customer feedback into answers: language, sentiment and themes "
+    "per comment, complaint themes ranked per touchpoint.\n\n"
+    "Example:  feedback-nlp analyze nps_export.csv -o out/",
+)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+EXIT_OK, EXIT_INPUT, EXIT_PARTIAL = 0, 1, 2
+
+InputsArg = Annotated[
+    list[Path], typer.Argument(help="Export file(s): CSV/TSV, XLSX, JSON, JSONL or Parquet.")
+]
+TextCol = Annotated[str | None, typer.Option("--text-col", help="Column with the comment text.")]
+IdCol = Annotated[str | None, typer.Option("--id-col", help="Respondent / response id column.")]
+ScoreCol = Annotated[str | None, typer.Option("--score-col", help="NPS / rating column.")]
+ScoreScale = Annotated[
+    str, typer.Option("--score-scale", help="auto | nps (0-10) | stars (1-5) | csat (1-5).")
+]
+TouchpointCol = Annotated[
+    str | None, typer.Option("--touchpoint-col", help="Touchpoint / channel column.")
+]
+DateCol = Annotated[str | None, typer.Option("--date-col", help="Response date column.")]
+LangCol = Annotated[str | None, typer.Option("--lang-col", help="Language column (else detected).")]
+Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read.")]
+
+
+TaxonomyOpt = Annotated[
+    str,
+    typer.Option(
+        "--taxonomy", help="Shipped taxonomy (ecommerce-cx, railway, restaurant) or a YAML file."
+    ),
+]
+PeriodOpt = Annotated[
+    str,
+    typer.Option(
+        "--period", help="Trend period: week | month | quarter | none | auto (month if dated)."
+    ),
+]
+ByOpt = Annotated[
+    str,
+    typer.Option("--by", help="Rank within: touchpoint | theme | any comments column (lang...)."),
+]
+MinMentionsOpt = Annotated[
+    int, typer.Option("--min-mentions", min=1, help="Leave out themes with fewer mentions.")
+]
+LabelTaxonomyOpt = Annotated[
+    str | None,
+    typer.Option("--taxonomy", help="Take theme labels from this taxonomy (name or YAML file)."),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """One line on stderr and exit 1 for mistakes the user can fix; bugs still traceback."""
+    try:
+        yield
+    except FeedbackError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def _progress(quiet: bool):
+    """Progress messages go to stderr, and only when a person is watching (a TTY)."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda message: err.print(f"[dim]… {message}[/]")

