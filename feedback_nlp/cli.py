@@ -277,7 +277,7 @@ def summarize(
         result = load_analysis(outdir)
         prepare_output_folder(outdir)  # the reports are rewritten there
         if taxonomy:
-            from feedback_nlp.themes.taxonomy import load_taxonomy
+            from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
             result.labels.update(load_taxonomy(taxonomy).labels())
         themes = summarize_analysis(
@@ -513,7 +513,7 @@ def taxonomy_show(
     """
     import yaml
 
-    from feedback_nlp.themes.taxonomy import load_taxonomy
+    from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
     with _user_errors():
         tax = load_taxonomy(taxonomy)
@@ -542,7 +542,7 @@ def taxonomy_check(taxonomy: TaxonomyArg) -> None:
 
     Example:  feedback-nlp taxonomy check my_taxonomy.yaml
     """
-    from feedback_nlp.themes.taxonomy import check_taxonomy, load_taxonomy
+    from feedback_nlp.themes.taxonomy_file import check_taxonomy, load_taxonomy
 
     with _user_errors():
         problems = check_taxonomy(taxonomy)

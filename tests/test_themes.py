@@ -15,8 +15,8 @@ from feedback_nlp.errors import TaxonomyError
 from feedback_nlp.text.nlp import COMMENT_INDEX, split_clauses
 from feedback_nlp.themes.discover import discover_themes
 from feedback_nlp.themes.matcher import MENTION_COLUMNS, ThemeMatcher, match_themes
-from feedback_nlp.themes.taxonomy import (
-    MatchSettings,
+from feedback_nlp.themes.taxonomy import MatchSettings
+from feedback_nlp.themes.taxonomy_file import (
     check_taxonomy,
     load_taxonomy,
     shipped_taxonomies,

@@ -46,7 +46,8 @@ from feedback_nlp.text.nlp import (
     token_lemma,
     transient_strings,
 )
-from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme, load_taxonomy
+from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme
+from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
