@@ -531,7 +531,7 @@ def test_cooccurrence_keywords_match_in_any_order():
 
 
 def test_content_free_clauses_get_no_semantic_theme():
-    from feedback_nlp.themes.matcher import NULL_EXAMPLES
+    from feedback_nlp.themes.semantic import NULL_EXAMPLES
 
     tax = taxonomy_from_dict({**TINY, "matching": {"semantic_threshold": 0.0, "null_margin": 0.0}})
     clauses = split_clauses([NULL_EXAMPLES[0], "my parcel arrived two weeks late"], ["pl", "pl"])
