@@ -38,8 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.nlp import COMMENT_INDEX, split_clauses
-from feedback_nlp.themes.matcher import SemanticScores, ThemeMatcher, semantic_mask
-from feedback_nlp.themes.taxonomy import load_taxonomy
+from feedback_nlp.themes.matcher import ThemeMatcher
+from feedback_nlp.themes.semantic import SemanticScores, semantic_mask
+from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
 DEFAULT_DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
 DEFAULT_CACHE = Path(

@@ -15,8 +15,8 @@ from feedback_nlp.errors import TaxonomyError
 from feedback_nlp.text.nlp import COMMENT_INDEX, split_clauses
 from feedback_nlp.themes.discover import discover_themes
 from feedback_nlp.themes.matcher import MENTION_COLUMNS, ThemeMatcher, match_themes
-from feedback_nlp.themes.taxonomy import (
-    MatchSettings,
+from feedback_nlp.themes.taxonomy import MatchSettings
+from feedback_nlp.themes.taxonomy_file import (
     check_taxonomy,
     load_taxonomy,
     shipped_taxonomies,
@@ -531,7 +531,7 @@ def test_cooccurrence_keywords_match_in_any_order():
 
 
 def test_content_free_clauses_get_no_semantic_theme():
-    from feedback_nlp.themes.matcher import NULL_EXAMPLES
+    from feedback_nlp.themes.semantic import NULL_EXAMPLES
 
     tax = taxonomy_from_dict({**TINY, "matching": {"semantic_threshold": 0.0, "null_margin": 0.0}})
     clauses = split_clauses([NULL_EXAMPLES[0], "my parcel arrived two weeks late"], ["pl", "pl"])

@@ -175,7 +175,7 @@ def summarize(
         result = load_analysis(outdir)
         prepare_output_folder(outdir)  # the reports are rewritten there
         if taxonomy:
-            from feedback_nlp.themes.taxonomy import load_taxonomy
+            from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
             result.labels.update(load_taxonomy(taxonomy).labels())
         themes = summarize_analysis(

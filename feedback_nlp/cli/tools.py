@@ -114,7 +114,7 @@ def taxonomy_show(
     """
     import yaml
 
-    from feedback_nlp.themes.taxonomy import load_taxonomy
+    from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
     with _user_errors():
         tax = load_taxonomy(taxonomy)
@@ -143,7 +143,7 @@ def taxonomy_check(taxonomy: TaxonomyArg) -> None:
 
     Example:  feedback-nlp taxonomy check my_taxonomy.yaml
     """
-    from feedback_nlp.themes.taxonomy import check_taxonomy, load_taxonomy
+    from feedback_nlp.themes.taxonomy_file import check_taxonomy, load_taxonomy
 
     with _user_errors():
         problems = check_taxonomy(taxonomy)

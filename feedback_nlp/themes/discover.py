@@ -25,7 +25,13 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, get_pipeline
-from feedback_nlp.themes.matcher import KEYWORD, LABEL, MATCH_DISCOVERED, ThemeMatcher, _assemble
+from feedback_nlp.themes.matcher import (
+    KEYWORD,
+    LABEL,
+    MATCH_DISCOVERED,
+    ThemeMatcher,
+    assemble_mentions,
+)
 from feedback_nlp.themes.taxonomy import OTHER_TOUCHPOINT, MatchSettings
 
 BLOCK_ROWS = 4096  # candidates compared with centroids at a time (bounded memory)
@@ -167,7 +173,7 @@ def discover_themes(
     label_cache: LabelCache | None = None,
 ) -> pd.DataFrame:
     """Mentions of discovered themes (``match = "discovered"``), in the columns of
-    :func:`feedback_nlp.themes.match_themes`.
+    :func:`feedback_nlp.themes.matcher.match_themes`.
 
     ``clauses`` and ``embeddings`` (one row per clause, same order) are what was matched;
     ``mentions`` are the taxonomy mentions already found (their clauses are not rediscovered).
@@ -213,7 +219,7 @@ def discover_themes(
         if enough:
             by_text[clauses.at[i, s.CLAUSE_TEXT].strip().lower()].append(i)
     if not by_text:
-        return _assemble(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
+        return assemble_mentions(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
     keys = sorted(by_text)
     first = np.array([by_text[k][0] for k in keys])
     vectors = embeddings[first]
@@ -230,7 +236,7 @@ def discover_themes(
         if len(set(clauses.loc[m, COMMENT_INDEX])) >= min_size
     }
     if not clusters:
-        return _assemble(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
+        return assemble_mentions(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
 
     main_lang = {
         c: Counter(clauses.loc[m, s.LANG]).most_common(1)[0][0] for c, m in clusters.items()
@@ -307,7 +313,9 @@ def discover_themes(
             KEYWORD: pd.Series([None] * len(order), dtype="object"),
         }
     )
-    return _assemble(clauses.iloc[rows_i].reset_index(drop=True), found, clause_sentiment, rows_i)
+    return assemble_mentions(
+        clauses.iloc[rows_i].reset_index(drop=True), found, clause_sentiment, rows_i
+    )
 
 
 def _label_key(clauses: pd.DataFrame, labelling: dict[int, list[int]]) -> bytes | None:

@@ -1,13 +1,5 @@
-"""Theme matching: every clause against a taxonomy, by keyword (lemmas) and by meaning.
-
-- **keyword**: the taxonomy's keywords of the clause's language, lemmatised by the same spaCy
-  pipeline as the clause, found with spaCy ``PhraseMatcher`` on lemmas and on lower-cased words;
-  German/Dutch/Scandinavian compounds match their head ("Zugverspätungen" -> "Verspätung"), Thai
-  keywords match inside the unsegmented text. A longer keyword of another theme that covers a
-  shorter one wins ("price changed" over "price").
-- **semantic**: the clause embedding against theme prototypes (label + description, and each
-  example phrase); a theme is found when its best prototype similarity passes the taxonomy's
-  calibrated ``semantic_threshold`` and lies within ``semantic_margin`` of the clause's best.
+"""Theme matching: every clause against a taxonomy, by keyword (lemmas,
+:mod:`feedback_nlp.themes.keywords`) and by meaning (:mod:`feedback_nlp.themes.semantic`).
 
 A clause can carry several themes. Mentions carry the clause span and its sentiment
 (DESIGN.md contract 2, ``mentions.parquet``).
@@ -22,33 +14,15 @@ A clause can carry several themes. Mentions carry the clause span and its sentim
 
 from __future__ import annotations
 
-import itertools
-import re
-import threading
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.nlp import (
-    COMMENT_INDEX,
-    LEMMAS,
-    TOKENS,
-    get_pipeline,
-    install_extensions,
-    normalize_lang,
-    token_lemma,
-    transient_strings,
-)
-from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme, load_taxonomy
-
-Embed = Callable[[Sequence[str]], np.ndarray]
+from feedback_nlp.text.nlp import COMMENT_INDEX, LEMMAS, TOKENS, normalize_lang, transient_strings
+from feedback_nlp.themes.keywords import KeywordMatcher
+from feedback_nlp.themes.semantic import Embed, Prototypes, SemanticScores, semantic_choices
+from feedback_nlp.themes.taxonomy import Taxonomy, Theme
+from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
 LABEL = "label"
 KEYWORD = "keyword"  # the taxonomy keyword that matched (keyword matches only)
@@ -70,307 +44,9 @@ MENTION_COLUMNS = [
     s.SENTIMENT_SCORE,
 ]
 
-# Languages that write compounds as one word with the head last.
-COMPOUNDING = ("de", "nl", "sv", "da", "nb", "no", "is", "lb")
-_COMPOUND_ENDINGS = ("", "e", "n", "en", "s", "es", "er", "ern", "ns")
-_UNSEGMENTED = ("th", "zh", "ja", "lo", "km", "my")
-_SPACES = re.compile(r"\s+")
-_MAX_VARIANTS = 16
-
-
-# --------------------------------------------------------------------------------------------
-# keywords
-
-
-@dataclass(frozen=True)
-class KeywordHit:
-    theme: int  # index into Taxonomy.themes
-    keyword: str
-    start: int  # token offsets in the clause
-    end: int
-
-
-class _LanguageIndex:
-    """The keywords that apply to one language, as spaCy phrase patterns. (Its hits are kept in
-    the result cache: bump `nlp.CLAUSE_FORMAT` when what it matches changes.)"""
-
-    def __init__(self, taxonomy: Taxonomy, lang: str) -> None:
-        themes = taxonomy.themes
-        self.nlp: Language = get_pipeline(lang)
-        self.lang = lang
-        entries: list[tuple[int, str, bool]] = []  # (theme index, keyword, match lemmas?)
-        for i, theme in enumerate(themes):
-            if lang == s.UNDETERMINED:
-                # language unknown: every language's keywords, on the words as written
-                for words in theme.keywords.values():
-                    entries.extend((i, w, False) for w in words)
-            else:
-                entries.extend((i, w, True) for w in theme.keywords.get(lang, ()))
-                entries.extend((i, w, False) for w in theme.keywords.get(ANY_LANGUAGE, ()))
-        self.entries = entries
-        self.unsegmented = lang in _UNSEGMENTED
-        self.lemma_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
-        self.lower_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self.heads: dict[str, list[str]] = {}
-        self.substrings: list[tuple[str, str]] = []
-        # "delivery + fast": every part within the clause, in any order
-        parts = [
-            (k, p, part.strip())
-            for k, (_, word, _) in enumerate(entries)
-            for p, part in enumerate(word.split(" + "))
-        ]
-        self.n_parts = Counter(k for k, _, part in parts if part)
-        docs = self.nlp.pipe(part for _, _, part in parts)
-        for (k, p, part), doc in zip(parts, docs):
-            use_lemma = entries[k][2]
-            tokens = [t for t in doc if not t.is_space]
-            if not tokens:
-                continue
-            key = f"{k}.{p}"
-            words = [t.lower_ for t in tokens]
-            self.lower_matcher.add(key, [Doc(self.nlp.vocab, words=words)])
-            if use_lemma:
-                lemmas = [token_lemma(t) for t in tokens]
-                # A keyword lemmatised alone can differ from the same word in a sentence
-                # (pl "opóźnienie" -> "opóźnić" alone, but "opóźnieniem" -> "opóźnienie"), so
-                # each keyword word may match as its lemma or as written.
-                options = [sorted({lm, w}) for lm, w in zip(lemmas, words)]
-                variants = list(itertools.islice(itertools.product(*options), _MAX_VARIANTS))
-                self.lemma_matcher.add(
-                    key, [Doc(self.nlp.vocab, words=words, lemmas=list(v)) for v in variants]
-                )
-                if (
-                    lang in COMPOUNDING
-                    and len(lemmas) == 1
-                    and len(lemmas[0]) >= 4
-                    and lemmas[0].isalpha()
-                ):
-                    self.heads.setdefault(lemmas[0], []).append(key)
-            if self.unsegmented:
-                self.substrings.append((_SPACES.sub("", part.lower()), key))
-
-    def find(self, tokens: Sequence[str], lemmas: Sequence[str], text: str) -> list[KeywordHit]:
-        words = [t if t else " " for t in tokens]
-        if not words:
-            return []
-        doc = Doc(
-            self.nlp.vocab, words=[w.lower() for w in words], lemmas=[lm or " " for lm in lemmas]
-        )
-        found: dict[str, set[tuple[int, int]]] = {}  # "k.p" -> token spans
-        for matcher in (self.lemma_matcher, self.lower_matcher):
-            for match_id, start, end in matcher(doc):
-                found.setdefault(self.nlp.vocab.strings[match_id], set()).add((start, end))
-        if self.heads:
-            for i, lemma in enumerate(lemmas):
-                for key in self._compound_heads(lemma):
-                    found.setdefault(key, set()).add((i, i + 1))
-        if self.substrings:
-            compact = _SPACES.sub("", text.lower())
-            for needle, key in self.substrings:
-                if needle and needle in compact:
-                    found.setdefault(key, set()).add(
-                        (0, len(words))
-                    )  # no offsets inside Thai words
-        by_keyword: dict[int, dict[int, set[tuple[int, int]]]] = {}
-        for key, spans in found.items():
-            k, p = (int(x) for x in key.split("."))
-            by_keyword.setdefault(k, {})[p] = spans
-        hits = []
-        for k, got in by_keyword.items():
-            theme, word, _ = self.entries[k]
-            if self.n_parts[k] == 1:
-                hits.extend(KeywordHit(theme, word, a, b) for a, b in got[0])
-            elif len(got) == self.n_parts[k]:
-                spans = [min(v) for v in got.values()]
-                hits.append(
-                    KeywordHit(theme, word, min(a for a, _ in spans), max(b for _, b in spans))
-                )
-        return _drop_covered(hits)
-
-    def _compound_heads(self, lemma: str) -> list[str]:
-        if len(lemma) < 7 or not lemma.isalpha():
-            return []
-        out: list[str] = []
-        for ending in _COMPOUND_ENDINGS:
-            stem = lemma[: len(lemma) - len(ending)] if ending else lemma
-            if ending and not lemma.endswith(ending):
-                continue
-            for cut in range(3, len(stem) - 3):
-                out.extend(self.heads.get(stem[cut:], ()))
-        return out
-
-
-def _drop_covered(hits: list[KeywordHit]) -> list[KeywordHit]:
-    """Drop a hit when a longer hit of another theme covers its tokens."""
-    kept = []
-    for h in hits:
-        covered = any(
-            o.theme != h.theme
-            and o.start <= h.start
-            and h.end <= o.end
-            and (o.end - o.start) > (h.end - h.start)
-            for o in hits
-        )
-        if not covered:
-            kept.append(h)
-    return kept
-
-
-class KeywordMatcher:
-    """Keyword matching of one taxonomy; per-language indexes are built on first use."""
-
-    def __init__(self, taxonomy: Taxonomy) -> None:
-        self.taxonomy = taxonomy
-        self._indexes: dict[str, _LanguageIndex] = {}
-        self._lock = threading.Lock()
-
-    def index(self, lang: str) -> _LanguageIndex:
-        code = normalize_lang(lang)
-        with self._lock:
-            if code not in self._indexes:
-                self._indexes[code] = _LanguageIndex(self.taxonomy, code)
-            return self._indexes[code]
-
-    def find(
-        self, tokens: Sequence[str], lemmas: Sequence[str], text: str, lang: str
-    ) -> list[KeywordHit]:
-        return self.index(lang).find(tokens, lemmas, text)
-
-
-# --------------------------------------------------------------------------------------------
-# semantic
-
-
-# Content-free statements (thanks, sign-offs, "no comment", who the customer is). A clause closer
-# to these than to its best theme by less than the taxonomy's `null_margin` gets no semantic
-# theme: short generic clauses are otherwise near everything in embedding space.
-NULL_EXAMPLES = (
-    "Thank you", "Thanks a lot", "Regards", "Hello", "Danke", "Vielen Dank", "Viele Grüße",
-    "Dziękuję", "Pozdrawiam", "Merci", "Cordialement", "Gracias", "Saludos", "ขอบคุณครับ",
-    "ขอบคุณค่ะ", "Grazie", "Bedankt", "No comment", "Nothing to add", "n/a",
-    "Nothing else to say", "Keine Angabe", "Nichts hinzuzufügen", "Brak uwag", "Nie mam zdania",
-    "Rien à ajouter", "Sans commentaire", "Sin comentarios", "Nada que añadir",
-    "ไม่มีความคิดเห็น", "-", "I have been a customer for years", "Long-time customer here",
-    "I order from you quite often", "I ordered on Monday", "We went there last Friday",
-    "I bought it for my daughter", "It was my second order", "We were a group of six",
-    "Bin seit Jahren Kunde", "Ich bestelle regelmäßig bei euch", "Wir waren am Samstag dort",
-    "Jestem klientem od lat", "Zamawiam u was regularnie", "Je suis client depuis des années",
-    "Je commande régulièrement chez vous", "Soy cliente desde hace años",
-    "Fuimos el sábado con unos amigos", "เป็นลูกค้าประจำ", "สั่งซื้อเป็นประจำ", "Keep it up",
-    "That's all", "As always", "See you next time", "Weiter so", "Tak trzymać",
-    "Continuez comme ça", "Seguid así", "Well", "So", "Why?", "ok", "Hmm", "Yes", "No", "lol",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SemanticScores:
-    """Similarities of clauses to a taxonomy's themes.
-
-    ``similarity`` (clauses x themes) is each theme's best prototype similarity; ``specificity``
-    is that minus the clause's mean similarity over all themes (short generic clauses are close
-    to every theme, so only what stands out counts); ``null`` is the clause's best similarity to
-    content-free statements (NULL_EXAMPLES).
-    """
-
-    similarity: np.ndarray
-    specificity: np.ndarray
-    null: np.ndarray
-
-
-class Prototypes:
-    """Embeddings that stand for each theme: its label + description and each example phrase."""
-
-    def __init__(self, taxonomy: Taxonomy, embed: Embed) -> None:
-        texts: list[str] = []
-        owner: list[int] = []
-        for i, theme in enumerate(taxonomy.themes):
-            for text in theme.prototype_texts():
-                texts.append(text)
-                owner.append(i)
-        vectors = np.asarray(embed([*texts, *NULL_EXAMPLES]), dtype=np.float32)
-        if vectors.ndim != 2 or len(vectors) != len(texts) + len(NULL_EXAMPLES):
-            raise ValueError(
-                f"embed() returned shape {vectors.shape} for "
-                f"{len(texts) + len(NULL_EXAMPLES)} texts; expected (n, dim)"
-            )
-        vectors = _normalise(vectors)
-        self.vectors = vectors[: len(texts)]
-        self.null_vectors = vectors[len(texts) :]
-        self.owner = np.asarray(owner, dtype=np.int64)
-        self.n_themes = len(taxonomy.themes)
-
-    def similarities(self, embeddings: np.ndarray) -> np.ndarray:
-        """(n clauses, n themes): each theme's best prototype similarity."""
-        sims = _normalise(np.asarray(embeddings, dtype=np.float32)) @ self.vectors.T
-        out = np.full((len(sims), self.n_themes), -1.0, dtype=np.float32)
-        for j in range(self.n_themes):  # a loop over themes is cheap
-            cols = self.owner == j
-            if cols.any():
-                out[:, j] = sims[:, cols].max(axis=1)
-        return out
-
-    def null_similarity(self, embeddings: np.ndarray, block: int = 4096) -> np.ndarray:
-        """(n clauses,): each clause's best similarity to a content-free statement, computed
-        `block` rows at a time."""
-        out = np.zeros(len(embeddings), dtype=np.float32)
-        for start in range(0, len(embeddings), block):
-            unit = _normalise(np.asarray(embeddings[start : start + block], dtype=np.float32))
-            out[start : start + len(unit)] = (unit @ self.null_vectors.T).max(axis=1)
-        return out
-
-    def scores(self, embeddings: np.ndarray) -> SemanticScores:
-        unit = _normalise(np.asarray(embeddings, dtype=np.float32))
-        sims = self.similarities(unit)
-        null = self.null_similarity(unit)
-        mean = sims.mean(axis=1, keepdims=True) if sims.size else sims[:, :0]
-        return SemanticScores(sims, sims - mean, null)
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.clip(norms, 1e-12, None)
-
-
-def semantic_mask(
-    scores: SemanticScores, threshold: float, margin: float, max_themes: int, null_margin: float
-) -> np.ndarray:
-    """(clauses x themes) True where a theme is found semantically: specificity >= threshold,
-    within ``margin`` of the clause's best, among its ``max_themes`` best, and the similarity
-    at least ``null_margin`` above the clause's similarity to content-free statements."""
-    spec = scores.specificity
-    if max_themes <= 0 or spec.size == 0:
-        return np.zeros(spec.shape, dtype=bool)
-    best = spec.max(axis=1, keepdims=True)
-    ok = (spec >= threshold) & (spec >= best - margin)
-    ok &= scores.similarity - scores.null[:, None] >= null_margin
-    if max_themes < spec.shape[1]:
-        kth = -np.partition(-spec, max_themes - 1, axis=1)[:, max_themes - 1 : max_themes]
-        ok &= spec >= kth
-    return ok
-
-
-def semantic_choices(scores: SemanticScores, settings: MatchSettings) -> list[list[int]]:
-    """For each clause, the themes found semantically, most specific first."""
-    mask = semantic_mask(
-        scores,
-        settings.semantic_threshold,
-        settings.semantic_margin,
-        settings.max_semantic_themes,
-        settings.null_margin,
-    )
-    spec = scores.specificity
-    return [
-        sorted(np.flatnonzero(row).tolist(), key=lambda j, i=i: (-spec[i, j], j))
-        for i, row in enumerate(mask)
-    ]
-
 
 def _sigmoid(x: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
-
-
-# --------------------------------------------------------------------------------------------
-# the matcher
 
 
 class ThemeMatcher:
@@ -493,10 +169,10 @@ class ThemeMatcher:
                 KEYWORD: pd.Series(kws, dtype="object"),
             }
         )
-        return _assemble(base, out, clause_sentiment, rows_i)
+        return assemble_mentions(base, out, clause_sentiment, rows_i)
 
 
-def _assemble(
+def assemble_mentions(
     base: pd.DataFrame, found: pd.DataFrame, clause_sentiment, rows_i: list[int]
 ) -> pd.DataFrame:
     """Clause columns + theme columns + clause sentiment, in MENTION_COLUMNS order (the clause
@@ -548,50 +224,3 @@ def match_themes(
     if matcher is None:
         matcher = ThemeMatcher(taxonomy, embed=embed)
     return matcher.match(clauses, embeddings=embeddings, clause_sentiment=clause_sentiment)
-
-
-# --------------------------------------------------------------------------------------------
-# spaCy component: keyword themes on a Doc
-
-
-class ThemeComponent:
-    """Keyword theme matching inside a spaCy pipeline: ``doc._.theme_mentions`` lists, for each
-    clause (``doc._.clauses``, or the whole Doc), the (touchpoint, theme, keyword, start_char,
-    end_char) found in it."""
-
-    def __init__(self, nlp: Language, name: str, taxonomy: str) -> None:
-        install_extensions()
-        self.name = name
-        self.lang = nlp.lang
-        self.matcher = KeywordMatcher(load_taxonomy(taxonomy))
-
-    def __call__(self, doc: Doc) -> Doc:
-        themes = self.matcher.taxonomy.themes
-        spans = doc._.clauses or [doc[:]]
-        mentions = []
-        for span in spans:
-            tokens = [t.text for t in span]
-            lemmas = [token_lemma(t) for t in span]
-            for hit in self.matcher.find(tokens, lemmas, span.text, self.lang):
-                theme = themes[hit.theme]
-                mentions.append(
-                    {
-                        s.TOUCHPOINT: theme.touchpoint,
-                        s.THEME: theme.id,
-                        KEYWORD: hit.keyword,
-                        s.START_CHAR: span.start_char,
-                        s.END_CHAR: span.end_char,
-                    }
-                )
-        doc._.theme_mentions = mentions
-        return doc
-
-
-@Language.factory(
-    "feedback_nlp_themes",
-    assigns=["doc._.theme_mentions"],
-    requires=["token.lemma"],
-    default_config={"taxonomy": "ecommerce-cx"},
-)
-def make_theme_component(nlp: Language, name: str, taxonomy: str) -> ThemeComponent:
-    return ThemeComponent(nlp, name, taxonomy)

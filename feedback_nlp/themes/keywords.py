@@ -1,0 +1,185 @@
+"""Keyword theme matching: the taxonomy's keywords of the clause's language, lemmatised by the
+same spaCy pipeline as the clause, found with spaCy ``PhraseMatcher`` on lemmas and on lower-cased
+words; German/Dutch/Scandinavian compounds match their head ("Zugverspätungen" -> "Verspätung"),
+Thai keywords match inside the unsegmented text. A longer keyword of another theme that covers a
+shorter one wins ("price changed" over "price").
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from feedback_nlp import schema as s
+from feedback_nlp.text.nlp import get_pipeline, normalize_lang, token_lemma
+from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, Taxonomy
+
+# Languages that write compounds as one word with the head last.
+COMPOUNDING = ("de", "nl", "sv", "da", "nb", "no", "is", "lb")
+_COMPOUND_ENDINGS = ("", "e", "n", "en", "s", "es", "er", "ern", "ns")
+_UNSEGMENTED = ("th", "zh", "ja", "lo", "km", "my")
+_SPACES = re.compile(r"\s+")
+_MAX_VARIANTS = 16
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    theme: int  # index into Taxonomy.themes
+    keyword: str
+    start: int  # token offsets in the clause
+    end: int
+
+
+class _LanguageIndex:
+    """The keywords that apply to one language, as spaCy phrase patterns. (Its hits are kept in
+    the result cache: bump `nlp.CLAUSE_FORMAT` when what it matches changes.)"""
+
+    def __init__(self, taxonomy: Taxonomy, lang: str) -> None:
+        themes = taxonomy.themes
+        self.nlp: Language = get_pipeline(lang)
+        self.lang = lang
+        entries: list[tuple[int, str, bool]] = []  # (theme index, keyword, match lemmas?)
+        for i, theme in enumerate(themes):
+            if lang == s.UNDETERMINED:
+                # language unknown: every language's keywords, on the words as written
+                for words in theme.keywords.values():
+                    entries.extend((i, w, False) for w in words)
+            else:
+                entries.extend((i, w, True) for w in theme.keywords.get(lang, ()))
+                entries.extend((i, w, False) for w in theme.keywords.get(ANY_LANGUAGE, ()))
+        self.entries = entries
+        self.unsegmented = lang in _UNSEGMENTED
+        self.lemma_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self.lower_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.heads: dict[str, list[str]] = {}
+        self.substrings: list[tuple[str, str]] = []
+        # "delivery + fast": every part within the clause, in any order
+        parts = [
+            (k, p, part.strip())
+            for k, (_, word, _) in enumerate(entries)
+            for p, part in enumerate(word.split(" + "))
+        ]
+        self.n_parts = Counter(k for k, _, part in parts if part)
+        docs = self.nlp.pipe(part for _, _, part in parts)
+        for (k, p, part), doc in zip(parts, docs):
+            use_lemma = entries[k][2]
+            tokens = [t for t in doc if not t.is_space]
+            if not tokens:
+                continue
+            key = f"{k}.{p}"
+            words = [t.lower_ for t in tokens]
+            self.lower_matcher.add(key, [Doc(self.nlp.vocab, words=words)])
+            if use_lemma:
+                lemmas = [token_lemma(t) for t in tokens]
+                # A keyword lemmatised alone can differ from the same word in a sentence
+                # (pl "opóźnienie" -> "opóźnić" alone, but "opóźnieniem" -> "opóźnienie"), so
+                # each keyword word may match as its lemma or as written.
+                options = [sorted({lm, w}) for lm, w in zip(lemmas, words)]
+                variants = list(itertools.islice(itertools.product(*options), _MAX_VARIANTS))
+                self.lemma_matcher.add(
+                    key, [Doc(self.nlp.vocab, words=words, lemmas=list(v)) for v in variants]
+                )
+                if (
+                    lang in COMPOUNDING
+                    and len(lemmas) == 1
+                    and len(lemmas[0]) >= 4
+                    and lemmas[0].isalpha()
+                ):
+                    self.heads.setdefault(lemmas[0], []).append(key)
+            if self.unsegmented:
+                self.substrings.append((_SPACES.sub("", part.lower()), key))
+
+    def find(self, tokens: Sequence[str], lemmas: Sequence[str], text: str) -> list[KeywordHit]:
+        words = [t if t else " " for t in tokens]
+        if not words:
+            return []
+        doc = Doc(
+            self.nlp.vocab, words=[w.lower() for w in words], lemmas=[lm or " " for lm in lemmas]
+        )
+        found: dict[str, set[tuple[int, int]]] = {}  # "k.p" -> token spans
+        for matcher in (self.lemma_matcher, self.lower_matcher):
+            for match_id, start, end in matcher(doc):
+                found.setdefault(self.nlp.vocab.strings[match_id], set()).add((start, end))
+        if self.heads:
+            for i, lemma in enumerate(lemmas):
+                for key in self._compound_heads(lemma):
+                    found.setdefault(key, set()).add((i, i + 1))
+        if self.substrings:
+            compact = _SPACES.sub("", text.lower())
+            for needle, key in self.substrings:
+                if needle and needle in compact:
+                    found.setdefault(key, set()).add(
+                        (0, len(words))
+                    )  # no offsets inside Thai words
+        by_keyword: dict[int, dict[int, set[tuple[int, int]]]] = {}
+        for key, spans in found.items():
+            k, p = (int(x) for x in key.split("."))
+            by_keyword.setdefault(k, {})[p] = spans
+        hits = []
+        for k, got in by_keyword.items():
+            theme, word, _ = self.entries[k]
+            if self.n_parts[k] == 1:
+                hits.extend(KeywordHit(theme, word, a, b) for a, b in got[0])
+            elif len(got) == self.n_parts[k]:
+                spans = [min(v) for v in got.values()]
+                hits.append(
+                    KeywordHit(theme, word, min(a for a, _ in spans), max(b for _, b in spans))
+                )
+        return _drop_covered(hits)
+
+    def _compound_heads(self, lemma: str) -> list[str]:
+        if len(lemma) < 7 or not lemma.isalpha():
+            return []
+        out: list[str] = []
+        for ending in _COMPOUND_ENDINGS:
+            stem = lemma[: len(lemma) - len(ending)] if ending else lemma
+            if ending and not lemma.endswith(ending):
+                continue
+            for cut in range(3, len(stem) - 3):
+                out.extend(self.heads.get(stem[cut:], ()))
+        return out
+
+
+def _drop_covered(hits: list[KeywordHit]) -> list[KeywordHit]:
+    """Drop a hit when a longer hit of another theme covers its tokens."""
+    kept = []
+    for h in hits:
+        covered = any(
+            o.theme != h.theme
+            and o.start <= h.start
+            and h.end <= o.end
+            and (o.end - o.start) > (h.end - h.start)
+            for o in hits
+        )
+        if not covered:
+            kept.append(h)
+    return kept
+
+
+class KeywordMatcher:
+    """Keyword matching of one taxonomy; per-language indexes are built on first use."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._indexes: dict[str, _LanguageIndex] = {}
+        self._lock = threading.Lock()
+
+    def index(self, lang: str) -> _LanguageIndex:
+        code = normalize_lang(lang)
+        with self._lock:
+            if code not in self._indexes:
+                self._indexes[code] = _LanguageIndex(self.taxonomy, code)
+            return self._indexes[code]
+
+    def find(
+        self, tokens: Sequence[str], lemmas: Sequence[str], text: str, lang: str
+    ) -> list[KeywordHit]:
+        return self.index(lang).find(tokens, lemmas, text)
