@@ -23,7 +23,8 @@ from feedback_nlp.report.render import (
     top_complaints_table,
     write_report,
 )
-from feedback_nlp.report.summarize import summarize, trends
+from feedback_nlp.report.summarize import summarize
+from feedback_nlp.report.trends import trends
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULAS = ['=HYPERLINK("x","click")', "+cmd|' /C calc'!A0", "-2+3+cmd", "@SUM(1+1)"]

@@ -22,7 +22,9 @@ from rich.text import Text
 
 from feedback_nlp import schema as s
 from feedback_nlp.output import neutralize_formulas, write_atomic, write_csv
-from feedback_nlp.report.summarize import nps_points, prettify, rank_themes
+from feedback_nlp.report.impact import nps_points
+from feedback_nlp.report.labels import prettify
+from feedback_nlp.report.summarize import rank_themes
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
 EXCEL_MAX_CELL = 32_767  # characters per cell

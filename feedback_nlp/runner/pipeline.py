@@ -24,7 +24,8 @@ from feedback_nlp.output import write_csv, write_json, write_parquet
 
 # Imported here, not lazily: the package binds the name `summarize` to a function, and a first
 # import of the submodule later would rebind it to the module.
-from feedback_nlp.report.summarize import summarize, trends
+from feedback_nlp.report.summarize import summarize
+from feedback_nlp.report.trends import trends
 from feedback_nlp.runner.engine import memory_mb
 
 PERIOD_AUTO = "auto"
