@@ -136,7 +136,7 @@ def _period(value: str) -> str | None:
 
 
 def _print_top_complaints(themes, report: Path, min_mentions: int) -> None:
-    from feedback_nlp.report.render import top_complaints_table
+    from feedback_nlp.report.terminal import top_complaints_table
 
     if len(themes):
         out.print(top_complaints_table(themes))

@@ -110,7 +110,7 @@ def _render(
     by: str = s.TOUCHPOINT,
 ) -> list[Path]:
     """themes.csv and the reports (report.html, report.md, report.xlsx)."""
-    from feedback_nlp.report.render import write_report as render
+    from feedback_nlp.report.write import write_report as render
 
     period = resolve_period(result.comments, period)
     trend = trends(result.comments, result.mentions, period=period, by=by) if period else None
