@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp import schema as s
-from feedback_nlp.report.summarize import summarize, trends
+from feedback_nlp.report.summarize import summarize
+from feedback_nlp.report.trends import trends
 
 WORDS = [
     "parcel",

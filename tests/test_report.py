@@ -15,15 +15,14 @@ import pytest
 from rich.console import Console
 
 from feedback_nlp import schema as s
-from feedback_nlp.report import render as report
-from feedback_nlp.report.render import (
-    md_escape,
-    render_html,
-    render_markdown,
-    top_complaints_table,
-    write_report,
-)
-from feedback_nlp.report.summarize import summarize, trends
+from feedback_nlp.report import tables
+from feedback_nlp.report.figures import complaint_groups
+from feedback_nlp.report.html import render_html
+from feedback_nlp.report.markdown import md_escape, render_markdown
+from feedback_nlp.report.summarize import summarize
+from feedback_nlp.report.terminal import top_complaints_table
+from feedback_nlp.report.trends import trends
+from feedback_nlp.report.write import write_report
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULAS = ['=HYPERLINK("x","click")', "+cmd|' /C calc'!A0", "-2+3+cmd", "@SUM(1+1)"]
@@ -302,8 +301,8 @@ def test_csv_and_xlsx_neutralise_formulas(data, tmp_path):
 
 def test_xlsx_truncates_sheets_over_the_row_limit(data, tmp_path, monkeypatch):
     comments, mentions, themes, _tr = data
-    monkeypatch.setattr(report, "EXCEL_MAX_ROWS", 12)
-    report.write_xlsx(tmp_path / "r.xlsx", comments, mentions, themes, summary={"comments": 1})
+    monkeypatch.setattr(tables, "EXCEL_MAX_ROWS", 12)
+    tables.write_xlsx(tmp_path / "r.xlsx", comments, mentions, themes, summary={"comments": 1})
     from openpyxl import load_workbook
 
     wb = load_workbook(tmp_path / "r.xlsx")
@@ -332,7 +331,7 @@ def test_terminal_table_shows_top_themes_without_markup(data):
     out = console.export_text()
     assert "[bold red]not markup[/]" in out
     assert "Top complaint themes" in out
-    shown = sum(min(2, len(g)) for _, g in report._groups(themes))
+    shown = sum(min(2, len(g)) for _, g in complaint_groups(themes))
     assert out.count("%") >= shown
 
 

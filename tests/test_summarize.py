@@ -10,14 +10,10 @@ from hypothesis import strategies as st
 
 from feedback_nlp import schema as s
 from feedback_nlp.errors import SchemaError
-from feedback_nlp.report.summarize import (
-    _char_ngram_tfidf,
-    example_quotes,
-    nps,
-    nps_impact,
-    summarize,
-    trends,
-)
+from feedback_nlp.report.impact import nps, nps_impact
+from feedback_nlp.report.quotes import _char_ngram_tfidf, example_quotes
+from feedback_nlp.report.summarize import summarize
+from feedback_nlp.report.trends import trends
 
 GROUPS = ("detractor", "passive", "promoter")
 

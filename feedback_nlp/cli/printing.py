@@ -10,7 +10,7 @@ from rich.text import Text
 
 from feedback_nlp import schema as s
 from feedback_nlp.cli.shell import out
-from feedback_nlp.report.render import top_complaints_table
+from feedback_nlp.report.terminal import top_complaints_table
 
 MAX_PROBLEMS_SHOWN = 10
 

@@ -21,8 +21,9 @@ from feedback_nlp.errors import FeedbackError, InputFileError
 from feedback_nlp.home import Progress
 from feedback_nlp.io.load import load
 from feedback_nlp.output import write_csv, write_json, write_parquet
-from feedback_nlp.report.render import write_report as render
-from feedback_nlp.report.summarize import summarize, trends
+from feedback_nlp.report.summarize import summarize
+from feedback_nlp.report.trends import trends
+from feedback_nlp.report.write import write_report as render
 from feedback_nlp.runner.engine import memory_mb
 from feedback_nlp.runner.stream import StreamedRun
 from feedback_nlp.settings import DEFAULT_MIN_MENTIONS, PERIOD_AUTO, ReadOptions, RunOptions

@@ -1,0 +1,133 @@
+"""What every report shows and how it reads the themes frame: the headline numbers, the complaint
+groups in rank order, number/impact/trend texts, quotes of a row, and the columns a themes frame
+read back from themes.csv may lack.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from feedback_nlp import schema as s
+from feedback_nlp.report.impact import nps_points
+from feedback_nlp.report.labels import prettify
+from feedback_nlp.report.prepared import is_analysed
+from feedback_nlp.report.summarize import rank_themes
+
+MAX_THEMES_PER_GROUP = 10  # in report.html / report.md; themes.csv has them all
+NO_COMPLAINTS = "No complaint theme (a theme with negative comments) reached the minimum mentions."
+
+
+def headline(comments: pd.DataFrame, themes: pd.DataFrame | None = None) -> dict:
+    """The report's headline numbers, JSON-ready: rows, analysed, languages, NPS, date range."""
+    analysed = is_analysed(comments)
+    out: dict = {"comments": len(comments), "analysed": int(analysed.sum())}
+    if s.STATUS in comments.columns:
+        counts = comments[s.STATUS].value_counts()
+        out["status"] = {str(k): int(v) for k, v in counts.items()}
+    if s.LANG in comments.columns:
+        langs = comments.loc[analysed, s.LANG].dropna()
+        langs = langs[langs != s.UNDETERMINED].value_counts()
+        out["languages"] = {str(k): int(v) for k, v in langs.items()}
+    points = nps_points(comments).dropna()
+    out["nps"] = round(float(points.mean()) * 100, 1) if len(points) else None
+    out["scored"] = len(points)
+    if s.CREATED_AT in comments.columns:
+        dates = pd.to_datetime(comments[s.CREATED_AT], errors="coerce", utc=True).dropna()
+        if len(dates):
+            out["from"], out["to"] = str(dates.min().date()), str(dates.max().date())
+    if themes is not None:
+        out["themes"] = len(themes)
+    return out
+
+
+def summary_by(themes: pd.DataFrame) -> str:
+    return themes.attrs.get("summary", {}).get("by", s.TOUCHPOINT)
+
+
+def complaint_groups(themes: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(heading, complaint rows in rank order) per group that has complaints (themes with
+    negative comments), the group with the worst theme first."""
+    if themes.empty:
+        return []
+    by = summary_by(themes)
+    out = []
+    for group, rows in themes.groupby(s.GROUP, sort=False):
+        rows = rows.sort_values(s.RANK, kind="stable")
+        rows = rows[rows[s.NEGATIVE_COMMENTS].fillna(0) > 0]  # complaints only
+        if rows.empty:
+            continue
+        if by == s.TOUCHPOINT:
+            heading = str(rows[s.TOUCHPOINT_LABEL].iloc[0])
+        elif by == s.THEME:
+            heading = "All themes"
+        else:
+            heading = f"{by}: {group}"
+        out.append((heading, rows))
+    out.sort(key=lambda item: item[1][s.RANK_OVERALL].min())
+    return out
+
+
+def format_number(value, fmt: str, default: str = "–") -> str:
+    return default if value is None or pd.isna(value) else format(value, fmt)
+
+
+def impact_text(row: pd.Series) -> str:
+    if pd.isna(row[s.NPS_IMPACT]):
+        return "–"
+    text = f"{row[s.NPS_IMPACT]:+.1f}"
+    if not pd.isna(row[s.NPS_IMPACT_LOW]):
+        text += f" ({row[s.NPS_IMPACT_LOW]:+.1f} to {row[s.NPS_IMPACT_HIGH]:+.1f})"
+    return text
+
+
+def trend_text(row: pd.Series) -> str:
+    value = row.get(s.TREND)
+    return "–" if value is None or pd.isna(value) else str(value)
+
+
+def _as_list(value) -> list:
+    """A list cell, also as read back from themes.csv (a JSON array)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return list(value)
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return []
+        return parsed if isinstance(parsed, list) else []
+    return []
+
+
+def complete_themes(themes: pd.DataFrame) -> pd.DataFrame:
+    """The extra columns that a themes frame read back from themes.csv may lack, filled in."""
+    out = themes.copy()
+    if s.GROUP not in out.columns:
+        out[s.GROUP] = out[s.TOUCHPOINT]
+    if s.TOUCHPOINT_LABEL not in out.columns:
+        out[s.TOUCHPOINT_LABEL] = [prettify(t) for t in out[s.TOUCHPOINT]]
+    if s.RANK_OVERALL not in out.columns:
+        out[s.RANK_OVERALL] = rank_themes(out, [])
+    for col in (s.EXAMPLE_COMMENT_IDS, s.EXAMPLE_QUOTES, s.EXAMPLE_LANGS):
+        values = out[col].tolist() if col in out.columns else [None] * len(out)
+        out[col] = pd.Series([_as_list(v) for v in values], index=out.index, dtype=object)
+    if s.EMERGING not in out.columns:
+        out[s.EMERGING] = pd.array([pd.NA] * len(out), dtype="boolean")
+    return out
+
+
+def row_quotes(row: pd.Series) -> list[tuple[str, str, str]]:
+    """(quote, comment id, lang) triples of a theme row."""
+    quotes = _as_list(row.get(s.EXAMPLE_QUOTES))
+    ids = _as_list(row.get(s.EXAMPLE_COMMENT_IDS)) + [None] * len(quotes)
+    langs = _as_list(row.get(s.EXAMPLE_LANGS)) + [None] * len(quotes)
+    return [
+        (str(q), "" if i is None else str(i), "" if lang is None or pd.isna(lang) else str(lang))
+        for q, i, lang in zip(quotes, ids, langs)
+    ]
+
+
+def report_title(title: str | None) -> str:
+    return title or "Customer feedback: top complaints"

@@ -1,0 +1,52 @@
+"""The terminal table of the top complaint themes (rich; no customer text is read as markup)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.table import Table
+from rich.text import Text
+
+from feedback_nlp import schema as s
+from feedback_nlp.report.figures import (
+    complaint_groups,
+    complete_themes,
+    format_number,
+    impact_text,
+    trend_text,
+)
+
+
+def top_complaints_table(themes: pd.DataFrame, *, per_touchpoint: int = 3) -> Table:
+    """A rich Table of the top complaint themes per touchpoint (or per group of `by`); every
+    cell is a Text, so no label or id is read as rich markup."""
+    themes = complete_themes(themes)
+    table = Table(title="Top complaint themes", header_style="bold", expand=False)
+    # Theme gets room for a long word ("recommendation") so a narrow terminal breaks labels
+    # between words; the numbers' headers wrap instead
+    for name, justify, min_width in (
+        ("Touchpoint", "left", None),
+        ("#", "right", None),
+        ("Theme", "left", 14),
+        ("Mentions", "right", None),
+        ("Negative", "right", None),
+        ("NPS impact (90% CI)", "right", None),
+        ("Trend", "left", None),
+    ):
+        table.add_column(name, justify=justify, overflow="fold", min_width=min_width)
+    groups = complaint_groups(themes)
+    for g, (heading, rows) in enumerate(groups):
+        shown = rows.head(per_touchpoint)
+        for i, (_, row) in enumerate(shown.iterrows()):
+            trend = trend_text(row)
+            style = "bold red" if "emerging" in trend else ""
+            table.add_row(
+                Text(heading if i == 0 else ""),
+                Text(format_number(row[s.RANK], "d")),
+                Text(str(row[s.LABEL])),
+                Text(format_number(row[s.MENTIONS], ",")),
+                Text(format_number(row[s.NEGATIVE_SHARE], ".0%")),
+                Text(impact_text(row)),
+                Text(trend, style=style),
+                end_section=(i == len(shown) - 1 and g < len(groups) - 1),
+            )
+    return table
