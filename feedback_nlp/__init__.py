@@ -1,5 +1,8 @@
 """feedback-nlp: offline, multilingual analysis of exported customer feedback.
 
+This module only re-exports the public API; it has no side effects (the settings that torch
+needs are applied where the models load, in feedback_nlp.encoders).
+
 >>> import feedback_nlp as fnlp
 >>> feedback = fnlp.read_feedback("nps_q3.csv")          # doctest: +SKIP
 >>> result = fnlp.analyze(feedback)                        # doctest: +SKIP
@@ -7,19 +10,6 @@
 >>> fnlp.write_report(result, themes, "out/")              # doctest: +SKIP
 >>> fnlp.run("nps_q3.csv", "out/")                         # doctest: +SKIP
 """
-
-import os as _os
-
-# torch's CPU kernels (oneDNN, and ideep above it) keep a compiled kernel per input shape, up to
-# 1,024 of each by default. Batches are length-sorted with dynamic padding, so nearly every batch
-# has a shape of its own and those caches filled chunk after chunk: resident memory grew ~300 MB
-# over a 20-chunk run and was still growing. With 16 entries each it grew ~40 MB and the chunks'
-# peak fell 12 %, at ~2 % more model time (docs/benchmarks.md, "Inference settings, and why").
-# torch reads both variables when it first runs such a kernel, so they are set before this
-# package imports torch; a value already in the environment wins.
-for _name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
-    _os.environ.setdefault(_name, "16")
-del _name
 
 from feedback_nlp.analysis.analyze import Analysis, analyze
 from feedback_nlp.analysis.models import Models
