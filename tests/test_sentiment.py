@@ -7,17 +7,16 @@ import pytest
 import torch
 from torch import nn
 
-from feedback_nlp.encoders.sentiment import (
+from feedback_nlp.encoders.labels import map_labels
+from feedback_nlp.encoders.lora import (
     LoRALinear,
     MeanPoolClassifier,
-    SentimentModel,
     add_lora,
     build_builtin,
-    map_labels,
     merge_lora,
-    sentiment_frame,
     trainable_state,
 )
+from feedback_nlp.encoders.sentiment import SentimentModel, sentiment_frame
 from feedback_nlp.errors import ModelError
 from feedback_nlp.schema import P_NEGATIVE, P_NEUTRAL, P_POSITIVE, SENTIMENT, SENTIMENT_SCORE
 

@@ -91,7 +91,7 @@ class Models:
             say("Loading the sentiment model")
             sentiment = SentimentModel.load(sentiment_model, precision=self.precision)
         if embedder is None:
-            from feedback_nlp.encoders.encoder import Embedder
+            from feedback_nlp.encoders.embedder import Embedder
 
             say("Loading the builtin encoder for theme matching")
             embedder = Embedder(progress=progress)
