@@ -99,8 +99,6 @@ def padded_batches(
     ``batch_size`` of them and at most ``max_tokens`` padded positions; a single text longer than
     that budget still forms a batch of its own.
     """
-    import torch
-
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
     start = 0
     while start < len(order):
@@ -108,9 +106,17 @@ def padded_batches(
         size = max(1, min(batch_size, max_tokens // width))
         batch = order[start : start + size]
         start += size
-        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, i in enumerate(batch):
-            input_ids[row, : len(ids[i])] = torch.tensor(ids[i], dtype=torch.long)
-            mask[row, : len(ids[i])] = 1
-        yield batch, input_ids, mask
+        yield batch, *pad_batch(ids, batch, pad_id, width)
+
+
+def pad_batch(ids: Sequence[Sequence[int]], batch: Sequence[int], pad_id: int, width: int):
+    """``(input_ids, attention_mask)`` of the texts ``batch`` picks from ``ids``, each padded with
+    ``pad_id`` to ``width`` tokens (training scripts batch their own way and pad with this)."""
+    import torch
+
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, i in enumerate(batch):
+        input_ids[row, : len(ids[i])] = torch.tensor(ids[i], dtype=torch.long)
+        mask[row, : len(ids[i])] = 1
+    return input_ids, mask
