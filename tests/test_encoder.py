@@ -337,6 +337,22 @@ def test_embedder_truncates_long_texts_at_max_length(tiny_bert):
     assert np.isfinite(embedder.embed([long_text, "late"])).all()
 
 
+KERNEL_CACHES = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
+
+
+def test_loading_an_encoder_caps_torchs_kernel_caches_unless_the_user_set_them(
+    tiny_bert, monkeypatch
+):
+    """oneDNN's and ideep's per-shape kernel caches grew over a run's chunks: capped at 16
+    before the model's first kernel runs; a value already in the environment is kept."""
+    import os
+
+    monkeypatch.delenv(KERNEL_CACHES[0], raising=False)
+    monkeypatch.setenv(KERNEL_CACHES[1], "256")
+    Embedder(str(tiny_bert), num_threads=1)
+    assert [os.environ[name] for name in KERNEL_CACHES] == ["16", "256"]
+
+
 def test_local_fingerprint_is_stable(tiny_bert):
     first = encoder_fingerprint(str(tiny_bert))
     assert first == encoder_fingerprint(tiny_bert) and first.startswith("local:")

@@ -229,6 +229,16 @@ def test_unknown_precision_is_a_model_error(classifier_dir):
         SentimentModel.load(str(classifier_dir), precision="fp8")
 
 
+def test_loading_caps_torchs_kernel_caches_unless_the_user_set_them(classifier_dir, monkeypatch):
+    import os
+
+    names = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
+    monkeypatch.setenv(names[0], "64")
+    monkeypatch.delenv(names[1], raising=False)
+    SentimentModel.load(str(classifier_dir))
+    assert [os.environ[name] for name in names] == ["64", "16"]
+
+
 def test_sentiment_frame():
     frame = sentiment_frame(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], dtype=np.float32))
     assert list(frame.columns) == [SENTIMENT, SENTIMENT_SCORE, P_NEGATIVE, P_NEUTRAL, P_POSITIVE]
