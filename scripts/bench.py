@@ -150,7 +150,8 @@ def build_export(n: int, path: Path, *, seed: int = 0) -> dict:
 
 def _home(base: Path) -> Path:
     """A FEEDBACK_NLP_HOME with the user's prepared encoder linked in and no result cache."""
-    from feedback_nlp.encoders.encoder import cache_dir, prepare_encoder
+    from feedback_nlp.encoders.convert import prepare_encoder
+    from feedback_nlp.home import cache_dir
 
     prepare_encoder()
     base.mkdir(parents=True, exist_ok=True)

@@ -26,8 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-
 SENTENCES = [
     "The parcel arrived two weeks late and the box was damaged.",
     "Great app, but checkout keeps crashing on my phone!!!",
@@ -163,17 +161,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    from feedback_nlp.encoders import encoder
+    from feedback_nlp.encoders.convert import prepare_encoder
+    from feedback_nlp.encoders.embedder import Embedder
 
     results: dict = {"load_average_before": os.getloadavg(), "threads": args.threads}
     with tempfile.TemporaryDirectory() as home:
         os.environ["FEEDBACK_NLP_HOME"] = home
         started = time.perf_counter()
-        path = encoder.prepare_encoder(progress=lambda m: print(f"  {m}", file=sys.stderr))
+        path = prepare_encoder(progress=lambda m: print(f"  {m}", file=sys.stderr))
         results["conversion_seconds"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
-        embedder = encoder.Embedder(num_threads=args.threads)
+        embedder = Embedder(num_threads=args.threads)
         results["load_seconds"] = round(time.perf_counter() - started, 2)
 
         ref = run_reference(SENTENCES, threads=args.threads)

@@ -577,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    from feedback_nlp.encoders.encoder import Embedder
+    from feedback_nlp.encoders.embedder import Embedder
 
     cache = EmbeddingCache(args.cache, lambda: Embedder())
     sets = set(args.sets.split(","))

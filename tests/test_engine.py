@@ -311,23 +311,3 @@ def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, monkeypatc
     fnlp.run(export, tmp_path / "local-out", min_mentions=1, chunk_size=3, cache=False)
     _assert_same_outputs(tmp_path / "ray-out", tmp_path / "local-out")
 
-
-def test_package_caps_torchs_per_shape_kernel_caches_unless_the_user_set_them():
-    """Importing feedback_nlp caps oneDNN's and ideep's per-shape kernel caches (their growth
-    over the chunks of a run); a value already in the environment is kept."""
-    names = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
-    code = f"import os, feedback_nlp; print(*(os.environ[n] for n in {names!r}))"
-    env = {k: v for k, v in os.environ.items() if k not in names}
-
-    def imported_with(extra: dict) -> list[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return done.stdout.split()
-
-    assert imported_with({}) == ["16", "16"]
-    assert imported_with({"LRU_CACHE_CAPACITY": "256"}) == ["16", "256"]

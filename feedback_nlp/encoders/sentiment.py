@@ -1,16 +1,16 @@
 """Sentiment of comments and clauses: the builtin e5 classifier, or any Hugging Face classifier.
 
-The builtin model is multilingual-e5-small (converted by :mod:`feedback_nlp.encoders.encoder`) with a
-LoRA adapter, retrained LayerNorms and a linear head over mean-pooled tokens. Those small trained
-parts ship in ``models/`` and are merged into the encoder's weights at load time, so
-inference runs a plain BERT forward pass.
+The builtin model is multilingual-e5-small (converted by :mod:`feedback_nlp.encoders.convert`)
+with a LoRA adapter, retrained LayerNorms and a linear head over mean-pooled tokens
+(:mod:`feedback_nlp.encoders.lora`). Those small trained parts ship in ``models/`` and are merged
+into the encoder's weights at load time, so inference runs a plain BERT forward pass.
 
 >>> model = SentimentModel.load()                       # doctest: +SKIP
 >>> probs = model.predict(["Parcel arrived late", "Super Service!"], lang=["en", "de"])
 >>> sentiment_frame(probs)                              # doctest: +SKIP
 
 Any other classifier: ``SentimentModel.load("path/or/hub-id")``; its labels are mapped onto
-negative/neutral/positive by :func:`map_labels`.
+negative/neutral/positive by :func:`feedback_nlp.encoders.labels.map_labels`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
-import os
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,15 @@ import pandas as pd
 import torch
 from torch import nn
 
-from feedback_nlp.encoders.encoder import padded_batches, torch_threads
+from feedback_nlp.encoders.device import (
+    limit_kernel_caches,
+    resolve_precision,
+    torch_threads,
+    usable_cores,
+)
+from feedback_nlp.encoders.embedder import padded_batches
+from feedback_nlp.encoders.labels import NEGATIVE, NEUTRAL, POSITIVE, map_labels
+from feedback_nlp.encoders.lora import build_builtin
 from feedback_nlp.errors import ModelError
 from feedback_nlp.schema import (
     P_NEGATIVE,
@@ -42,212 +47,10 @@ from feedback_nlp.schema import (
     SENTIMENT_SCORE,
 )
 
-NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
 BUILTIN = "builtin"
 ADAPTER_FILE = "sentiment-adapter.safetensors"
 CONFIG_FILE = "sentiment.json"
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
 DEFAULT_WINDOW_STRIDE = 64  # tokens shared by consecutive windows of a long comment
-
-# ---------------------------------------------------------------------------------------------
-# Label mapping of third-party classifiers
-
-
-_NEG = {"negative", "neg", "negatif", "negativ", "negativo", "negatywny", "bad", "minus"}
-_NEU = {"neutral", "neu", "neutre", "neutro", "neutralny", "mixed", "zero", "none"}
-_POS = {"positive", "pos", "positif", "positiv", "positivo", "pozytywny", "good", "plus"}
-_STARS = re.compile(r"^([1-5])\s*(star|stars|sterne?|étoiles?|estrellas?|gwiazdk[ai]?)?$")
-
-
-def map_labels(id2label: Mapping[int, str]) -> list[int | None]:
-    """Map a classifier's labels onto 0 = negative, 1 = neutral, 2 = positive.
-
-    Rules, in order:
-
-    * names (any case): negative/neutral/positive and common spellings (``NEG``, ``neu``,
-      ``Positive``, ``negativo``, ...);
-    * stars: ``1 star`` … ``5 stars`` (or bare ``1``…``5``): 1–2 negative, 3 neutral, 4–5 positive —
-      their probabilities are summed;
-    * generic ``LABEL_0``…: with three labels 0/1/2 = negative/neutral/positive (the order of
-      cardiffnlp's Twitter models), with two labels 0/1 = negative/positive.
-
-    A label that maps to nothing gets None (its probability is ignored and the rest renormalised),
-    but at least negative and positive must be found; otherwise :class:`ModelError` says which
-    labels were found and how to proceed.
-
-    >>> map_labels({0: "NEGATIVE", 1: "POSITIVE"})
-    [0, 2]
-    >>> map_labels({0: "1 star", 1: "2 stars", 2: "3 stars", 3: "4 stars", 4: "5 stars"})
-    [0, 0, 1, 2, 2]
-    """
-    ids = sorted(int(i) for i in id2label)
-    if ids != list(range(len(ids))):
-        raise ModelError(
-            f"the classifier's label ids are not 0..n-1: {ids}; fix its config.json id2label"
-        )
-    names = [str(id2label[i]).strip() for i in ids]
-    lowered = [n.lower().replace("_", " ").replace("-", " ").strip() for n in names]
-
-    generic = [re.fullmatch(r"label ?(\d+)", n) for n in lowered]
-    if all(generic):
-        numbers = [int(m.group(1)) for m in generic]  # type: ignore[union-attr]
-        if numbers == [0, 1, 2]:
-            return [NEGATIVE, NEUTRAL, POSITIVE]
-        if numbers == [0, 1]:
-            return [NEGATIVE, POSITIVE]
-        _unmappable(names, "generic LABEL_n names are only understood for 2 or 3 labels")
-
-    mapping: list[int | None] = []
-    for n in lowered:
-        star = _STARS.match(n)
-        if star:
-            stars = int(star.group(1))
-            mapping.append(NEGATIVE if stars <= 2 else NEUTRAL if stars == 3 else POSITIVE)
-        elif n in _NEG or n.startswith("negativ"):
-            mapping.append(NEGATIVE)
-        elif n in _POS or n.startswith("positiv"):
-            mapping.append(POSITIVE)
-        elif n in _NEU:
-            mapping.append(NEUTRAL)
-        else:
-            mapping.append(None)
-    if NEGATIVE not in mapping or POSITIVE not in mapping:
-        _unmappable(names, "no negative and positive labels could be recognised")
-    return mapping
-
-
-def _unmappable(names: list[str], why: str) -> None:
-    raise ModelError(
-        f"cannot map the sentiment model's labels {names} onto negative/neutral/positive ({why}). "
-        "Expected names such as negative/neutral/positive, '1 star'..'5 stars', or LABEL_0..LABEL_2 "
-        "(read as negative/neutral/positive). Fix: set id2label in the model's config.json to those "
-        "names, or use --sentiment-model builtin."
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# LoRA: trained as a low-rank delta, merged into the frozen weights for inference
-
-LORA_TARGETS = re.compile(
-    r"encoder\.layer\.(\d+)\.(attention\.self\.(query|key|value)|attention\.output\.dense"
-    r"|intermediate\.dense|output\.dense)$"
-)
-
-
-class LoRALinear(nn.Module):
-    """``base(x) + scale · B(A(x))`` with ``base`` frozen; B starts at zero, so training starts at base."""
-
-    def __init__(self, base: nn.Linear, r: int, alpha: float, dropout: float = 0.0):
-        super().__init__()
-        self.base = base
-        self.lora_A = nn.Parameter(torch.empty(r, base.in_features))
-        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
-        nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
-        self.scale = alpha / r
-        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.base(x) + (self.dropout(x) @ self.lora_A.T @ self.lora_B.T) * self.scale
-
-    def merged(self) -> nn.Linear:
-        with torch.no_grad():
-            delta = (self.lora_B.float() @ self.lora_A.float()) * self.scale
-            self.base.weight += delta.to(self.base.weight.dtype)
-        return self.base
-
-
-def _lora_modules(model: nn.Module, first_layer: int = 0) -> Iterator[tuple[str, nn.Module]]:
-    for name, module in list(model.named_modules()):
-        m = LORA_TARGETS.search(name)
-        if m and int(m.group(1)) >= first_layer and isinstance(module, (nn.Linear, LoRALinear)):
-            yield name, module
-
-
-def _set_module(model: nn.Module, name: str, module: nn.Module) -> None:
-    parent, _, child = name.rpartition(".")
-    setattr(model.get_submodule(parent) if parent else model, child, module)
-
-
-def add_lora(
-    model: nn.Module, r: int, alpha: float, *, first_layer: int = 0, dropout: float = 0.0
-) -> int:
-    """Wrap the attention and feed-forward linears of layers >= first_layer; returns how many."""
-    count = 0
-    for name, module in _lora_modules(model, first_layer):
-        if isinstance(module, nn.Linear):
-            _set_module(model, name, LoRALinear(module, r, alpha, dropout))
-            count += 1
-    return count
-
-
-def merge_lora(model: nn.Module) -> None:
-    """Fold every LoRALinear back into a plain nn.Linear (inference is then a plain BERT)."""
-    for name, module in list(model.named_modules()):
-        if isinstance(module, LoRALinear):
-            _set_module(model, name, module.merged())
-
-
-# ---------------------------------------------------------------------------------------------
-# The builtin architecture
-
-
-class MeanPoolClassifier(nn.Module):
-    """An encoder (BertModel) + masked mean pooling + dropout + linear head.
-
-    Mean pooling is how e5 was trained to summarise a text, so a short fine-tune starts from a
-    useful sentence vector rather than an untrained [CLS] pooler.
-    """
-
-    def __init__(self, encoder: nn.Module, num_labels: int = 3, dropout: float = 0.1):
-        super().__init__()
-        self.bert = encoder
-        self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(encoder.config.hidden_size, num_labels)
-        self.config = encoder.config
-
-    def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_: Any
-    ) -> torch.Tensor:
-        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return self.classifier(self.dropout(pooled))
-
-
-def trainable_state(model: MeanPoolClassifier) -> dict[str, torch.Tensor]:
-    """The parts training changes: LoRA matrices, LayerNorms, the head (what ships)."""
-    keep = re.compile(r"(lora_[AB]|LayerNorm\.(weight|bias)|^classifier\.(weight|bias))$")
-    return {
-        k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if keep.search(k)
-    }
-
-
-def build_builtin(
-    encoder: nn.Module, adapter: Mapping[str, torch.Tensor], config: Mapping[str, Any]
-) -> MeanPoolClassifier:
-    """The builtin classifier from the encoder and the shipped adapter, LoRA merged."""
-    model = MeanPoolClassifier(encoder, num_labels=len(SENTIMENT_LABELS))
-    add_lora(
-        model.bert,
-        config["lora_r"],
-        config["lora_alpha"],
-        first_layer=config.get("lora_first_layer", 0),
-    )
-    state = {k: v.float() for k, v in adapter.items()}
-    result = model.load_state_dict(state, strict=False)
-    if result.unexpected_keys:
-        raise ModelError(
-            f"the sentiment adapter does not fit the encoder ({len(result.unexpected_keys)} unknown "
-            f"tensors, e.g. {result.unexpected_keys[0]}); reinstall feedback-nlp or retrain the adapter"
-        )
-    missing_lora = [k for k in result.missing_keys if "lora_" in k or k.startswith("classifier.")]
-    if missing_lora:
-        raise ModelError(
-            f"the sentiment adapter lacks {len(missing_lora)} tensors (e.g. {missing_lora[0]})"
-        )
-    merge_lora(model)
-    return model.eval()
-
 
 # ---------------------------------------------------------------------------------------------
 # Inference
@@ -262,36 +65,6 @@ def _file_digest(paths: Sequence[Path], extra: str = "") -> str:
                 h.update(chunk)
     h.update(extra.encode())
     return h.hexdigest()[:16]
-
-
-def _has_fast_bf16() -> bool:
-    """Whether the CPU computes bf16 natively (AVX-512 BF16 or AMX); elsewhere bf16 is emulated."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
-            flags = next((line for line in fh if line.startswith("flags")), "").split()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def _resolve_precision(precision: str) -> str:
-    """``auto``: bf16 autocast where the CPU has native bf16, else fp32.
-
-    Measured (scripts/bench_sentiment.py, docs/sentiment.md): bf16 autocast ~1.6x the speed of
-    fp32 with 99.9 % identical labels; int8 dynamic quantisation changes more labels than that.
-    """
-    if precision not in PRECISIONS:
-        raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
-    if precision == "auto":
-        return "bf16" if _has_fast_bf16() else "fp32"
-    return precision
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class SentimentModel:
@@ -324,7 +97,7 @@ class SentimentModel:
         self.calibration = {
             k: np.asarray(v, dtype=np.float32) for k, v in (calibration or {}).items()
         }
-        self.precision = _resolve_precision(precision)
+        self.precision = resolve_precision(precision)
         self.threads = (
             threads  # torch threads while predicting; None = the cores this process may use
         )
@@ -346,7 +119,8 @@ class SentimentModel:
         A folder holding ``sentiment.json`` + ``sentiment-adapter.safetensors`` (what
         ``scripts/train_sentiment.py`` writes) is loaded as a builtin-style adapter.
 
-        ``encoder`` chooses the builtin's encoder (see :func:`feedback_nlp.encoders.encoder.load_encoder`).
+        ``encoder`` chooses the builtin's encoder (see
+        :func:`feedback_nlp.encoders.load.load_encoder`).
         """
         if spec is None or spec == BUILTIN:
             return cls.from_adapter(
@@ -374,6 +148,7 @@ class SentimentModel:
         """
         from safetensors.torch import load as load_safetensors
 
+        limit_kernel_caches()
         config_path = directory / CONFIG_FILE
         adapter_path = directory / ADAPTER_FILE
         if not (config_path.is_file() and adapter_path.is_file()):
@@ -385,7 +160,7 @@ class SentimentModel:
         adapter_bytes = adapter_path.read_bytes()
         config = json.loads(config_bytes)
         if encoder_model is None:
-            from feedback_nlp.encoders.encoder import encoder_fingerprint, load_encoder
+            from feedback_nlp.encoders.load import encoder_fingerprint, load_encoder
 
             base, tokenizer = load_encoder(encoder)
             encoder_id = encoder_fingerprint(encoder)
@@ -411,6 +186,7 @@ class SentimentModel:
         """Any ``AutoModelForSequenceClassification`` by local path or hub id."""
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        limit_kernel_caches()
         path = Path(spec).expanduser()
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(path) if path.exists() else spec)
@@ -528,7 +304,7 @@ class SentimentModel:
             if self.precision == "bf16"
             else contextlib.nullcontext()
         )
-        with torch_threads(self.threads or _cpu_count()), torch.inference_mode(), autocast:
+        with torch_threads(self.threads or usable_cores()), torch.inference_mode(), autocast:
             for batch, input_ids, mask in padded_batches(ids, batch_size, pad):
                 result = self.model(input_ids=input_ids, attention_mask=mask)
                 logits = result if isinstance(result, torch.Tensor) else result.logits

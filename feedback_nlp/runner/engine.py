@@ -26,6 +26,7 @@ import pandas as pd
 from feedback_nlp.analysis.chunk import ChunkResult, analyze_chunk
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import timed_open
+from feedback_nlp.encoders.device import usable_cores
 from feedback_nlp.errors import FeedbackError
 from feedback_nlp.home import Progress
 from feedback_nlp.output import to_parquet_frame
@@ -271,14 +272,6 @@ def memory_mb() -> dict[str, int]:
         pass
     peak = found.get("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     return {"rss": found.get("VmRSS", peak), "peak": peak}
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 class CoreMeter:
