@@ -100,14 +100,10 @@ class Models:
             sentiment_precision = getattr(self.sentiment, "precision", "fp32")
             self._fingerprints = {
                 "sentiment": f"{self.sentiment.fingerprint}|{sentiment_precision}",
-                "embedding": f"{self.embedder.fingerprint}|{CLAUSE_PREFIX}|{self._embed_precision}",
+                "embedding": embedding_key(self.embedder, self.precision),
                 "clauses": f"{splitter_fingerprint()}|taxonomy={self.taxonomy.fingerprint}",
             }
         return self._fingerprints
-
-    @property
-    def _embed_precision(self) -> str:
-        return self.precision if hasattr(self.embedder, "model") else "fp32"
 
     def _require(self, what: str) -> None:
         if getattr(self, what) is None:
@@ -119,21 +115,7 @@ class Models:
     def embed_clauses(self, texts) -> np.ndarray:
         """Unit vectors of clauses (the cache's where it has them)."""
         self._require("embedder")
-        return cached_embed(
-            self.cache,
-            self._embed,
-            self._cache_keys()["embedding"] if self.cache is not None else None,
-            list(texts),
-            dim=getattr(self.embedder, "dim", None),
-        )
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        if self._embed_precision != "bf16":
-            return self.embedder.embed(texts, prefix=CLAUSE_PREFIX)
-        import torch
-
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            return self.embedder.embed(texts, prefix=CLAUSE_PREFIX)
+        return embed_clauses(self.embedder, texts, precision=self.precision, cache=self.cache)
 
     def predict_sentiment(self, texts, langs) -> np.ndarray:
         """(n, 3) probabilities negative/neutral/positive (the cache's where it has them)."""
@@ -187,6 +169,40 @@ class Models:
             "taxonomy": f"{self.taxonomy.name}@{self.taxonomy.fingerprint[:16]}",
             "precision": self.precision,
         }
+
+
+def _embed_precision(embedder, precision: str) -> str:
+    """bf16 autocast applies to a torch encoder only (a stand-in computes what it computes)."""
+    return precision if hasattr(embedder, "model") else "fp32"
+
+
+def embedding_key(embedder, precision: str) -> str:
+    """What a cached clause vector depends on: the encoder's weights, the prefix, the precision."""
+    return f"{embedder.fingerprint}|{CLAUSE_PREFIX}|{_embed_precision(embedder, precision)}"
+
+
+def embed_clauses(
+    embedder, texts, *, precision: str, cache: ResultCache | None = None
+) -> np.ndarray:
+    """Unit vectors of clauses as `analyze` computes them (the "query: " prefix, `precision`
+    resolved: fp32 or bf16), read from and added to the result cache where one is given.
+    Evaluation scripts call it too, so that they share the analysis' cached vectors."""
+
+    def embed(batch: list[str]) -> np.ndarray:
+        if _embed_precision(embedder, precision) != "bf16":
+            return embedder.embed(batch, prefix=CLAUSE_PREFIX)
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return embedder.embed(batch, prefix=CLAUSE_PREFIX)
+
+    return cached_embed(
+        cache,
+        embed,
+        embedding_key(embedder, precision) if cache is not None else None,
+        list(texts),
+        dim=getattr(embedder, "dim", None),
+    )
 
 
 def _share_word_embeddings(sentiment, embedder) -> bool:
