@@ -67,6 +67,21 @@ STATUS_DUPLICATE = "duplicate"
 STATUS_FAILED = "failed"
 STATUSES = (STATUS_ANALYZED, STATUS_EMPTY, STATUS_DUPLICATE, STATUS_FAILED)
 
+# mentions.parquet, contract 2: these first, in this order
+MENTION_COLUMNS = [
+    COMMENT_ID,
+    CLAUSE_ID,
+    CLAUSE_TEXT,
+    START_CHAR,
+    END_CHAR,
+    TOUCHPOINT,
+    THEME,
+    MATCH,
+    CONFIDENCE,
+    SENTIMENT,
+    SENTIMENT_SCORE,
+]
+
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 NPS_GROUPS = ("detractor", "passive", "promoter")
 SCORE_SCALES = ("auto", "nps", "stars", "csat")

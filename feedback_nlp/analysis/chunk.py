@@ -21,19 +21,7 @@ from feedback_nlp.home import Progress
 from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, split_clauses
 from feedback_nlp.themes.discover import COMMENT_KEY, _candidates, discover_themes
 
-MENTION_COLUMNS = [
-    s.COMMENT_ID,
-    s.CLAUSE_ID,
-    s.CLAUSE_TEXT,
-    s.START_CHAR,
-    s.END_CHAR,
-    s.TOUCHPOINT,
-    s.THEME,
-    s.MATCH,
-    s.CONFIDENCE,
-    s.SENTIMENT,
-    s.SENTIMENT_SCORE,
-]
+MENTION_COLUMNS = s.MENTION_COLUMNS
 # Extra mention columns kept after the contract's: readable labels, language, what matched.
 MENTION_EXTRAS = ["label", s.LANG, "keyword"]
 SENTIMENT_COLUMNS = [s.SENTIMENT, s.SENTIMENT_SCORE, s.P_NEGATIVE, s.P_NEUTRAL, s.P_POSITIVE]

@@ -79,28 +79,18 @@ def write_report(
     *,
     period: str | None = PERIOD_AUTO,
     by: str = s.TOUCHPOINT,
+    frames: bool = True,
 ) -> list[Path]:
-    """The whole output folder of contract 2: the frames, manifest.json, themes.csv and the
-    reports (report.html, report.md, report.xlsx).
+    """The whole output folder of contract 2: the frames and manifest.json (unless `frames` is
+    false: a run that streamed them there already), themes.csv and the reports (report.html,
+    report.md, report.xlsx).
 
     >>> fnlp.write_report(result, themes, "out/")   # doctest: +SKIP
     """
-    written = write_outputs(result, outdir)
-    return written + _render(result, themes, outdir, period=period, by=by)
-
-
-def _render(
-    result: Analysis,
-    themes: pd.DataFrame,
-    outdir: str | Path,
-    *,
-    period: str | None = PERIOD_AUTO,
-    by: str = s.TOUCHPOINT,
-) -> list[Path]:
-    """themes.csv and the reports (report.html, report.md, report.xlsx)."""
+    written = write_outputs(result, outdir) if frames else []
     period = resolve_period(result.comments, period)
     trend = trends(result.comments, result.mentions, period=period, by=by) if period else None
-    return render(
+    return written + render(
         result.comments, result.mentions, themes, outdir, trends=trend, manifest=result.manifest
     )
 
@@ -171,7 +161,7 @@ def run(
         manifest["memory_mb"]["summarize"] = memory_mb()
         t0 = time.perf_counter()
         say("Writing the reports")
-        _render(result, themes, outdir, period=report.period, by=report.by)
+        write_report(result, themes, outdir, period=report.period, by=report.by, frames=False)
         timings = manifest["timings_s"]
         timings["write"] = round(timings.get("write", 0.0) + time.perf_counter() - t0, 3)
         manifest["memory_mb"]["write"] = memory_mb()
