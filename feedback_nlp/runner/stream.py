@@ -241,7 +241,8 @@ class StreamedRun:
         import pyarrow.parquet as pq
 
         from feedback_nlp.io.load import load
-        from feedback_nlp.text.clean import clean, release_language_models
+        from feedback_nlp.text.clean import clean
+        from feedback_nlp.text.language import release_language_models
 
         t0 = time.perf_counter()
         self.say("Reading input")
