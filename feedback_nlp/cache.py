@@ -628,7 +628,7 @@ def cached_clauses(
     keyword_hits: Callable,
     n_themes: int,
 ) -> tuple:
-    """``nlp.split_clauses(texts, langs)`` and ``keyword_hits(clauses)`` (per clause, the
+    """``clauses.split_clauses(texts, langs)`` and ``keyword_hits(clauses)`` (per clause, the
     (theme index, keyword) pairs found), parsing only the comments the cache lacks.
     ``fingerprint`` must name everything that changes clauses, tokens and keyword hits.
 
@@ -640,14 +640,14 @@ def cached_clauses(
     import pandas as pd
 
     from feedback_nlp import schema as s
-    from feedback_nlp.text.nlp import (
+    from feedback_nlp.text.clauses import (
         CLAUSE_COLUMNS,
         COMMENT_INDEX,
         CONTENT_WORDS,
         TOKEN_SPANS,
-        normalize_lang,
         split_clauses,
     )
+    from feedback_nlp.text.pipelines import normalize_lang
     from feedback_nlp.themes.discover import content_word_counts
 
     texts, langs = list(texts), list(langs)
@@ -706,7 +706,7 @@ def _store_clauses(cache: ResultCache, fingerprint: str, parsed, codes, keys) ->
     """One record per distinct (language, comment) of `parsed` (split_clauses with token spans,
     ``_hits`` and ``content_words`` columns)."""
     from feedback_nlp import schema as s
-    from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, TOKEN_SPANS
+    from feedback_nlp.text.clauses import COMMENT_INDEX, CONTENT_WORDS, TOKEN_SPANS
 
     by_comment: dict[int, list[tuple]] = {}
     for i, a, b, spans, hits, n in zip(

@@ -173,7 +173,7 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path):
 @pytest.fixture
 def parsed(monkeypatch):
     """How many texts spaCy parses (split_clauses is looked up at call time)."""
-    from feedback_nlp.text import nlp
+    from feedback_nlp.text import clauses as nlp
 
     seen: list[int] = []
     real = nlp.split_clauses

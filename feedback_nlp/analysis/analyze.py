@@ -121,7 +121,7 @@ class Models:
     def _cache_keys(self) -> dict[str, str]:
         """What cached results depend on: weights, precision, and (embeddings) the prefix."""
         if self._fingerprints is None:
-            from feedback_nlp.text.nlp import splitter_fingerprint
+            from feedback_nlp.text.pipelines import splitter_fingerprint
 
             sentiment_precision = getattr(self.sentiment, "precision", "fp32")
             self._fingerprints = {
@@ -363,7 +363,7 @@ def analyze_chunk(
     """Clauses, sentiment, embeddings and taxonomy themes of a *cleaned* frame (rows with a
     status are passed through). Pure per batch: the local and Ray engines both call it."""
     from feedback_nlp.cache import text_key
-    from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
+    from feedback_nlp.text.clauses import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
     from feedback_nlp.themes.discover import COMMENT_KEY, _candidates
 
     say = progress or (lambda _m: None)
@@ -451,7 +451,7 @@ def fill_lemmas(clauses: pd.DataFrame, texts: list[str], langs: list[str]) -> pd
     """`clauses` with the lemmas their cached records left out (None) filled in by parsing their
     comments again: the lemmas are never stored (they are the comment's words), and only theme
     discovery needs them, for the clauses that label a discovered theme."""
-    from feedback_nlp.text.nlp import COMMENT_INDEX, LEMMAS, TOKENS, split_clauses
+    from feedback_nlp.text.clauses import COMMENT_INDEX, LEMMAS, TOKENS, split_clauses
 
     lacking = clauses[LEMMAS].isna().to_numpy()
     if not lacking.any():
@@ -481,7 +481,7 @@ def discover_candidates(
     """Discovered-theme mentions (mention frame columns) from the candidate clauses of any
     number of chunks, in comment order."""
     from feedback_nlp.cache import LabelCache
-    from feedback_nlp.text.nlp import COMMENT_INDEX, LEMMAS
+    from feedback_nlp.text.clauses import COMMENT_INDEX, LEMMAS
     from feedback_nlp.themes.discover import discover_themes
 
     if not len(candidates):

@@ -380,7 +380,7 @@ class StreamedRun:
         """Run (or resume) the analysis; writes comments.parquet, comments.csv and
         mentions.parquet and returns them as an Analysis with a partial manifest."""
         from feedback_nlp.cache import timed_open
-        from feedback_nlp.text.nlp import pipeline_info, release_pipelines
+        from feedback_nlp.text.pipelines import pipeline_info, release_pipelines
 
         fingerprint = input_fingerprint(
             self.inputs, self.read_options, self.redact_pii, self.chunk_size

@@ -12,7 +12,7 @@
 A clause can carry several themes. Mentions carry the clause span and its sentiment
 (DESIGN.md contract 2, ``mentions.parquet``).
 
->>> from feedback_nlp.text.nlp import split_clauses
+>>> from feedback_nlp.text.clauses import split_clauses
 >>> clauses = split_clauses(["Great prices but the delivery was late"], ["en"])
 >>> match_themes(clauses, load_taxonomy("ecommerce-cx"), embed=None)[["theme", "match"]]  # doctest: +SKIP
            theme    match
@@ -36,16 +36,14 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.nlp import (
+from feedback_nlp.text.clauses import (
     COMMENT_INDEX,
     LEMMAS,
     TOKENS,
-    get_pipeline,
     install_extensions,
-    normalize_lang,
     token_lemma,
-    transient_strings,
 )
+from feedback_nlp.text.pipelines import get_pipeline, normalize_lang, transient_strings
 from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme, load_taxonomy
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -92,7 +90,7 @@ class KeywordHit:
 
 class _LanguageIndex:
     """The keywords that apply to one language, as spaCy phrase patterns. (Its hits are kept in
-    the result cache: bump `nlp.CLAUSE_FORMAT` when what it matches changes.)"""
+    the result cache: bump `pipelines.CLAUSE_FORMAT` when what it matches changes.)"""
 
     def __init__(self, taxonomy: Taxonomy, lang: str) -> None:
         themes = taxonomy.themes
@@ -532,7 +530,7 @@ def match_themes(
     clause_sentiment: pd.DataFrame | None = None,
     matcher: ThemeMatcher | None = None,
 ) -> pd.DataFrame:
-    """Theme mentions of clauses (from :func:`feedback_nlp.text.nlp.split_clauses`).
+    """Theme mentions of clauses (from :func:`feedback_nlp.text.clauses.split_clauses`).
 
     ``embed(texts) -> (n, dim)`` unit vectors (the builtin encoder with the ``"query: "`` prefix)
     turns on semantic matching; ``embeddings`` passes the clause vectors already computed (one row
