@@ -36,13 +36,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.clauses import (
-    COMMENT_INDEX,
-    LEMMAS,
-    TOKENS,
-    install_extensions,
-    token_lemma,
-)
+from feedback_nlp.text.clauses import COMMENT_INDEX, LEMMAS, TOKENS, install_extensions, token_lemma
 from feedback_nlp.text.pipelines import get_pipeline, normalize_lang, transient_strings
 from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, MatchSettings, Taxonomy, Theme, load_taxonomy
 
