@@ -239,7 +239,7 @@ def bench_baseline(export: Path, n: int, work: Path, args) -> dict:
     from feedback_nlp.encoders.sentiment import SentimentModel
     from feedback_nlp.io.load import read_feedback
     from feedback_nlp.text.clean import clean
-    from feedback_nlp.text.nlp import get_pipeline
+    from feedback_nlp.text.pipelines import get_pipeline
 
     frame = pd.read_csv(export, encoding="utf-8-sig", keep_default_na=False).head(n)
     subset = work / f"baseline_{n}.csv"

@@ -11,7 +11,8 @@ import statistics
 import time
 
 from feedback_nlp.analysis.models import Models
-from feedback_nlp.text.nlp import get_pipeline, split_clauses
+from feedback_nlp.text.clauses import split_clauses
+from feedback_nlp.text.pipelines import get_pipeline
 
 LANGS = ("en", "de", "pl", "fr", "es", "th")
 

@@ -1,5 +1,5 @@
 """RSS growth of clause splitting + keyword matching over 2,000-comment chunks, with and without
-spaCy memory zones (`feedback_nlp.text.nlp.transient_strings`).
+spaCy memory zones (`feedback_nlp.text.pipelines.transient_strings`).
 
     .venv/bin/python scripts/bench_memory_zones.py on  EXPORT.csv 30000
     .venv/bin/python scripts/bench_memory_zones.py off EXPORT.csv 30000
@@ -16,7 +16,8 @@ import time
 
 import feedback_nlp as fnlp
 from feedback_nlp.runner.engine import release_memory
-from feedback_nlp.text import nlp as nlp_module
+from feedback_nlp.text import clauses as nlp_module
+from feedback_nlp.text import pipelines
 from feedback_nlp.themes import matcher as themes_module
 
 CHUNK = 2000
@@ -44,7 +45,7 @@ def main() -> None:
         del clauses
         release_memory()
         after_chunk.append(rss_mib())
-    strings = sum(len(p.vocab.strings) for p in nlp_module._PIPELINES.values())
+    strings = sum(len(p.vocab.strings) for p in pipelines._PIPELINES.values())
     print(
         f"{mode}: RSS after each chunk (MiB) {after_chunk}; strings {strings}; {time.time() - t0:.0f}s"
     )

@@ -21,7 +21,7 @@ def main() -> None:
 
     import feedback_nlp  # noqa: F401  (imports as a run does: spaCy, pandas, ...)
     from feedback_nlp.runner.engine import memory_mb
-    from feedback_nlp.text.nlp import get_pipeline
+    from feedback_nlp.text.pipelines import get_pipeline
 
     def resident_mb() -> int:
         return memory_mb()["rss"]

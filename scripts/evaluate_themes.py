@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.nlp import COMMENT_INDEX, split_clauses
+from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
 from feedback_nlp.themes.matcher import ThemeMatcher
 from feedback_nlp.themes.semantic import SemanticScores, semantic_mask
 from feedback_nlp.themes.taxonomy_file import load_taxonomy

@@ -175,7 +175,7 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path):
 def parsed(monkeypatch):
     """How many texts spaCy parses (through the modules that call split_clauses)."""
     from feedback_nlp.analysis import chunk
-    from feedback_nlp.text import nlp
+    from feedback_nlp.text import clauses as nlp
 
     seen: list[int] = []
     real = nlp.split_clauses

@@ -23,14 +23,11 @@ from feedback_nlp.schema import (
     TEXT,
     UNDETERMINED,
 )
-from feedback_nlp.text.clean import (
-    clean,
-    detect_languages,
-    is_empty_like,
-    normalize_text,
-    redact,
-    release_language_models,
-)
+from feedback_nlp.text.clean import clean
+from feedback_nlp.text.empty import is_empty_like
+from feedback_nlp.text.language import detect_languages, release_language_models
+from feedback_nlp.text.normalize import normalize_text
+from feedback_nlp.text.pii import redact
 
 
 def read_like(texts, *, source="survey.csv", ids=None, **columns):

@@ -93,7 +93,7 @@ def test_chunks_give_the_same_outputs_as_one_batch(tmp_path, export, use_glitter
 def test_a_run_records_its_memory_and_drops_the_pipelines_before_the_reports(
     tmp_path, export, use_glitter
 ):
-    from feedback_nlp.text import nlp
+    from feedback_nlp.text import pipelines as nlp
 
     result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1, chunk_size=3)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())

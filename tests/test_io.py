@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from feedback_nlp.errors import ColumnError, EncodingError, FeedbackError, InputFileError
-from feedback_nlp.io.columns import is_numeric_column, parse_score
 from feedback_nlp.io.decoding import _MAYBE_MOJIBAKE, repair_text
 from feedback_nlp.io.load import READ_COLUMNS, load, read_feedback
+from feedback_nlp.io.mapping import is_numeric_column
+from feedback_nlp.io.values import parse_score
 from feedback_nlp.schema import (
     COMMENT_ID,
     CREATED_AT,

@@ -10,16 +10,15 @@ import pytest
 import spacy
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.nlp import (
+from feedback_nlp.text.clauses import (
     CLAUSE_COLUMNS,
     COMMENT_INDEX,
     LEMMAS,
     TOKENS,
-    get_pipeline,
     install_extensions,
-    normalize_lang,
     split_clauses,
 )
+from feedback_nlp.text.pipelines import get_pipeline, normalize_lang
 
 
 def blank(lang: str, **config) -> spacy.Language:
@@ -200,7 +199,7 @@ def test_compact_lemma_lookup_matches_spacys_table(lang):
     pytest.importorskip("spacy_lookups_data")
     from spacy.lookups import load_lookups
 
-    from feedback_nlp.text.nlp import _lookup_table_path, load_lemma_lookup
+    from feedback_nlp.text.lemmas import _lookup_table_path, load_lemma_lookup
 
     spacy_table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
     compact = load_lemma_lookup(lang)

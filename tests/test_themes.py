@@ -12,7 +12,7 @@ import spacy
 
 from feedback_nlp import schema as s
 from feedback_nlp.errors import TaxonomyError
-from feedback_nlp.text.nlp import COMMENT_INDEX, split_clauses
+from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
 from feedback_nlp.themes.discover import discover_themes
 from feedback_nlp.themes.matcher import MENTION_COLUMNS, ThemeMatcher, match_themes
 from feedback_nlp.themes.taxonomy import MatchSettings
@@ -459,7 +459,7 @@ def test_discovery_respects_min_size_and_sentiment():
 def test_discovery_without_lemmas_asks_only_for_the_labelling_members():
     """Clauses rebuilt from the result cache carry no lemmas: their stored content-word counts
     choose the candidates, and only the members that label a theme are lemmatised again."""
-    from feedback_nlp.text.nlp import CONTENT_WORDS, LEMMAS
+    from feedback_nlp.text.clauses import CONTENT_WORDS, LEMMAS
     from feedback_nlp.themes.discover import content_word_counts
 
     texts = [*ZIPPER, "My parcel arrived two weeks late", "something else entirely", "ok"]
@@ -527,7 +527,7 @@ def test_content_free_clauses_get_no_semantic_theme():
 
 
 def test_keyword_matching_leaves_no_new_strings_in_the_vocab():
-    from feedback_nlp.text.nlp import get_pipeline
+    from feedback_nlp.text.pipelines import get_pipeline
 
     matcher = ThemeMatcher("ecommerce-cx")
     template = split_clauses(["Die Lieferung kam viel zu spät"], ["de"])

@@ -17,14 +17,14 @@ import pandas as pd
 from feedback_nlp import schema as s
 from feedback_nlp.cache import ResultCache, text_key
 from feedback_nlp.settings import DEFAULT_BATCH_SIZE
-from feedback_nlp.text.nlp import (
+from feedback_nlp.text.clauses import (
     CLAUSE_COLUMNS,
     COMMENT_INDEX,
     CONTENT_WORDS,
     TOKEN_SPANS,
-    normalize_lang,
     split_clauses,
 )
+from feedback_nlp.text.pipelines import normalize_lang
 from feedback_nlp.themes.discover import content_word_counts
 
 

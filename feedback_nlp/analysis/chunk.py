@@ -18,7 +18,7 @@ from feedback_nlp.analysis.cached import LabelCache
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import text_key
 from feedback_nlp.home import Progress
-from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, split_clauses
+from feedback_nlp.text.clauses import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, split_clauses
 from feedback_nlp.themes.discover import COMMENT_KEY, _candidates, discover_themes
 
 MENTION_COLUMNS = s.MENTION_COLUMNS

@@ -95,7 +95,7 @@ class Models:
     def _cache_keys(self) -> dict[str, str]:
         """What cached results depend on: weights, precision, and (embeddings) the prefix."""
         if self._fingerprints is None:
-            from feedback_nlp.text.nlp import splitter_fingerprint
+            from feedback_nlp.text.pipelines import splitter_fingerprint
 
             sentiment_precision = getattr(self.sentiment, "precision", "fp32")
             self._fingerprints = {

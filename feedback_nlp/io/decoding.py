@@ -252,7 +252,7 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     """Repair one cell; return the text and the kinds of repair made (empty if untouched).
 
     Kinds: ``nul_removed``, ``surrogates_replaced``, ``mojibake_ftfy``, ``mojibake_gbk``.
-    Only encoding damage is repaired; whitespace, quotes and case are clean.py's business.
+    Only encoding damage is repaired; whitespace, quotes and case are text/normalize.py's business.
 
     >>> repair_text("fÃ¼r")
     ('für', ['mojibake_ftfy'])

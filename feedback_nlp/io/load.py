@@ -8,15 +8,16 @@ so that rows in == rows out all the way to comments.parquet.
     >>> result = load(["nps_q3.csv", "reviews.xlsx"], sheet="Reviews")   # doctest: +SKIP
     >>> result.frame[["comment_id", "text", "score", "nps_group"]]         # doctest: +SKIP
 
-File formats live in readers.py, decoding and mojibake repair in decoding.py, column
-detection, scores and dates in columns.py.
+File formats live in readers.py, decoding and mojibake repair in decoding.py, header rows in
+header.py, column detection in mapping.py (names.py for the names), scores and dates in
+values.py; the per-file report in filereport.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,15 +25,9 @@ from typing import Any
 import pandas as pd
 
 from feedback_nlp.errors import InputFileError
-from feedback_nlp.io.columns import (
-    SCALES,
-    map_columns,
-    missing,
-    nps_group,
-    parse_dates,
-    parse_scores,
-)
 from feedback_nlp.io.decoding import repair_text
+from feedback_nlp.io.filereport import FileReport, rows_text
+from feedback_nlp.io.mapping import map_columns
 from feedback_nlp.io.readers import (
     Table,
     read_delimited,
@@ -40,8 +35,8 @@ from feedback_nlp.io.readers import (
     read_jsonl,
     read_parquet,
     read_xlsx,
-    rows_text,
 )
+from feedback_nlp.io.values import SCALES, missing, nps_group, parse_dates, parse_scores
 from feedback_nlp.schema import (
     CANONICAL_COLUMNS,
     COMMENT_ID,
@@ -83,34 +78,6 @@ READ_COLUMNS = [
     TOUCHPOINT,
     CREATED_AT,
 ]
-
-
-@dataclass
-class FileReport:
-    """What was read from one input file; goes into manifest.json and `feedback-nlp inspect`.
-
-    Never holds comment text (comments are personal data): only names, counts and row numbers.
-    """
-
-    source: str
-    path: str
-    sha256: str
-    format: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    header_shape: str = "plain"
-    sheet: str | None = None
-    rows: int = 0
-    columns_found: list[str] = field(default_factory=list)
-    mapping: dict[str, str] = field(default_factory=dict)
-    score_scale: str | None = None
-    repairs: dict[str, int] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable copy."""
-        return asdict(self)
 
 
 @dataclass

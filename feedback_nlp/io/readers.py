@@ -2,7 +2,7 @@
 
 Each reader turns a file's bytes into a ``Table`` of raw cells (header rows resolved, ragged rows
 accounted for, unreadable records marked) and notes what it found in the file's report. Column
-meaning is decided later, in io.py and columns.py.
+meaning is decided later, in load.py and mapping.py.
 """
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from feedback_nlp.errors import InputFileError
-from feedback_nlp.io.columns import detect_header, missing, preamble_rows, unique_names
 from feedback_nlp.io.decoding import decode_bytes
-
-if TYPE_CHECKING:
-    from feedback_nlp.io.load import FileReport
+from feedback_nlp.io.filereport import FileReport, rows_text
+from feedback_nlp.io.header import detect_header, preamble_rows, unique_names
+from feedback_nlp.io.values import missing
 
 EXTRA_FIELDS = "extra_fields"  # surplus values of CSV rows longer than their header, as JSON
 _DELIMITERS = (",", ";", "\t", "|")
@@ -37,13 +36,6 @@ class Table:
     labels: dict[str, str] = field(default_factory=dict)  # column -> question text (Qualtrics)
     failed: dict[int, str] = field(default_factory=dict)  # 0-based record index -> error
     text_entry: list[str] = field(default_factory=list)  # columns the tool marks open-ended
-
-
-def rows_text(rows: list[int], limit: int = 10) -> str:
-    """Row numbers for a problem sentence: 'row 3', 'rows 3, 7, ... and 40 more'."""
-    shown = ", ".join(str(r) for r in rows[:limit])
-    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
-    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
 
 
 def _no_records(report: FileReport) -> InputFileError:

@@ -228,7 +228,8 @@ class StreamedRun:
         import pyarrow.parquet as pq
 
         from feedback_nlp.io.load import load
-        from feedback_nlp.text.clean import clean, release_language_models
+        from feedback_nlp.text.clean import clean
+        from feedback_nlp.text.language import release_language_models
 
         t0 = time.perf_counter()
         self.say("Reading input")
@@ -365,7 +366,7 @@ class StreamedRun:
     def analyse(self) -> Analysis:
         """Run (or resume) the analysis; writes comments.parquet, comments.csv and
         mentions.parquet and returns them as an Analysis with a partial manifest."""
-        from feedback_nlp.text.nlp import pipeline_info, release_pipelines
+        from feedback_nlp.text.pipelines import pipeline_info, release_pipelines
 
         fingerprint = input_fingerprint(self.inputs, self.options.read, self.chunk_size)
         self._load_state(fingerprint)

@@ -6,7 +6,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.nlp import install_extensions, token_lemma
+from feedback_nlp.text.clauses import install_extensions, token_lemma
 from feedback_nlp.themes.keywords import KeywordMatcher
 from feedback_nlp.themes.matcher import KEYWORD
 from feedback_nlp.themes.taxonomy_file import load_taxonomy

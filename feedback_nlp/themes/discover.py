@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.nlp import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, get_pipeline
+from feedback_nlp.text.clauses import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
+from feedback_nlp.text.pipelines import get_pipeline
 from feedback_nlp.themes.matcher import (
     KEYWORD,
     LABEL,

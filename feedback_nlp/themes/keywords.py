@@ -19,7 +19,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.nlp import get_pipeline, normalize_lang, token_lemma
+from feedback_nlp.text.clauses import token_lemma
+from feedback_nlp.text.pipelines import get_pipeline, normalize_lang
 from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, Taxonomy
 
 # Languages that write compounds as one word with the head last.
@@ -40,7 +41,7 @@ class KeywordHit:
 
 class _LanguageIndex:
     """The keywords that apply to one language, as spaCy phrase patterns. (Its hits are kept in
-    the result cache: bump `nlp.CLAUSE_FORMAT` when what it matches changes.)"""
+    the result cache: bump `pipelines.CLAUSE_FORMAT` when what it matches changes.)"""
 
     def __init__(self, taxonomy: Taxonomy, lang: str) -> None:
         themes = taxonomy.themes

