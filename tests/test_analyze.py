@@ -126,3 +126,21 @@ def test_releasing_the_transformers_keeps_what_discovery_needs(models):
         own.embed_clauses(["the parcel arrived late"])
     with pytest.raises(ModelError, match="released"):
         own.predict_sentiment(["the parcel arrived late"], ["en"])
+
+
+def test_a_run_flags_a_re_exported_record_of_an_export_without_ids(tmp_path, patched_models):
+    """Without an id column, a whole record that repeats (date included) is a re-export — in
+    `run()` (which hands the reader's "no id column" to cleaning explicitly) as in
+    `clean(read_feedback(...))` (where it rides in attrs)."""
+    export = tmp_path / "no_ids.csv"
+    pd.DataFrame(
+        {
+            "Date": ["2026-05-01", "2026-05-02", "2026-05-01"],
+            "Comment": ["Parcel arrived late", "Great prices", "Parcel arrived late"],
+            "Score": [3, 9, 3],
+        }
+    ).to_csv(export, index=False)
+    result, _ = fnlp.run(export, tmp_path / "out", min_mentions=1)
+    assert result.comments[s.STATUS].tolist() == ["analyzed", "analyzed", "duplicate"]
+    by_api = fnlp.clean(fnlp.read_feedback(export))
+    assert by_api[s.STATUS].tolist()[2] == "duplicate"

@@ -27,7 +27,7 @@ from feedback_nlp.report.write import write_report as render
 from feedback_nlp.runner.engine import memory_mb
 from feedback_nlp.runner.stream import StreamedRun
 from feedback_nlp.settings import DEFAULT_MIN_MENTIONS, PERIOD_AUTO, ReadOptions, RunOptions
-from feedback_nlp.text.clean import clean
+from feedback_nlp.text.clean import clean_with_report
 
 
 def resolve_period(comments: pd.DataFrame, period: str | None) -> str | None:
@@ -198,8 +198,8 @@ def inspect_inputs(inputs: str | Path | Sequence[str | Path], options: ReadOptio
     format, encoding, header shape, column mapping, repairs and problems; the rows by status and
     the languages found."""
     loaded = load(inputs, options)
-    cleaned = clean(loaded.frame)
-    report = cleaned.attrs.get("clean_report", {})
+    mapped = any(f.mapping.get(s.COMMENT_ID) for f in loaded.files)
+    cleaned, report = clean_with_report(loaded.frame, ids_mapped=mapped)
     problems = [p for f in loaded.files for p in f.problems]
     return {
         "files": [f.to_dict() for f in loaded.files],

@@ -228,7 +228,7 @@ class StreamedRun:
         import pyarrow.parquet as pq
 
         from feedback_nlp.io.load import load
-        from feedback_nlp.text.clean import clean
+        from feedback_nlp.text.clean import clean_with_report
         from feedback_nlp.text.language import release_language_models
 
         t0 = time.perf_counter()
@@ -240,11 +240,13 @@ class StreamedRun:
         self._timed("read", time.perf_counter() - t0)
         t0 = time.perf_counter()
         self.say(f"Cleaning {len(frame)} rows and identifying languages")
-        cleaned = clean(frame, redact_pii=self.options.read.redact_pii)
+        cleaned, report = clean_with_report(
+            frame,
+            redact_pii=self.options.read.redact_pii,
+            ids_mapped=any(f["mapping"].get(s.COMMENT_ID) for f in files),
+        )
         del frame
         release_language_models()  # not needed again this run: give the models' memory back
-        report = cleaned.attrs.get("clean_report", {})
-        cleaned.attrs = {}
         self._timed("clean", time.perf_counter() - t0)
         t0 = time.perf_counter()
         rows = len(cleaned)

@@ -38,7 +38,7 @@ from feedback_nlp.text.language import detect_languages, language_code
 from feedback_nlp.text.normalize import normalize
 from feedback_nlp.text.pii import PII_KINDS, redact
 
-__all__ = ["clean"]
+__all__ = ["clean", "clean_with_report", "ids_were_mapped"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ _READ_COLUMNS = (COMMENT_ID, ROW_NUMBER, SOURCE, TEXT, LANG, STATUS, ERROR)
 _POSITION_COLUMNS = (COMMENT_ID, ROW_NUMBER, SOURCE, STATUS, ERROR)
 
 
-def _ids_mapped(report: object) -> bool | None:
+def ids_were_mapped(report: object) -> bool | None:
     """Whether read_feedback() mapped an id column in any input file; None when unknown."""
     reports = [report] if isinstance(report, dict) else report
     if not isinstance(reports, list) or not all(isinstance(r, dict) for r in reports):
@@ -59,7 +59,7 @@ def _ids_mapped(report: object) -> bool | None:
     return any(r["mapping"].get(COMMENT_ID) for r in reports)
 
 
-def _respondent_ids(df: pd.DataFrame) -> list[str | None]:
+def _respondent_ids(df: pd.DataFrame, ids_mapped: bool | None) -> list[str | None]:
     """Per row, the export's own respondent id, or None where there is none (generated ids).
 
     read_feedback() generates ``<source>:<row_number>`` where a file has no id, and keeps ids
@@ -68,7 +68,7 @@ def _respondent_ids(df: pd.DataFrame) -> list[str | None]:
     those decorations are undone here.
     """
     n = len(df)
-    if COMMENT_ID not in df.columns or _ids_mapped(df.attrs.get("read_report")) is False:
+    if COMMENT_ID not in df.columns or ids_mapped is False:
         return [None] * n
     if df[COMMENT_ID].astype(str).tolist() == [str(i) for i in range(n)]:
         return [None] * n  # positions, as clean() numbers a hand-built frame: not respondents
@@ -132,13 +132,29 @@ def clean(df: pd.DataFrame, *, redact_pii: bool = False) -> pd.DataFrame:
     - ``lang``: user-supplied values normalised to ISO 639-1; others identified, ``und`` when
       too short or unclear.
 
-    ``out.attrs["clean_report"]`` holds counts of all of this (JSON-ready); other attrs are kept.
+    ``out.attrs["clean_report"]`` holds counts of all of this (JSON-ready), for you to look at;
+    other attrs are kept. Whether the export had respondent ids is read from the report that
+    ``read_feedback`` leaves in ``attrs["read_report"]`` (the pipeline passes it explicitly to
+    :func:`clean_with_report`).
 
     >>> clean(pd.DataFrame({"text": ["Great service", "-"]}))["status"].tolist()
     [nan, 'empty']
     """
+    out, report = clean_with_report(
+        df, redact_pii=redact_pii, ids_mapped=ids_were_mapped(df.attrs.get("read_report"))
+    )
+    out.attrs = copy.deepcopy(df.attrs)  # a nested read_report must not be shared
+    out.attrs["clean_report"] = report
+    return out
+
+
+def clean_with_report(
+    df: pd.DataFrame, *, redact_pii: bool = False, ids_mapped: bool | None = None
+) -> tuple[pd.DataFrame, dict]:
+    """:func:`clean`, with its report returned beside the frame (no attrs set). `ids_mapped`:
+    whether the reader found a respondent id column (None: unknown, judged from the ids)."""
     require_columns(df, [TEXT], what="clean()")
-    respondent = _respondent_ids(df)
+    respondent = _respondent_ids(df, ids_mapped)
     out = _with_read_columns(df)
     n = len(out)
 
@@ -192,8 +208,8 @@ def clean(df: pd.DataFrame, *, redact_pii: bool = False) -> pd.DataFrame:
     out[LANG] = pd.Series(langs, index=out.index, dtype="str")
 
     status_counts = Counter(s for s in status if s is not None)
-    out.attrs = copy.deepcopy(df.attrs)  # a nested read_report must not be shared
-    out.attrs["clean_report"] = {
+    out.attrs = {}
+    report = {
         "rows": int(n),
         "mojibake_fixed": int(counts["mojibake_fixed"]),
         "html_stripped": int(counts["html_stripped"]),
@@ -212,4 +228,4 @@ def clean(df: pd.DataFrame, *, redact_pii: bool = False) -> pd.DataFrame:
         status_counts[STATUS_FAILED],
         sum(pii.values()),
     )
-    return out
+    return out, report
