@@ -39,13 +39,13 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from feedback_nlp.home import cache_dir
+from feedback_nlp.home import cache_dir, file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -122,22 +122,6 @@ class CacheStats:
             "clause_misses": self.clause_misses,
             **({"events": list(self.events)} if self.events else {}),
         }
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Serialise rebuilds across processes (POSIX); elsewhere racing rebuilds are harmless."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -229,7 +213,7 @@ class ResultCache:
     @staticmethod
     def _rebuild(path: Path, reason: str) -> sqlite3.Connection:
         lock = path.with_name(path.name + ".lock")
-        with _file_lock(lock):
+        with file_lock(lock):  # one rebuild at a time across processes
             # another process may have rebuilt it while this one waited for the lock
             with contextlib.suppress(sqlite3.DatabaseError):
                 return ResultCache._open_checked(path)

@@ -35,3 +35,8 @@ class TaxonomyError(FeedbackError):
 
 class ModelError(FeedbackError):
     """A model could not be found, prepared or loaded offline."""
+
+
+class OptionError(FeedbackError):
+    """An option (a CLI flag, or the keyword argument of the same name) has a value it cannot
+    take; the message names the flag and the values it can."""

@@ -1,13 +1,15 @@
-"""Where feedback-nlp keeps its files on the user's machine, and the progress callback type.
+"""Where feedback-nlp keeps its files on the user's machine, how processes take turns writing
+there, and the progress callback type.
 
-Both are needed on every floor of the package (the result cache, the encoder conversion, the
+They are needed on every floor of the package (the result cache, the encoder conversion, the
 run), so they live here, beneath all of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # A callable that receives one short line of progress (no comment text: row numbers at most).
@@ -19,3 +21,21 @@ def cache_dir() -> Path:
     ``~/.cache/feedback-nlp``."""
     home = os.environ.get("FEEDBACK_NLP_HOME")
     return Path(home).expanduser() if home else Path.home() / ".cache" / "feedback-nlp"
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) across processes, on POSIX.
+    Elsewhere it does nothing: its users stay correct without it (an atomic rename or an
+    idempotent rebuild decides), they only do the work twice."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

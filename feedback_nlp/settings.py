@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from feedback_nlp import schema as s
-from feedback_nlp.errors import FeedbackError
+from feedback_nlp.errors import OptionError
 
 DEFAULT_TAXONOMY = "ecommerce-cx"
 BUILTIN = "builtin"  # the packaged sentiment model / encoder
@@ -34,12 +34,12 @@ ENGINES = ("local", "ray")
 def _one_of(value: object, allowed: tuple, flag: str) -> None:
     if value not in allowed:
         shown = ", ".join(str(a) for a in allowed)
-        raise FeedbackError(f"{flag} must be one of {shown}; got {value!r}.")
+        raise OptionError(f"{flag} must be one of {shown}; got {value!r}.")
 
 
 def _at_least_one(value: int, flag: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise FeedbackError(f"{flag} must be a whole number of at least 1; got {value!r}.")
+        raise OptionError(f"{flag} must be a whole number of at least 1; got {value!r}.")
 
 
 def period_option(value: str | None) -> str | None:
@@ -117,7 +117,7 @@ class RunOptions:
     def __post_init__(self) -> None:
         _one_of(self.engine, ENGINES, "--engine")
         if self.ray_address and self.engine != "ray":
-            raise FeedbackError("--ray-address needs --engine ray.")
+            raise OptionError("--ray-address needs --engine ray.")
         _at_least_one(self.chunk_size, "chunk_size")
 
     @classmethod

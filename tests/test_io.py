@@ -14,7 +14,13 @@ from ftfy import chardata
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from feedback_nlp.errors import ColumnError, EncodingError, FeedbackError, InputFileError
+from feedback_nlp.errors import (
+    ColumnError,
+    EncodingError,
+    FeedbackError,
+    InputFileError,
+    OptionError,
+)
 from feedback_nlp.io.decoding import _MAYBE_MOJIBAKE, repair_text
 from feedback_nlp.io.load import READ_COLUMNS, load, read_feedback
 from feedback_nlp.io.mapping import is_numeric_column
@@ -699,7 +705,7 @@ def test_column_errors(tmp_path: Path) -> None:
         load(nums)
     with pytest.raises(ColumnError, match="only numbers"):
         load(nums, text_col="comment")
-    with pytest.raises(ColumnError, match="--score-scale"):
+    with pytest.raises(OptionError, match="--score-scale"):
         load(path, text_col="what", score_scale="percent")
     # no header row: the "column names" are a customer's words, so only their start is shown
     secret = "my account number is 12345 and the courier was rude to me at the door"

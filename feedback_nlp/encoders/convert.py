@@ -16,7 +16,6 @@ Cache layout (``$FEEDBACK_NLP_HOME`` or ``~/.cache/feedback-nlp``)::
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import json
@@ -43,7 +42,7 @@ from feedback_nlp.encoders.e5file import (
     read_e5s1,
 )
 from feedback_nlp.errors import ModelError
-from feedback_nlp.home import Progress, cache_dir
+from feedback_nlp.home import Progress, cache_dir, file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -254,22 +253,6 @@ def _is_complete(folder: Path) -> bool:
     )
 
 
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    """Serialise conversions across processes (the rename is what makes them safe)."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: racing converters each finish, and one rename wins
-        yield
-        return
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _convert(source: Path, data: bytes, out: Path, progress: Progress) -> dict:
     started = time.perf_counter()
     f = read_e5s1(data, what=str(source))
@@ -308,7 +291,8 @@ def prepare_encoder(*, force: bool = False, progress: Progress | None = None) ->
         return target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with _lock(target.parent / f".{target.name}.lock"):
+        # one conversion at a time across processes (the final rename is what makes it safe)
+        with file_lock(target.parent / f".{target.name}.lock"):
             if force or not _is_complete(target):  # else another process just finished it
                 _convert_into(target, say)
     except OSError as exc:
