@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from feedback_nlp.encoders.sentiment import ADAPTER_FILE, CONFIG_FILE
 

@@ -232,8 +232,6 @@ def bench_size(n: int, work: Path, args) -> dict:
 def bench_baseline(export: Path, n: int, work: Path, args) -> dict:
     import pandas as pd
     import torch
-
-    sys.path.insert(0, str(ROOT / "scripts"))
     from bench_sentiment import hf_pipeline_from
 
     from feedback_nlp.encoders.sentiment import SentimentModel

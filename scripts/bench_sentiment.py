@@ -21,13 +21,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import sentiment_data as data
 import torch
 from torch import nn
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import sentiment_data as data
 from train_sentiment import macro_f1
 
 from feedback_nlp.encoders.sentiment import SentimentModel

@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from train_sentiment import macro_f1
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "metrics.json"

@@ -27,17 +27,11 @@ import contextlib
 import gzip
 import json
 import random
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import sentiment_data as data
+import torch
 from train_sentiment import macro_f1
 
 from feedback_nlp.encoders.sentiment import SentimentModel, _softmax

@@ -14,6 +14,13 @@ uses the clause sentiment of the builtin model (`feedback_nlp.encoders.sentiment
 Coverage: share of non-empty comments with at least one theme (taxonomy or discovered) on the
 bundled sample and on the development sets.
 
+Clause embeddings are computed as `analyze` computes them
+(:func:`feedback_nlp.analysis.models.embed_clauses`, in fp32) and kept in the same result cache
+(``results.sqlite`` in ``$FEEDBACK_NLP_HOME``, default ``~/.cache/feedback-nlp``, keyed by encoder
+fingerprint, prefix and precision), so reruns skip the encoder. The script's own embedding cache
+(``--cache``, ``$FEEDBACK_NLP_EVAL_CACHE``, ``~/.cache/feedback-nlp/eval``) is gone; that folder
+can be deleted.
+
 Numbers are printed and written as JSON (``--output``); docs/themes.md records them.
 """
 
@@ -33,22 +40,23 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 from feedback_nlp import schema as s
+from feedback_nlp.analysis.models import embed_clauses
+from feedback_nlp.cache import ResultCache, timed_open
+from feedback_nlp.encoders.embedder import Embedder
 from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
 from feedback_nlp.themes.matcher import ThemeMatcher
 from feedback_nlp.themes.semantic import SemanticScores, semantic_mask
 from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
-DEFAULT_CACHE = Path(
-    os.environ.get("FEEDBACK_NLP_EVAL_CACHE", Path.home() / ".cache" / "feedback-nlp" / "eval")
-)
 SAMPLE = ROOT / "examples" / "nps_sample.csv"
 SAMPLE_TEXT_COLUMN = "Why did you give this score?"
-PREFIX = "query: "
+# fp32, not analyze's default "auto" (bf16 autocast where the CPU has it): the numbers in
+# docs/themes.md and the thresholds shipped in railway.yaml / restaurant.yaml were computed and
+# calibrated on fp32 clause vectors, and fp32 gives the same vectors on every machine.
+PRECISION = "fp32"
 
 # the grid searched by cross-validation
 THRESHOLDS = np.round(np.arange(0.02, 0.1251, 0.005), 3)  # specificity
@@ -119,63 +127,37 @@ def load_dev_texts(data_dir: Path, name: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# embeddings, cached by text
+# embeddings, through analyze's result cache
 
 
-class EmbeddingCache:
-    """Clause embeddings on disk, keyed by SHA-1 of prefix + text, so reruns are instant."""
+class ClauseEmbedder:
+    """Clause vectors as `analyze` computes them (:func:`embed_clauses`: the "query: " prefix,
+    `PRECISION`), read from and added to the result cache `analyze` uses (None: no cache).
+    The builtin encoder loads at the first call."""
 
-    def __init__(self, folder: Path, embedder_factory) -> None:
-        self.folder = folder
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._factory = embedder_factory
+    def __init__(self, cache: ResultCache | None) -> None:
+        self.cache = cache
         self._embedder = None
-        self.keys_path = folder / "keys.json"
-        self.vecs_path = folder / "vectors.npy"
-        self.index: dict[str, int] = {}
-        self.vectors = np.zeros((0, 384), dtype=np.float32)
-        if self.keys_path.exists() and self.vecs_path.exists():
-            keys = json.loads(self.keys_path.read_text())
-            self.vectors = np.load(self.vecs_path)
-            self.index = {k: i for i, k in enumerate(keys[: len(self.vectors)])}
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha1((PREFIX + text).encode("utf-8")).hexdigest()
 
     def embed(self, texts, progress: bool = True) -> np.ndarray:
+        if self._embedder is None:
+            self._embedder = Embedder()
         texts = list(texts)
-        keys = [self.key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.index}.items())
-        if missing:
-            if self._embedder is None:
-                self._embedder = self._factory()
-            chunk = 2048
-            for start in range(0, len(missing), chunk):
-                part = missing[start : start + chunk]
-                t0 = time.perf_counter()
-                vecs = self._embedder.embed([t for _, t in part], prefix=PREFIX)
-                base = len(self.vectors)
-                self.vectors = np.concatenate([self.vectors, vecs.astype(np.float32)])
-                for j, (k, _) in enumerate(part):
-                    self.index[k] = base + j
-                self._save()
-                if progress:
-                    done = min(start + chunk, len(missing))
-                    print(
-                        f"  embedded {done}/{len(missing)} ({time.perf_counter() - t0:.0f}s)",
-                        file=sys.stderr,
-                    )
-        return (
-            self.vectors[[self.index[k] for k in keys]] if keys else np.zeros((0, 384), np.float32)
-        )
-
-    def _save(self) -> None:
-        keys = [None] * len(self.index)
-        for k, i in self.index.items():
-            keys[i] = k
-        np.save(self.vecs_path, self.vectors)
-        self.keys_path.write_text(json.dumps(keys))
+        chunk = 2048
+        parts = []
+        for start in range(0, len(texts), chunk):
+            part = texts[start : start + chunk]
+            misses = self.cache.stats.embedding_misses if self.cache is not None else None
+            t0 = time.perf_counter()
+            parts.append(embed_clauses(self._embedder, part, precision=PRECISION, cache=self.cache))
+            computed = self.cache is None or self.cache.stats.embedding_misses != misses
+            if progress and computed:
+                done = min(start + chunk, len(texts))
+                print(
+                    f"  embedded {done}/{len(texts)} ({time.perf_counter() - t0:.0f}s)",
+                    file=sys.stderr,
+                )
+        return np.concatenate(parts) if parts else np.zeros((0, self._embedder.dim), np.float32)
 
     def __call__(self, texts) -> np.ndarray:
         return self.embed(texts, progress=False)
@@ -201,7 +183,7 @@ class Prepared:
     gold_unknown_tp: np.ndarray
 
 
-def prepare(ds: Dataset, cache: EmbeddingCache, *, semantic: bool = True) -> Prepared:
+def prepare(ds: Dataset, cache: ClauseEmbedder, *, semantic: bool = True) -> Prepared:
     taxonomy = load_taxonomy(ds.taxonomy)
     t0 = time.perf_counter()
     clauses = split_clauses(ds.docs["text"].tolist(), ds.docs["lang"].tolist())
@@ -210,17 +192,13 @@ def prepare(ds: Dataset, cache: EmbeddingCache, *, semantic: bool = True) -> Pre
         file=sys.stderr,
     )
     matcher = ThemeMatcher(taxonomy, embed=cache if semantic else None)
-    kw = matcher.match(clauses, semantic=False)
     themes = taxonomy.themes
     theme_keys = [f"{t.touchpoint}#{t.id}" for t in themes]
     col = {k: j for j, k in enumerate(theme_keys)}
-    # keyword hits: mentions carry clause positions through comment_index/clause_id
-    pos = {
-        (ci, cid): i
-        for i, (ci, cid) in enumerate(zip(clauses[COMMENT_INDEX], clauses[s.CLAUSE_ID]))
-    }
-    r = [pos[(ci, cid)] for ci, cid in zip(kw[COMMENT_INDEX], kw[s.CLAUSE_ID])]
-    c = [col[f"{tp}#{th}"] for tp, th in zip(kw[s.TOUCHPOINT], kw[s.THEME])]
+    # keyword hits per clause, as (theme index in the taxonomy's order, keyword)
+    hits = matcher.keyword_hits(clauses)
+    r = [i for i, row in enumerate(hits) for _ in row]
+    c = [j for row in hits for j, _ in row]
     keyword = sparse.csr_matrix(
         (np.ones(len(r), dtype=np.int8), (r, c)), shape=(len(clauses), len(themes))
     )
@@ -390,8 +368,7 @@ def polarity_accuracy(
     confusion: dict[str, dict[str, int]] = {}  # gold -> predicted -> categories
     held_out = [0, 0]  # correct, total on rows the sentiment model never trained on
     if source is not None:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from sentiment_data import split_of
+        from sentiment_data import split_of  # a sibling script: scripts/ leads sys.path
 
         unseen = [split_of(source, str(i)) != "train" for i in p.docs["id"]]
     else:
@@ -452,7 +429,7 @@ def clause_sentiment(clauses: pd.DataFrame) -> np.ndarray | None:
 
 
 def evaluate(
-    ds: Dataset, cache: EmbeddingCache, *, n_folds: int, semantic: bool, sentiment: bool
+    ds: Dataset, cache: ClauseEmbedder, *, n_folds: int, semantic: bool, sentiment: bool
 ) -> dict:
     p = prepare(ds, cache, semantic=semantic)
     result: dict = {
@@ -515,7 +492,7 @@ def coverage(
     texts: pd.Series,
     langs: pd.Series,
     taxonomy: str,
-    cache: EmbeddingCache,
+    cache: ClauseEmbedder,
     *,
     discover: bool,
     sentiment: bool,
@@ -562,7 +539,6 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="embedding cache folder")
     ap.add_argument("--sets", default="germeval,semeval,sample,coverage")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--limit", type=int, default=0, help="only the first N texts of each set")
@@ -577,9 +553,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    from feedback_nlp.encoders.embedder import Embedder
+    results, _ = timed_open(True)  # analyze's result cache (None where it cannot be opened)
+    try:
+        return evaluate_sets(args, argv, ClauseEmbedder(results))
+    finally:
+        if results is not None:
+            results.close()
 
-    cache = EmbeddingCache(args.cache, lambda: Embedder())
+
+def evaluate_sets(args: argparse.Namespace, argv: list[str] | None, cache: ClauseEmbedder) -> int:
     sets = set(args.sets.split(","))
     report: dict = {"command": " ".join(["scripts/evaluate_themes.py", *(argv or sys.argv[1:])])}
     semantic = not args.no_semantic

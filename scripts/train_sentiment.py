@@ -18,18 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+import sentiment_data as data
 import torch
 from torch import nn
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import sentiment_data as data
 
 from feedback_nlp.encoders.embedder import pad_batch
 from feedback_nlp.encoders.lora import MeanPoolClassifier, add_lora, trainable_state

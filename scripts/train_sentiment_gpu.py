@@ -39,7 +39,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ROOT / "scripts"
 CHECK_SENTENCES = [
     "The train was late again and nobody told us why.",
     "Der Zug war pünktlich, das Personal sehr freundlich.",
@@ -59,14 +58,16 @@ def import_without_package_init() -> None:
 
     The package's ``__init__`` imports the analysis pipeline (spaCy, ...), which the GPU machine
     does not have; the training code needs only ``encoders``, ``errors``, ``schema``, ``home``.
+
+    No ``sys.path`` entry is needed: the stub's ``__path__`` finds the submodules in this
+    checkout whether or not the package is installed, and the sibling scripts
+    (``train_sentiment``, ``sentiment_data``) import because Python puts this script's folder
+    first on ``sys.path`` (``run`` starts each ``one`` as this script too).
     """
     if "feedback_nlp" not in sys.modules:
         pkg = types.ModuleType("feedback_nlp")
         pkg.__path__ = [str(ROOT / "feedback_nlp")]
         sys.modules["feedback_nlp"] = pkg
-    for path in (str(SCRIPTS), str(ROOT)):
-        if path not in sys.path:
-            sys.path.insert(0, path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,8 +319,6 @@ def main() -> None:
     sub.choices["one"].add_argument("--train-args", default="")
     args = p.parse_args()
     if args.cmd == "pack":
-        sys.path.insert(0, str(SCRIPTS))
-        sys.path.insert(0, str(ROOT))
         pack(args.dir)
     else:
         import_without_package_init()
