@@ -49,6 +49,10 @@ def _float_column(a: pd.Series, b: pd.Series) -> bool:
     return pd.api.types.is_float_dtype(a) and pd.api.types.is_float_dtype(b)
 
 
+def _all_text(values: pd.Series) -> bool:
+    return bool(values.map(lambda v: isinstance(v, str)).all())
+
+
 def _numeric_text(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """A CSV column of numbers on both sides (read as text), as floats; None otherwise."""
     x, y = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
@@ -72,7 +76,7 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame, atol: float = 0.0) -> list[
         numbers = None
         if _float_column(x, y):
             numbers = x.to_numpy(float), y.to_numpy(float)
-        elif x.dtype == object and y.dtype == object and atol > 0:
+        elif atol > 0 and _all_text(x) and _all_text(y):  # a CSV column read as text
             numbers = _numeric_text(x, y)
         if numbers is not None:
             p, q = numbers
