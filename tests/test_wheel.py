@@ -36,7 +36,7 @@ def wheel(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     build = tmp_path_factory.mktemp("build")  # setuptools' build/ folder, out of the tree
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
          "-w", str(dist), str(ROOT)],
         check=True, capture_output=True, env={**os.environ, "TMPDIR": str(build)},
     )  # fmt: skip
