@@ -27,6 +27,9 @@ P_POSITIVE = "p_positive"
 SCORE = "score"
 NPS_GROUP = "nps_group"
 TOUCHPOINT = "touchpoint"
+# The input's own journey stage / channel / touchpoint (a mapped touchpoint column), as written;
+# empty where the input names none. The ranking groups by it when it has values.
+INPUT_TOUCHPOINT = "input_touchpoint"
 THEMES = "themes"
 CREATED_AT = "created_at"
 

@@ -24,6 +24,9 @@ DEFAULT_BATCH_SIZE = 32  # texts per model batch
 DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
 DEFAULT_MIN_MENTIONS = 5
 PERIOD_AUTO = "auto"  # monthly trends where the comments have dates, none otherwise
+# Rank within the input's own journey stages / channels where it names them (a mapped
+# touchpoint column), else within the taxonomy's touchpoints (DESIGN.md, "Where the ranking groups")
+BY_AUTO = "auto"
 PERIODS = (PERIOD_AUTO, "week", "month", "quarter")  # plus None: no trends
 CLI_PERIODS = (PERIOD_AUTO, "none", "week", "month", "quarter")
 # auto: bf16 autocast where the CPU computes bf16 natively, fp32 elsewhere (encoders.device)
@@ -92,7 +95,7 @@ class ModelOptions:
 class ReportOptions:
     """How the complaint themes are ranked and reported."""
 
-    by: str = s.TOUCHPOINT
+    by: str = BY_AUTO  # auto | touchpoint | theme | a comments column (input_touchpoint, lang...)
     period: str | None = PERIOD_AUTO
     min_mentions: int = DEFAULT_MIN_MENTIONS
 

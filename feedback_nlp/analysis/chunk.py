@@ -25,8 +25,9 @@ MENTION_COLUMNS = s.MENTION_COLUMNS
 # Extra mention columns kept after the contract's: readable labels, language, what matched.
 MENTION_EXTRAS = ["label", s.LANG, "keyword"]
 SENTIMENT_COLUMNS = [s.SENTIMENT, s.SENTIMENT_SCORE, s.P_NEGATIVE, s.P_NEUTRAL, s.P_POSITIVE]
-# The input's own touchpoint, kept on a chunk's comments until discovered themes are merged.
-MAPPED_TOUCHPOINT = "_touchpoint_input"
+# The input's own touchpoint, kept on the comments (`touchpoint` is filled from the mentions
+# where the input names none).
+MAPPED_TOUCHPOINT = s.INPUT_TOUCHPOINT
 
 
 def _with_canonical_columns(df: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +87,7 @@ class ChunkResult:
     """One batch of comments analysed up to, not including, theme discovery (which clusters the
     candidate clauses of every batch at once, so that batches and one big frame agree).
 
-    `comments` carry the input's touchpoint in MAPPED_TOUCHPOINT until :func:`merge_discovered`;
+    `comments` carry the input's touchpoint in MAPPED_TOUCHPOINT (``input_touchpoint``);
     `mentions` are the taxonomy's; `candidates` are the unclaimed negative or mixed clauses that
     discovery may cluster, with their sentiment and, row for row, their `embeddings`.
     """
@@ -277,9 +278,9 @@ def merge_discovered(
         if len(mine):
             mentions = _order_mentions(pd.concat([mentions, mine], ignore_index=True), ids)
     comments = comments.copy()
-    mapped = (
-        comments.pop(MAPPED_TOUCHPOINT) if MAPPED_TOUCHPOINT in comments else comments[s.TOUCHPOINT]
-    )
+    if MAPPED_TOUCHPOINT not in comments:
+        comments[MAPPED_TOUCHPOINT] = comments[s.TOUCHPOINT]
+    mapped = comments[MAPPED_TOUCHPOINT]
     comments[s.THEMES], comments[s.TOUCHPOINT] = _comment_themes(comments, mentions, mapped)
     return comments, mentions
 

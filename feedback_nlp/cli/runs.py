@@ -36,6 +36,7 @@ from feedback_nlp.cli.shell import (
 )
 from feedback_nlp.settings import (
     BUILTIN,
+    BY_AUTO,
     DEFAULT_BATCH_SIZE,
     DEFAULT_MIN_MENTIONS,
     DEFAULT_TAXONOMY,
@@ -152,7 +153,7 @@ def analyze(
 @app.command()
 def summarize(
     outdir: Annotated[Path, typer.Argument(help="An output folder of `feedback-nlp analyze`.")],
-    by: ByOpt = s.TOUCHPOINT,
+    by: ByOpt = BY_AUTO,
     period: PeriodOpt = PERIOD_AUTO,
     min_mentions: MinMentionsOpt = DEFAULT_MIN_MENTIONS,
     taxonomy: LabelTaxonomyOpt = None,
@@ -200,7 +201,7 @@ def report(
     """
     summarize(
         outdir,
-        by="touchpoint",
+        by=BY_AUTO,
         period=period,
         min_mentions=min_mentions,
         taxonomy=taxonomy,

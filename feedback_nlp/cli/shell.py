@@ -64,7 +64,11 @@ PeriodOpt = Annotated[
 ]
 ByOpt = Annotated[
     str,
-    typer.Option("--by", help="Rank within: touchpoint | theme | any comments column (lang...)."),
+    typer.Option(
+        "--by",
+        help="Rank within: auto (the export's own stage/channel column if it has one, else "
+        "touchpoint) | touchpoint | theme | any comments column (input_touchpoint, lang...).",
+    ),
 ]
 MinMentionsOpt = Annotated[
     int, typer.Option("--min-mentions", min=1, help="Leave out themes with fewer mentions.")

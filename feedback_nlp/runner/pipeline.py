@@ -26,7 +26,13 @@ from feedback_nlp.report.trends import trends
 from feedback_nlp.report.write import write_report as render
 from feedback_nlp.runner.engine import memory_mb
 from feedback_nlp.runner.stream import StreamedRun
-from feedback_nlp.settings import DEFAULT_MIN_MENTIONS, PERIOD_AUTO, ReadOptions, RunOptions
+from feedback_nlp.settings import (
+    BY_AUTO,
+    DEFAULT_MIN_MENTIONS,
+    PERIOD_AUTO,
+    ReadOptions,
+    RunOptions,
+)
 from feedback_nlp.text.clean import clean_with_report
 
 
@@ -38,22 +44,33 @@ def resolve_period(comments: pd.DataFrame, period: str | None) -> str | None:
     return "month" if has_dates else None
 
 
+def resolve_by(comments: pd.DataFrame, by: str) -> str:
+    """`auto`: the input's own touchpoints (``input_touchpoint``) where it names any, else the
+    taxonomy's touchpoints."""
+    if by != BY_AUTO:
+        return by
+    named = s.INPUT_TOUCHPOINT in comments.columns and comments[s.INPUT_TOUCHPOINT].notna().any()
+    return s.INPUT_TOUCHPOINT if named else s.TOUCHPOINT
+
+
 def summarize_analysis(
     result: Analysis,
     *,
-    by: str = s.TOUCHPOINT,
+    by: str = BY_AUTO,
     period: str | None = PERIOD_AUTO,
     min_mentions: int = DEFAULT_MIN_MENTIONS,
 ) -> pd.DataFrame:
-    """The themes frame of an Analysis: complaint themes ranked per touchpoint (see
-    `feedback_nlp.report.summarize.summarize` for the columns).
+    """The themes frame of an Analysis: complaint themes ranked within each group (see
+    `feedback_nlp.report.summarize.summarize` for the columns). `by`: ``auto`` (the input's own
+    journey stages / channels where it has a touchpoint column, else the taxonomy's
+    touchpoints), ``touchpoint``, ``theme`` or any comments column.
 
     >>> themes = fnlp.summarize(result, by="touchpoint", period="month")  # doctest: +SKIP
     """
     return summarize(
         result.comments,
         result.mentions,
-        by=by,
+        by=resolve_by(result.comments, by),
         period=resolve_period(result.comments, period),
         min_mentions=min_mentions,
         labels=result.labels or None,
@@ -78,7 +95,7 @@ def write_report(
     outdir: str | Path,
     *,
     period: str | None = PERIOD_AUTO,
-    by: str = s.TOUCHPOINT,
+    by: str = BY_AUTO,
     frames: bool = True,
 ) -> list[Path]:
     """The whole output folder of contract 2: the frames and manifest.json (unless `frames` is
@@ -89,6 +106,7 @@ def write_report(
     """
     written = write_outputs(result, outdir) if frames else []
     period = resolve_period(result.comments, period)
+    by = resolve_by(result.comments, by)
     trend = trends(result.comments, result.mentions, period=period, by=by) if period else None
     return written + render(
         result.comments, result.mentions, themes, outdir, trends=trend, manifest=result.manifest
