@@ -41,6 +41,7 @@ from feedback_nlp.settings import (
     DEFAULT_MIN_MENTIONS,
     DEFAULT_TAXONOMY,
     PERIOD_AUTO,
+    ModelOptions,
     ReadOptions,
     RunOptions,
     period_option,
@@ -54,7 +55,7 @@ def analyze(
     text_col: TextCol = None,
     id_col: IdCol = None,
     score_col: ScoreCol = None,
-    score_scale: ScoreScale = "auto",
+    score_scale: ScoreScale = ReadOptions.score_scale,
     touchpoint_col: TouchpointCol = None,
     date_col: DateCol = None,
     lang_col: LangCol = None,
@@ -73,7 +74,7 @@ def analyze(
             "--precision",
             help="auto (bf16 where the CPU computes it natively, else fp32) | fp32 | bf16.",
         ),
-    ] = "auto",
+    ] = ModelOptions.precision,
     period: PeriodOpt = PERIOD_AUTO,
     min_mentions: MinMentionsOpt = DEFAULT_MIN_MENTIONS,
     redact_pii: Annotated[
@@ -96,7 +97,7 @@ def analyze(
             "--engine",
             help="local (this process) or ray (Ray Data; needs: pip install 'feedback-nlp\\[ray]').",
         ),
-    ] = "local",
+    ] = RunOptions.engine,
     ray_address: Annotated[
         str | None,
         typer.Option(
@@ -217,7 +218,7 @@ def inspect(
     text_col: TextCol = None,
     id_col: IdCol = None,
     score_col: ScoreCol = None,
-    score_scale: ScoreScale = "auto",
+    score_scale: ScoreScale = ReadOptions.score_scale,
     touchpoint_col: TouchpointCol = None,
     date_col: DateCol = None,
     lang_col: LangCol = None,
