@@ -1,0 +1,146 @@
+"""Precision audit of theme mentions on real complaints: is the theme right for the clause?
+
+Three steps, so that a person judges each mention before seeing how confident the tool was:
+
+    python scripts/audit_precision.py build /tmp/audit/complaints.csv          # the export
+    feedback-nlp analyze /tmp/audit/complaints.csv -o /tmp/audit/out --taxonomy ecommerce-cx
+    python scripts/audit_precision.py sample /tmp/audit/out docs/precision_audit.csv --n 200
+    #   ... fill the `correct` column of docs/precision_audit.csv (1 right, 0 wrong) by reading
+    #   each clause and its theme; the confidences are in a separate file, seen only afterwards
+    python scripts/audit_precision.py score docs/precision_audit.csv
+
+The export holds real complaints from ../shared/data (FEEDBACK_NLP_DATA): negative airline
+tweets, consumer-finance complaint narratives (CFPB), telecom complaint titles filed with the
+regulator (Comcast), negative Polish product/hotel reviews (PolEmo) and negative Thai shop
+reviews. `sample` draws mentions at random, the same number from each source where it can, and
+writes the judging sheet (no confidence) and, beside it, `<name>.key.csv` with the confidence
+and match kind of each row. `score` prints precision overall, per source and per match kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+DATA = Path(
+    os.environ.get("FEEDBACK_NLP_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+# source -> (file, which records count as complaints)
+SOURCES = {
+    "airline_tweets": ("airline_tweets_en", lambda r: r.get("label") == "negative"),
+    "cfpb_complaints": ("cfpb_complaints", lambda r: True),
+    "telecom_titles": ("comcast_fcc_complaints_en", lambda r: True),
+    "product_reviews_pl": ("polemo_hotels_products_pl", lambda r: r.get("label") == "negative"),
+    "shop_reviews_th": ("th_review_shopping", lambda r: r.get("label") == "negative"),
+}
+MAX_CHARS = 1500  # long CFPB narratives: their opening says what the complaint is about
+
+
+def _records(name: str):
+    with gzip.open(DATA / f"{name}.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def build(out: Path, per_source: int, seed: int) -> None:
+    rng = random.Random(seed)
+    rows = []
+    for source, (name, keep) in SOURCES.items():
+        pool = [r for r in _records(name) if keep(r) and (r.get("text") or "").strip()]
+        rng.shuffle(pool)
+        for r in pool[:per_source]:
+            rows.append(
+                {"Response ID": r["id"], "Source": source, "Comment": r["text"][:MAX_CHARS]}
+            )
+        print(f"{source}: {min(per_source, len(pool))} of {len(pool)} complaints", file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(out, index=False)
+    print(f"wrote {len(rows)} rows to {out}", file=sys.stderr)
+
+
+def sample(outdir: Path, sheet: Path, n: int, seed: int) -> None:
+    comments = pd.read_parquet(outdir / "comments.parquet")
+    mentions = pd.read_parquet(outdir / "mentions.parquet")
+    source = comments.set_index("comment_id")["Source"]
+    mentions = mentions.assign(source=mentions["comment_id"].map(source)).reset_index(drop=True)
+    rng = random.Random(seed)
+    by_source = {k: list(g.index) for k, g in mentions.groupby("source")}
+    for rows in by_source.values():
+        rng.shuffle(rows)
+    picked: list[int] = []
+    while len(picked) < min(n, len(mentions)):  # round robin: each source as evenly as it can
+        for rows in by_source.values():
+            if rows and len(picked) < n:
+                picked.append(rows.pop())
+    rng.shuffle(picked)
+    chosen = mentions.loc[picked].reset_index(drop=True)
+    chosen.insert(0, "audit_id", range(1, len(chosen) + 1))
+    label = chosen["label"] if "label" in chosen else chosen["theme"]
+    judging = pd.DataFrame(
+        {
+            "audit_id": chosen["audit_id"],
+            "source": chosen["source"],
+            "lang": chosen["lang"],
+            "clause_text": chosen["clause_text"],
+            "touchpoint": chosen["touchpoint"],
+            "theme": chosen["theme"],
+            "theme_label": label,
+            "correct": "",
+            "note": "",
+        }
+    )
+    key = chosen[["audit_id", "match", "confidence", "sentiment", "comment_id"]]
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    judging.to_csv(sheet, index=False)
+    key.to_csv(sheet.with_suffix(".key.csv"), index=False)
+    counts = judging["source"].value_counts().to_dict()
+    print(f"wrote {len(judging)} mentions to {sheet} ({counts}); key beside it", file=sys.stderr)
+
+
+def score(sheet: Path) -> None:
+    judged = pd.read_csv(sheet)
+    key = pd.read_csv(sheet.with_suffix(".key.csv"))
+    df = judged.merge(key, on="audit_id")
+    df = df[df["correct"].astype(str).isin(["0", "1", "0.0", "1.0"])]
+    df["correct"] = df["correct"].astype(float).astype(int)
+    print(f"precision {df['correct'].mean():.3f} on {len(df)} judged mentions")
+    for col in ("source", "match"):
+        table = df.groupby(col)["correct"].agg(["mean", "size"]).round(3)
+        print(f"\nby {col}:\n{table.to_string()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = p.add_subparsers(dest="step", required=True)
+    b = sub.add_parser("build", help="write the complaints export")
+    b.add_argument("out", type=Path)
+    b.add_argument("--per-source", type=int, default=150)
+    b.add_argument("--seed", type=int, default=0)
+    s = sub.add_parser("sample", help="draw mentions for judging")
+    s.add_argument("outdir", type=Path)
+    s.add_argument("sheet", type=Path)
+    s.add_argument("--n", type=int, default=200)
+    s.add_argument("--seed", type=int, default=0)
+    c = sub.add_parser("score", help="precision of a judged sheet")
+    c.add_argument("sheet", type=Path)
+    args = p.parse_args(argv)
+    if args.step == "build":
+        build(args.out, args.per_source, args.seed)
+    elif args.step == "sample":
+        sample(args.outdir, args.sheet, args.n, args.seed)
+    else:
+        score(args.sheet)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
