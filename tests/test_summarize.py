@@ -131,7 +131,7 @@ def test_praise_is_counted_beside_a_complaint_never_as_one():
     comments = make_comments(groups).assign(**{s.SENTIMENT: ["negative"] * 6 + ["positive"] * 14})
     rows = [(f"c{i}", "delivery", "late", "negative", f"parcel {i} days late") for i in range(6)]
     rows += [(f"c{i}", "delivery", "late", "positive", "super fast delivery") for i in range(6, 20)]
-    rows += [(f"c{i}", "delivery", "courier", "negative") for i in range(0, 3)]
+    rows += [(f"c{i}", "delivery", "courier", "negative") for i in range(3)]
     rows += [(f"c{i}", "delivery", "courier", "negative") for i in range(14, 16)]
     themes = summarize(comments, make_mentions(rows), min_mentions=5, n_boot=50)
     late = themes.set_index(s.THEME).loc["late"]

@@ -106,5 +106,3 @@ def theme_labels(models: Models, mentions: pd.DataFrame) -> dict:
         }
     )
     return labels
-
-

@@ -95,7 +95,6 @@ class ClauseRecord:
         )
 
 
-
 def cached_predict(
     cache: ResultCache | None,
     model,

@@ -35,13 +35,13 @@ def print_analysis_summary(manifest: dict, outdir: Path) -> None:
 
 
 def print_top_complaints(themes, report: Path, min_mentions: int) -> None:
-    if len(themes):
+    if len(themes) and themes[s.RANK].notna().any():
         out.print(top_complaints_table(themes))
     else:
-        out.print(
-            f"No theme has {min_mentions} or more mentions, so none is ranked; "
-            "--min-mentions 1 ranks every theme found."
+        reason = themes.attrs.get("summary", {}).get("reason") or (
+            f"No complaint theme has {min_mentions} or more negative mentions, so none is ranked."
         )
+        out.print(Text(reason), soft_wrap=True)
     out.print(f"Report: {report}")
 
 
