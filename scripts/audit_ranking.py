@@ -45,6 +45,17 @@ def _terminal(out: Path) -> str:
     return run.stdout
 
 
+def _stages(out: Path, themes: pd.DataFrame, label: str | None) -> list[str]:
+    """Every group the ranking should cover: the export's stages (blank ones as one group) where
+    it ranks by them, else the groups of themes.csv."""
+    comments = pd.read_parquet(out / "comments.parquet")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    by = resolve_by(comments, manifest["options"]["report"]["by"])
+    if by in comments.columns:
+        return sorted(group_values(comments, by, label).astype(str).unique())
+    return sorted(themes[s.GROUP].astype(str).unique())
+
+
 def coverage(out: Path, themes: pd.DataFrame, label: str | None, terminal: bool) -> pd.DataFrame:
     ranked = themes[themes[s.RANK].notna()]
     md = (out / "report.md").read_text(encoding="utf-8")
@@ -53,7 +64,7 @@ def coverage(out: Path, themes: pd.DataFrame, label: str | None, terminal: bool)
     xlsx = pd.read_excel(out / "report.xlsx", sheet_name="themes")
     table = _terminal(out) if terminal else None
     rows = []
-    for group in sorted(themes[s.GROUP].astype(str).unique()):
+    for group in _stages(out, themes, label):
         heading = f"{label}: {group}" if label else group
         md_at = md.find(f"## {md_escape(heading)}\n")
         html_at = page.find(f"<h2>{html.escape(heading)}</h2>")

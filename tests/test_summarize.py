@@ -165,6 +165,18 @@ def test_blank_stage_is_a_group_of_its_own():
     assert themes.set_index(s.GROUP)[s.MENTIONS].to_dict() == {"(no channel)": 7, "Website": 5}
     assert themes[s.RANK].tolist() == [1, 1]
     assert themes.attrs["summary"]["by_label"] == "Channel"
+    # a stage with too few complaints is named, with its largest count, not silently missing
+    comments.loc[0, s.INPUT_TOUCHPOINT] = "Store"
+    rows.append(("c0", "delivery", "late", "negative"))
+    themes = summarize(
+        comments,
+        make_mentions(rows),
+        by=s.INPUT_TOUCHPOINT,
+        by_label="Channel",
+        min_mentions=5,
+        n_boot=20,
+    )
+    assert themes.attrs["summary"]["unranked_groups"] == {"Store": 2, "Website": 4}
 
 
 def test_summarize_says_why_nothing_is_ranked(small):

@@ -65,6 +65,19 @@ def no_complaints_text(themes: pd.DataFrame) -> str:
     return themes.attrs.get("summary", {}).get("reason") or NO_COMPLAINTS
 
 
+def unranked_text(themes: pd.DataFrame) -> str | None:
+    """'Not ranked (fewer than 5 complaints about any theme): Channel: Store (largest 3), ...'
+    for the groups of a by-stage ranking that rank nothing; None when every group ranks."""
+    summary = themes.attrs.get("summary", {})
+    groups = summary.get("unranked_groups") or {}
+    if not groups or summary.get("by") in (s.TOUCHPOINT, s.THEME):
+        return None
+    title = group_title(themes)
+    listed = ", ".join(f"{title}: {g} (largest {n})" for g, n in groups.items())
+    floor = summary.get("min_mentions", 5)
+    return f"Not ranked (fewer than {floor} complaints about any theme): {listed}."
+
+
 def complaint_groups(themes: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
     """(heading, group name, ranked complaint rows in rank order) per group that ranks any, the
     group with the worst complaint first. Heading: "Channel: Website" for a comments column,

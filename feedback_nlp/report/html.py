@@ -28,6 +28,7 @@ from feedback_nlp.report.figures import (
     row_quotes,
     summary_by,
     trend_text,
+    unranked_text,
 )
 from feedback_nlp.report.prepared import key_columns
 
@@ -257,6 +258,8 @@ def _ranking(themes: pd.DataFrame, trends: pd.DataFrame | None) -> list[str]:
                 "themes.csv and report.xlsx.</p>"
             )
         body.append("</section>")
+    if unranked_text(themes):
+        body.append(f'<p class="note">{_e(unranked_text(themes))}</p>')
     return body
 
 

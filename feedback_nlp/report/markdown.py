@@ -21,6 +21,7 @@ from feedback_nlp.report.figures import (
     report_title,
     row_quotes,
     trend_text,
+    unranked_text,
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -89,6 +90,8 @@ def render_markdown(
         lines.append("")
     if not groups:
         lines += [md_escape(no_complaints_text(themes)), ""]
+    if unranked_text(themes):
+        lines += [f"_{md_escape(unranked_text(themes))}_", ""]
     lines += [
         "---",
         "",

@@ -16,7 +16,7 @@ from feedback_nlp import schema as s
 from feedback_nlp.errors import NothingRankedWarning
 from feedback_nlp.report.impact import nps_impact, nps_points
 from feedback_nlp.report.labels import theme_label, touchpoint_label
-from feedback_nlp.report.prepared import comment_pairs, prepare, validate
+from feedback_nlp.report.prepared import comment_pairs, group_values, prepare, validate
 from feedback_nlp.report.quotes import Embed, select_quotes
 from feedback_nlp.report.trends import check_period, latest_trend
 
@@ -240,6 +240,16 @@ def summarize(
     if not out[s.RANK].notna().any():
         reason = nothing_ranked_reason(out, neg_counts, floor)
         warnings.warn(reason, NothingRankedWarning, stacklevel=2)
+    # Groups of the ranking that rank nothing, with their largest complaint count (for the reports)
+    groups = p.table[s.GROUP].to_numpy(dtype=object)
+    largest: dict = {}
+    for g, n in zip(groups, neg_counts):
+        largest[str(g)] = max(largest.get(str(g), 0), int(n))
+    if by not in (s.TOUCHPOINT, s.THEME) and s.RANK in out.columns:
+        for g in pd.unique(group_values(comments, by, by_label).astype(str)):
+            largest.setdefault(str(g), 0)
+    ranked_groups = set(out.loc[out[s.RANK].notna(), s.GROUP].astype(str))
+    unranked = {g: n for g, n in sorted(largest.items()) if g not in ranked_groups}
     out.attrs["summary"] = {
         "by": by,
         "by_label": by_label,
@@ -251,5 +261,6 @@ def summarize(
         "quotes": "embeddings" if quote_embeddings else "tfidf-char-3gram",
         "ranked": int(out[s.RANK].notna().sum()),
         "reason": reason,
+        "unranked_groups": unranked,  # group -> its largest number of complaints (< min_mentions)
     }
     return out
