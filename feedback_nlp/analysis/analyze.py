@@ -106,3 +106,5 @@ def theme_labels(models: Models, mentions: pd.DataFrame) -> dict:
         }
     )
     return labels
+
+

@@ -95,6 +95,7 @@ class ClauseRecord:
         )
 
 
+
 def cached_predict(
     cache: ResultCache | None,
     model,

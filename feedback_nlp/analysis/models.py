@@ -236,3 +236,5 @@ def _share_word_embeddings(sentiment, embedder) -> bool:
             return False
     mine.weight = theirs.weight
     return True
+
+

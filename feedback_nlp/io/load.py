@@ -371,7 +371,5 @@ def _read_options(options: ReadOptions | None, flags: dict[str, Any]) -> ReadOpt
     if options is not None and flags:
         raise TypeError("pass either a ReadOptions or keyword arguments, not both")
     if "redact_pii" in flags:  # reading keeps the text as written; cleaning redacts
-        raise TypeError(
-            "redact_pii applies when comments are cleaned: pass it to analyze() or run()"
-        )
+        raise TypeError("redact_pii applies when comments are cleaned: pass it to analyze() or run()")
     return options if options is not None else ReadOptions(**flags)
