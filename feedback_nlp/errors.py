@@ -40,3 +40,8 @@ class ModelError(FeedbackError):
 class OptionError(FeedbackError):
     """An option (a CLI flag, or the keyword argument of the same name) has a value it cannot
     take; the message names the flag and the values it can."""
+
+
+class NothingRankedWarning(UserWarning):
+    """summarize() ranked no complaint theme; the message says why (also in the themes frame's
+    ``attrs["summary"]["reason"]``)."""

@@ -154,6 +154,9 @@ EXAMPLE_LANGS = "example_langs"
 TREND_CHANGE = "trend_change"
 TREND_P_VALUE = "trend_p_value"
 EMERGING = "emerging"
+PRAISE_MENTIONS = "praise_mentions"  # positive mentions of the theme (praise of the topic)
+PRAISE_COMMENTS = "praise_comments"  # comments with a positive mention of it
+TOPIC_MENTIONS = "topic_mentions"  # all its mentions, any sentiment
 
 # trends(): one row per (group, touchpoint, theme, period).
 PERIOD = "period"
@@ -162,4 +165,5 @@ PERIOD_COMMENTS = "period_comments"
 SHARE = "share"  # share of the period's analysed comments that mention the theme
 CHANGE = "change"  # relative change of `share` against the previous period
 P_VALUE = "p_value"  # two-proportion z-test of that change
+TESTABLE = "testable"  # this period and the one before each have enough complaints to test
 PERIODS = ("day", "week", "month", "quarter", "year")

@@ -331,8 +331,60 @@ def test_terminal_table_shows_top_themes_without_markup(data):
     out = console.export_text()
     assert "[bold red]not markup[/]" in out
     assert "Top complaint themes" in out
-    shown = sum(min(2, len(g)) for _, g in complaint_groups(themes))
-    assert out.count("%") >= shown
+    shown = sum(min(2, len(g)) for _, _, g in complaint_groups(themes))
+    assert out.count(" to ") >= shown  # one NPS interval per complaint shown
+    assert "Complaints about" in out and "Praise" in out
+
+
+def _staged(data):
+    """The data with an export stage column ("Stage"), a quarter of it blank, ranked by it."""
+    comments, mentions, _themes, _tr = data
+    stages = np.array(["Web", "App", "Store", None], dtype=object)
+    comments = comments.assign(**{s.INPUT_TOUCHPOINT: stages[np.arange(len(comments)) % 4]})
+    kw = {"period": "month", "n_boot": 50, "min_mentions": 3}
+    staged = summarize(comments, mentions, by=s.INPUT_TOUCHPOINT, by_label="Stage", **kw)
+    tr = trends(comments, mentions, period="month", by=s.INPUT_TOUCHPOINT, by_label="Stage")
+    view = (summarize(comments, mentions, **kw), trends(comments, mentions, period="month"))
+    return comments, mentions, staged, tr, view
+
+
+def test_reports_rank_per_stage_of_the_export_and_html_switches_views(data, tmp_path):
+    comments, mentions, staged, tr, view = _staged(data)
+    assert set(staged[s.GROUP]) == {"Web", "App", "Store", "(no stage)"}
+    assert staged.groupby(s.GROUP)[s.RANK].min().eq(1).all()  # every stage ranks
+    page = render_html(comments, staged, trends=tr, touchpoint_view=view)
+    _assert_offline(page)
+    assert '<input type="radio" name="view" id="view-a" checked>' in page
+    assert '<label for="view-b">By taxonomy touchpoint</label>' in page
+    a, b = page.split('id="panel-a"')[1].split('id="panel-b"')
+    for stage in ("Web", "App", "Store", "(no stage)"):
+        assert f"<h2>Stage: {stage}</h2>" in a
+    assert "<h2>Delivery</h2>" in b and "<h2>Stage:" not in b
+    assert 'class="cat">Delivery</span>' in a  # the taxonomy touchpoint as the category
+    text = render_markdown(comments, staged)
+    assert "## Stage: \\(no stage\\)" in text and "input_touchpoint" not in text + page
+    console = Console(record=True, width=140)
+    console.print(top_complaints_table(staged))
+    out = console.export_text()
+    assert "Stage" in out and "(no stage)" in out and "input_touchpoint" not in out
+    write_report(comments, mentions, staged, tmp_path, trends=tr, touchpoint_view=view)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
+    assert wb.sheetnames == ["summary", "themes", "themes by touchpoint", "mentions", "comments"]
+    back = pd.read_csv(tmp_path / "themes.csv", encoding="utf-8-sig")
+    assert set(back.dropna(subset=[s.RANK])[s.GROUP]) == set(staged[s.GROUP])
+
+
+def test_reports_show_praise_apart_from_complaints(data):
+    comments, _mentions, themes, _tr = data
+    ranked = themes[themes[s.RANK].notna()]
+    assert (ranked[s.MENTIONS] >= 3).all() and ranked[s.PRAISE_MENTIONS].sum() > 0
+    row = ranked.iloc[0]
+    page = render_html(comments, themes)
+    assert f"praise: <b>{row[s.PRAISE_MENTIONS]}</b> mentions" in page
+    text = render_markdown(comments, themes)
+    assert "| Complaints | Comments | NPS impact (90% CI) | Praise |" in text
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from feedback_nlp import schema as s
-from feedback_nlp.errors import SchemaError
+from feedback_nlp.errors import NothingRankedWarning, SchemaError
 from feedback_nlp.report.impact import nps, nps_impact
 from feedback_nlp.report.quotes import _char_ngram_tfidf, example_quotes
 from feedback_nlp.report.summarize import summarize
@@ -100,22 +102,97 @@ def test_nps_impact_matches_hand_computation(small):
     # Scored, non-duplicate: c0 D, c1 D, c2 P, c3 Pa, c4 P, c5 D -> NPS = (2 - 3) / 6 = -16.67
     assert nps(comments) == pytest.approx(-100 / 6)
     late = themes.loc["late_delivery"]
-    # Without c0, c1, c5: c2 P, c3 Pa, c4 P -> 66.67; impact = -16.67 - 66.67 = -83.33
-    assert late[s.NPS_IMPACT] == pytest.approx(-100 / 6 - 200 / 3)
-    assert (late[s.MENTIONS], late[s.COMMENTS], late[s.NEGATIVE_COMMENTS]) == (5, 4, 3)
-    assert late[s.NEGATIVE_SHARE] == pytest.approx(0.75)
+    # Complaints: c0, c1 (c5's mention is neutral). Without them: c2 P, c3 Pa, c4 P, c5 D -> 25;
+    # impact = -16.67 - 25 = -41.67
+    assert late[s.NPS_IMPACT] == pytest.approx(-100 / 6 - 25)
+    assert (late[s.MENTIONS], late[s.COMMENTS], late[s.TOPIC_MENTIONS]) == (4, 3, 5)
+    assert pd.isna(late[s.NEGATIVE_COMMENTS])  # no comment-level sentiment in this frame
     assert late[s.NET_SENTIMENT] == pytest.approx((-0.8 * 4 + 0.0) / 5)
     assert late[s.SCORED_COMMENTS] == 6
     # Without c1, c3: c0 D, c2 P, c4 P, c5 D -> 0; impact = -16.67
     assert themes.loc["rude_agent", s.NPS_IMPACT] == pytest.approx(-100 / 6)
-    # Without c2: D D Pa P D -> -40; impact = -16.67 + 40 = +23.33 (a theme that earns points)
-    assert themes.loc["friendly_staff", s.NPS_IMPACT] == pytest.approx(-100 / 6 + 40)
-    for _, row in themes.iterrows():
+    # Praise only: listed (rank NA), no NPS cost, no complaint counts
+    staff = themes.loc["friendly_staff"]
+    assert pd.isna(staff[s.RANK]) and pd.isna(staff[s.NPS_IMPACT]) and staff[s.MENTIONS] == 0
+    assert (staff[s.PRAISE_MENTIONS], staff[s.PRAISE_COMMENTS]) == (1, 1)
+    assert staff[s.EXAMPLE_QUOTES] == []
+    for _, row in themes.drop(index="friendly_staff").iterrows():
         assert row[s.NPS_IMPACT_LOW] <= row[s.NPS_IMPACT] <= row[s.NPS_IMPACT_HIGH]
     assert themes.loc["late_delivery", s.RANK] == 1 and themes.loc["rude_agent", s.RANK] == 1
-    assert themes.loc["friendly_staff", s.RANK] == 2
     assert themes.loc["late_delivery", s.RANK_OVERALL] == 1
     assert themes.loc["late_delivery", s.LABEL] == "Late delivery"
+    assert frame[s.RANK].notna().tolist() == [True, True, False]  # praise listed after
+
+
+def test_praise_is_counted_beside_a_complaint_never_as_one():
+    """'fast delivery' matches the delivery-speed theme: it is praise, counted apart; it neither
+    lifts the complaint's rank or NPS cost nor fills its quotes."""
+    groups = ["detractor"] * 6 + ["promoter"] * 14
+    comments = make_comments(groups).assign(**{s.SENTIMENT: ["negative"] * 6 + ["positive"] * 14})
+    rows = [(f"c{i}", "delivery", "late", "negative", f"parcel {i} days late") for i in range(6)]
+    rows += [(f"c{i}", "delivery", "late", "positive", "super fast delivery") for i in range(6, 20)]
+    rows += [(f"c{i}", "delivery", "courier", "negative") for i in range(3)]
+    rows += [(f"c{i}", "delivery", "courier", "negative") for i in range(14, 16)]
+    themes = summarize(comments, make_mentions(rows), min_mentions=5, n_boot=50)
+    late = themes.set_index(s.THEME).loc["late"]
+    assert (late[s.MENTIONS], late[s.COMMENTS], late[s.NEGATIVE_COMMENTS]) == (6, 6, 6)
+    assert (late[s.PRAISE_MENTIONS], late[s.PRAISE_COMMENTS]) == (14, 14)
+    assert late[s.NEGATIVE_SHARE] == 1.0
+    # the complaint costs points (its 6 detractors), although the topic's praise is larger
+    assert late[s.NPS_IMPACT] < 0 and late[s.RANK] == 1
+    assert all("late" in q for q in late[s.EXAMPLE_QUOTES])
+    # courier: 5 complaints, 2 of them in positive comments
+    courier = themes.set_index(s.THEME).loc["courier"]
+    assert (courier[s.COMMENTS], courier[s.NEGATIVE_COMMENTS]) == (5, 3)
+    assert courier[s.NEGATIVE_SHARE] == pytest.approx(0.6)
+    # quotes prefer negative comments
+    assert set(courier[s.EXAMPLE_COMMENT_IDS]) <= {"c0", "c1", "c2"}
+
+
+def test_blank_stage_is_a_group_of_its_own():
+    comments = make_comments(["detractor"] * 12).assign(
+        **{s.INPUT_TOUCHPOINT: ["Website"] * 5 + [None] * 4 + ["  ", "", None]}
+    )
+    rows = [(f"c{i}", "delivery", "late", "negative") for i in range(12)]
+    themes = summarize(
+        comments,
+        make_mentions(rows),
+        by=s.INPUT_TOUCHPOINT,
+        by_label="Channel",
+        min_mentions=5,
+        n_boot=20,
+    )
+    assert themes.set_index(s.GROUP)[s.MENTIONS].to_dict() == {"(no channel)": 7, "Website": 5}
+    assert themes[s.RANK].tolist() == [1, 1]
+    assert themes.attrs["summary"]["by_label"] == "Channel"
+    # a stage with too few complaints is named, with its largest count, not silently missing
+    comments.loc[0, s.INPUT_TOUCHPOINT] = "Store"
+    rows.append(("c0", "delivery", "late", "negative"))
+    themes = summarize(
+        comments,
+        make_mentions(rows),
+        by=s.INPUT_TOUCHPOINT,
+        by_label="Channel",
+        min_mentions=5,
+        n_boot=20,
+    )
+    assert themes.attrs["summary"]["unranked_groups"] == {"Store": 2, "Website": 4}
+
+
+def test_summarize_says_why_nothing_is_ranked(small):
+    comments, mentions = small
+    with pytest.warns(NothingRankedWarning, match="min_mentions=5.*the largest has 4"):
+        themes = summarize(comments, mentions, min_mentions=5, n_boot=20)
+    assert themes.empty or themes[s.RANK].isna().all()
+    assert "the largest has 4" in themes.attrs["summary"]["reason"]
+    praise = mentions.assign(**{s.SENTIMENT: "positive"})
+    with pytest.warns(NothingRankedWarning, match="No negative mention"):
+        themes = summarize(comments, praise, min_mentions=1, n_boot=20)
+    assert themes[s.RANK].isna().all() and len(themes) == 3  # listed as praise
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ranked = summarize(comments, mentions, min_mentions=1, n_boot=20)
+    assert ranked.attrs["summary"]["reason"] is None
 
 
 def test_vectorised_bootstrap_equals_a_plain_loop():
@@ -195,8 +272,9 @@ def test_without_scores_impact_is_na_and_rank_follows_negative_volume(small):
     themes = summarize(comments.drop(columns=[s.NPS_GROUP]), mentions, min_mentions=1, n_boot=50)
     assert themes[s.NPS_IMPACT].isna().all()
     top = themes.sort_values(s.RANK_OVERALL)[s.THEME].tolist()
-    assert top[0] == "late_delivery"  # 3 negative comments
-    assert top[-1] == "friendly_staff"  # none
+    assert top[0] == "late_delivery"  # 3 comments with a complaint
+    assert top[-1] == "friendly_staff"  # none: not ranked
+    assert pd.isna(themes.set_index(s.THEME).loc["friendly_staff", s.RANK_OVERALL])
 
 
 def test_score_column_is_grouped_when_there_is_no_nps_group(small):
@@ -226,13 +304,15 @@ def test_by_theme_and_by_comment_column(small):
     by_theme = summarize(comments, both, by="theme", min_mentions=1, n_boot=20)
     assert by_theme[s.THEME].is_unique and set(by_theme[s.GROUP]) == {"all"}
     late = by_theme.set_index(s.THEME).loc["late_delivery"]
-    assert late[s.TOUCHPOINT] == "delivery" and late[s.MENTIONS] == 6
-    assert (by_theme[s.RANK] == by_theme[s.RANK_OVERALL]).all()
+    assert late[s.TOUCHPOINT] == "delivery" and late[s.MENTIONS] == 5
+    ranked = by_theme[by_theme[s.RANK].notna()]
+    assert (ranked[s.RANK] == ranked[s.RANK_OVERALL]).all()
 
     by_lang = summarize(comments, mentions, by="lang", min_mentions=1, n_boot=20)
     en = by_lang[(by_lang[s.GROUP] == "en") & (by_lang[s.THEME] == "late_delivery")].iloc[0]
-    # English scored comments: c0 D, c2 P, c4 P, c5 D -> NPS 0; without c0, c5: 100 -> -100
-    assert en[s.NPS_IMPACT] == pytest.approx(-100) and en[s.SCORED_COMMENTS] == 4
+    # English scored comments: c0 D, c2 P, c4 P, c5 D -> NPS 0; without c0 (c5 is neutral):
+    # P P D -> 33.3, impact -33.3
+    assert en[s.NPS_IMPACT] == pytest.approx(-100 / 3) and en[s.SCORED_COMMENTS] == 4
     assert en[s.NPS] == pytest.approx(0)
     with pytest.raises(SchemaError, match="by='nope'"):
         summarize(comments, mentions, by="nope")
@@ -273,19 +353,39 @@ def test_trends_flag_a_growing_theme_as_emerging():
     last = tr[tr[s.PERIOD] == "2024-06"].set_index(s.THEME)
     crash = last.loc["app_crash"]
     assert crash[s.EMERGING] and crash[s.CHANGE] > 1 and crash[s.P_VALUE] < 0.001
+    assert crash[s.TESTABLE]
     assert crash[s.PERIOD_COMMENTS] == 300 and crash[s.SHARE] == pytest.approx(
         crash[s.COMMENTS] / 300
     )
     assert not last.loc["late", s.EMERGING] and last.loc["late", s.P_VALUE] > 0.05
-    assert last.loc["new_bug", s.EMERGING] and pd.isna(last.loc["new_bug", s.CHANGE])
+    # new in the last month: nothing to compare with, not "new" or "up from 0"
+    assert not last.loc["new_bug", s.EMERGING] and not last.loc["new_bug", s.TESTABLE]
 
     themes = summarize(comments, mentions, period="month", n_boot=50).set_index(s.THEME)
     assert themes.loc["app_crash", s.TREND].endswith("(emerging)")
     assert themes.loc["app_crash", s.TREND].startswith("+")
-    assert themes.loc["new_bug", s.TREND] == "new (emerging)"
-    assert themes.loc["late", s.EMERGING] == False
+    assert pd.isna(themes.loc["new_bug", s.TREND])
+    assert pd.isna(themes.loc["late", s.TREND])  # not significant: empty
+    assert themes.loc["late", s.TREND_P_VALUE] > 0.05  # tested, shown in the extra columns
     weekly = trends(comments, mentions, period="week")
     assert weekly[s.PERIOD].str.match(r"^\d{4}-W\d{2}$").all()
+
+
+def test_trend_is_empty_with_too_few_mentions():
+    """3 complaints -> 0: a "-100 %" on a handful of mentions is no trend."""
+    ids = [f"c{i}" for i in range(40)]
+    dates = [pd.Timestamp(2024, 1, 5)] * 20 + [pd.Timestamp(2024, 2, 5)] * 20
+    comments = make_comments(["detractor"] * 40, ids=ids, dates=dates)
+    rows = [(f"c{i}", "app", "crash", "negative") for i in range(3)]  # January only
+    rows += [(f"c{i}", "app", "slow", "negative") for i in range(20, 24)]  # February only
+    rows += [(f"c{i}", "app", "login", "negative") for i in [0, 1, 2, 3, 4, 20, 21, 22, 23, 24]]
+    tr = trends(comments, make_mentions(rows), period="month")
+    assert not tr[s.TESTABLE].iloc[-1]
+    themes = summarize(comments, make_mentions(rows), period="month", min_mentions=1, n_boot=20)
+    assert themes[s.TREND].isna().all()
+    login = themes.set_index(s.THEME).loc["login"]  # 5 and 5: tested, not significant
+    assert login[s.TREND_P_VALUE] > 0.05 and pd.isna(login[s.TREND])
+    assert pd.isna(themes.set_index(s.THEME).loc["crash", s.TREND_CHANGE])  # not testable
 
 
 def test_one_period_of_dates_claims_no_trend():
@@ -294,7 +394,7 @@ def test_one_period_of_dates_claims_no_trend():
     themes = summarize(comments, mentions, period="month", n_boot=20)
     assert len(themes) and themes[s.TREND].isna().all()  # was "up from 0": nothing to compare
     two = summarize(*_growing(months=2), period="month", n_boot=20).set_index(s.THEME)
-    assert two.loc["new_bug", s.TREND] == "new (emerging)"
+    assert pd.isna(two.loc["new_bug", s.TREND])
 
 
 def test_no_dates_means_no_trends(small):

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from feedback_nlp import schema as s
 from feedback_nlp.cli.shell import out
+from feedback_nlp.report.figures import unranked_text
 from feedback_nlp.report.terminal import top_complaints_table
 
 MAX_PROBLEMS_SHOWN = 10
@@ -35,13 +36,15 @@ def print_analysis_summary(manifest: dict, outdir: Path) -> None:
 
 
 def print_top_complaints(themes, report: Path, min_mentions: int) -> None:
-    if len(themes):
+    if len(themes) and themes[s.RANK].notna().any():
         out.print(top_complaints_table(themes))
+        if unranked_text(themes):
+            out.print(Text(unranked_text(themes)), soft_wrap=True)
     else:
-        out.print(
-            f"No theme has {min_mentions} or more mentions, so none is ranked; "
-            "--min-mentions 1 ranks every theme found."
+        reason = themes.attrs.get("summary", {}).get("reason") or (
+            f"No complaint theme has {min_mentions} or more negative mentions, so none is ranked."
         )
+        out.print(Text(reason), soft_wrap=True)
     out.print(f"Report: {report}")
 
 

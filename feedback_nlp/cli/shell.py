@@ -8,6 +8,7 @@ Exit 2 means "partial": some rows could not be analysed, all of them accounted f
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from feedback_nlp.errors import FeedbackError
+from feedback_nlp.errors import FeedbackError, NothingRankedWarning
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -82,9 +83,12 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    """One line on stderr and exit 1 for mistakes the user can fix; bugs still traceback."""
+    """One line on stderr and exit 1 for mistakes the user can fix; bugs still traceback.
+    A summary that ranks nothing is no error: the commands print its reason themselves."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NothingRankedWarning)
+            yield
     except FeedbackError as exc:
         err.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(EXIT_INPUT) from None

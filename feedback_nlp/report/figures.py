@@ -17,7 +17,10 @@ from feedback_nlp.report.prepared import is_analysed
 from feedback_nlp.report.summarize import rank_themes
 
 MAX_THEMES_PER_GROUP = 10  # in report.html / report.md; themes.csv has them all
-NO_COMPLAINTS = "No complaint theme (a theme with negative comments) reached the minimum mentions."
+NO_COMPLAINTS = "No complaint theme (negative mentions) reached the minimum mentions."
+# How every report reads a ranked row: the label names the topic, every number beside it counts
+# complaints about it (negative mentions) except the praise column (docs/reports.md).
+COMPLAINT_HEADER = "Complaints about"
 
 
 def headline(comments: pd.DataFrame, themes: pd.DataFrame | None = None) -> dict:
@@ -47,26 +50,54 @@ def summary_by(themes: pd.DataFrame) -> str:
     return themes.attrs.get("summary", {}).get("by", s.TOUCHPOINT)
 
 
-def complaint_groups(themes: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """(heading, complaint rows in rank order) per group that has complaints (themes with
-    negative comments), the group with the worst theme first."""
+def group_title(themes: pd.DataFrame) -> str:
+    """What the groups are, as the export names them: "Channel", "Touchpoint", "Lang"."""
+    summary = themes.attrs.get("summary", {})
+    by = summary.get("by", s.TOUCHPOINT)
+    if summary.get("by_label"):
+        return str(summary["by_label"])
+    if by in (s.TOUCHPOINT, s.INPUT_TOUCHPOINT):
+        return "Touchpoint"
+    return "Theme" if by == s.THEME else prettify(by)
+
+
+def no_complaints_text(themes: pd.DataFrame) -> str:
+    return themes.attrs.get("summary", {}).get("reason") or NO_COMPLAINTS
+
+
+def unranked_text(themes: pd.DataFrame) -> str | None:
+    """'Not ranked (fewer than 5 complaints about any theme): Channel: Store (largest 3), ...'
+    for the groups of a by-stage ranking that rank nothing; None when every group ranks."""
+    summary = themes.attrs.get("summary", {})
+    groups = summary.get("unranked_groups") or {}
+    if not groups or summary.get("by") in (s.TOUCHPOINT, s.THEME):
+        return None
+    title = group_title(themes)
+    listed = ", ".join(f"{title}: {g} (largest {n})" for g, n in groups.items())
+    floor = summary.get("min_mentions", 5)
+    return f"Not ranked (fewer than {floor} complaints about any theme): {listed}."
+
+
+def complaint_groups(themes: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """(heading, group name, ranked complaint rows in rank order) per group that ranks any, the
+    group with the worst complaint first. Heading: "Channel: Website" for a comments column,
+    the touchpoint's label for by="touchpoint", "All themes" for by="theme"."""
     if themes.empty:
         return []
-    by = summary_by(themes)
+    by, title = summary_by(themes), group_title(themes)
     out = []
     for group, rows in themes.groupby(s.GROUP, sort=False):
-        rows = rows.sort_values(s.RANK, kind="stable")
-        rows = rows[rows[s.NEGATIVE_COMMENTS].fillna(0) > 0]  # complaints only
+        rows = rows[rows[s.RANK].notna()].sort_values(s.RANK, kind="stable")  # complaints only
         if rows.empty:
             continue
         if by == s.TOUCHPOINT:
-            heading = str(rows[s.TOUCHPOINT_LABEL].iloc[0])
+            name = heading = str(rows[s.TOUCHPOINT_LABEL].iloc[0])
         elif by == s.THEME:
-            heading = "All themes"
+            name = heading = "All themes"
         else:
-            heading = f"{by}: {group}"
-        out.append((heading, rows))
-    out.sort(key=lambda item: item[1][s.RANK_OVERALL].min())
+            name, heading = str(group), f"{title}: {group}"
+        out.append((heading, name, rows))
+    out.sort(key=lambda item: item[2][s.RANK_OVERALL].min())
     return out
 
 
@@ -81,6 +112,11 @@ def impact_text(row: pd.Series) -> str:
     if not pd.isna(row[s.NPS_IMPACT_LOW]):
         text += f" ({row[s.NPS_IMPACT_LOW]:+.1f} to {row[s.NPS_IMPACT_HIGH]:+.1f})"
     return text
+
+
+def count_text(row: pd.Series, column: str) -> str:
+    """A count cell: "12", or "–" where the frame has no such column (an older themes.csv)."""
+    return format_number(row.get(column), ",")
 
 
 def trend_text(row: pd.Series) -> str:
@@ -115,6 +151,9 @@ def complete_themes(themes: pd.DataFrame) -> pd.DataFrame:
         out[col] = pd.Series([_as_list(v) for v in values], index=out.index, dtype=object)
     if s.EMERGING not in out.columns:
         out[s.EMERGING] = pd.array([pd.NA] * len(out), dtype="boolean")
+    for col in (s.PRAISE_MENTIONS, s.PRAISE_COMMENTS, s.TOPIC_MENTIONS):
+        if col not in out.columns:
+            out[col] = pd.array([pd.NA] * len(out), dtype="Int64")
     return out
 
 

@@ -14,17 +14,21 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.report.figures import (
+    COMPLAINT_HEADER,
     MAX_THEMES_PER_GROUP,
-    NO_COMPLAINTS,
     complaint_groups,
     complete_themes,
+    count_text,
     format_number,
+    group_title,
     headline,
     impact_text,
+    no_complaints_text,
     report_title,
     row_quotes,
     summary_by,
     trend_text,
+    unranked_text,
 )
 from feedback_nlp.report.prepared import key_columns
 
@@ -62,6 +66,17 @@ padding:.05em .6em;white-space:nowrap}
 .quotes li{border-left:3px solid var(--line);padding:2px 10px;margin:8px 0;overflow-wrap:anywhere}
 .quotes q{quotes:"\\201C" "\\201D"}
 cite{display:block;font-style:normal;font-size:.8rem}
+.cat{font-size:.75rem;color:var(--muted);border:1px solid var(--line);border-radius:999px;
+padding:.05em .6em;white-space:nowrap}
+.views>input{position:absolute;opacity:0;pointer-events:none}
+.switch{display:flex;flex-wrap:wrap;gap:8px;margin:14px 0 4px}
+.switch label{border:1px solid var(--line);border-radius:999px;padding:.2em .9em;cursor:pointer}
+.view{display:none}
+#view-a:checked~.switch label[for=view-a],#view-b:checked~.switch label[for=view-b]{
+background:var(--fg);color:var(--bg);border-color:var(--fg)}
+#view-a:focus-visible~.switch label[for=view-a],#view-b:focus-visible~.switch label[for=view-b]{
+outline:2px solid var(--accent)}
+#view-a:checked~#panel-a,#view-b:checked~#panel-b{display:block}
 footer{margin-top:2.5em;font-size:.85rem;color:var(--muted);border-top:1px solid var(--line)}
 @media (max-width:600px){main{padding:12px}.figs{grid-template-columns:1fr}.kpi b{font-size:1.3rem}}
 """
@@ -149,15 +164,23 @@ def _series(trends: pd.DataFrame | None, keys: list[str]) -> dict[tuple, list[fl
 
 
 def _theme_card(
-    row: pd.Series, scale: tuple[float, float] | None, spark: list[float], period: str | None
+    row: pd.Series,
+    scale: tuple[float, float] | None,
+    spark: list[float],
+    period: str | None,
+    category: bool,
 ) -> str:
     emerging = bool(row.get(s.EMERGING)) if not pd.isna(row.get(s.EMERGING)) else False
     badge = '<span class="badge">emerging</span>' if emerging else ""
+    if category:  # ranked by the export's stage: the taxonomy touchpoint is the theme's category
+        badge = f'<span class="cat">{_e(row[s.TOUCHPOINT_LABEL])}</span>' + badge
+    negative = row.get(s.NEGATIVE_COMMENTS)
+    overall = "" if pd.isna(negative) else f" ({format_number(negative, ',')} negative overall)"
     stats = (
-        f"<b>{format_number(row[s.MENTIONS], ',')}</b> mentions · "
-        f"<b>{format_number(row[s.NEGATIVE_SHARE], '.0%')}</b> negative "
-        f"({format_number(row[s.NEGATIVE_COMMENTS], ',')} comments) · "
-        f"net sentiment <b>{format_number(row[s.NET_SENTIMENT], '+.2f')}</b>"
+        f"<b>{count_text(row, s.MENTIONS)}</b> complaints in "
+        f"<b>{count_text(row, s.COMMENTS)}</b> comments{overall} · "
+        f"praise: <b>{count_text(row, s.PRAISE_MENTIONS)}</b> mentions · "
+        f"net sentiment of the topic <b>{format_number(row[s.NET_SENTIMENT], '+.2f')}</b>"
     )
     if scale is not None and not pd.isna(row[s.NPS_IMPACT]):
         bar = _impact_svg(row, *scale)
@@ -168,16 +191,16 @@ def _theme_card(
                 f"{row[s.NPS_IMPACT_HIGH]:+.1f})</span>"
             )
     else:
-        bar = _volume_svg(
-            float(row[s.NEGATIVE_SHARE]) if not pd.isna(row[s.NEGATIVE_SHARE]) else 0.0
-        )
-        caption = "negative share (no NPS scores)"
+        total = row.get(s.TOPIC_MENTIONS)
+        share = float(row[s.MENTIONS]) / float(total) if not pd.isna(total) and total else 0.0
+        bar = _volume_svg(share)
+        caption = "complaints among all mentions of the topic (no NPS scores)"
     trend = trend_text(row)
     figs = f'<div class="fig">{bar}{caption}</div>'
     if spark or trend != "–":
         against = f" vs previous {period}" if period and trend != "–" else ""
         figs += (
-            f'<div class="fig">{_sparkline_svg(spark, "share of comments per " + (period or "period"))}'
+            f'<div class="fig">{_sparkline_svg(spark, "complaints per " + (period or "period"))}'
             f"trend <b>{_e(trend)}</b>{_e(against)}</div>"
         )
     quotes = "".join(
@@ -193,6 +216,74 @@ def _theme_card(
     )
 
 
+def _ranking(themes: pd.DataFrame, trends: pd.DataFrame | None) -> list[str]:
+    """The top complaints and one section per group of a themes frame (one view)."""
+    themes = complete_themes(themes)
+    groups = complaint_groups(themes)
+    if not groups:
+        return [f'<p class="note">{_e(no_complaints_text(themes))}</p>']
+    shown = pd.concat([rows.head(MAX_THEMES_PER_GROUP) for _, _, rows in groups])
+    scale = None
+    if shown[s.NPS_IMPACT].notna().any():
+        vals = shown[[s.NPS_IMPACT, s.NPS_IMPACT_LOW, s.NPS_IMPACT_HIGH]].astype("float64")
+        scale = (
+            min(0.0, float(np.nanmin(vals.to_numpy()))),
+            max(0.0, float(np.nanmax(vals.to_numpy()))),
+        )
+    by = summary_by(themes)
+    keys = key_columns(by)
+    sparks = _series(trends, keys)
+    period = themes.attrs.get("summary", {}).get("period")
+    category = by not in (s.TOUCHPOINT, s.THEME)
+    top = pd.concat([rows for _, _, rows in groups]).sort_values(s.RANK_OVERALL).head(5)
+    body = ['<h2>Top complaints</h2><ol class="top">']
+    for _, row in top.iterrows():
+        impact = "" if pd.isna(row[s.NPS_IMPACT]) else f" — NPS {row[s.NPS_IMPACT]:+.1f}"
+        if by == s.THEME:
+            where = ""
+        elif by == s.TOUCHPOINT:
+            where = f" ({row[s.TOUCHPOINT_LABEL]})"
+        else:
+            where = f" ({group_title(themes)}: {row[s.GROUP]})"
+        body.append(f"<li><b>{_e(row[s.LABEL])}</b>{_e(where)}{_e(impact)}</li>")
+    body.append("</ol>")
+    for heading, _name, rows in groups:
+        body.append(f"<section><h2>{_e(heading)}</h2>")
+        for _, row in rows.head(MAX_THEMES_PER_GROUP).iterrows():
+            key = tuple(row[k] for k in keys)
+            body.append(_theme_card(row, scale, sparks.get(key, []), period, category))
+        if len(rows) > MAX_THEMES_PER_GROUP:
+            body.append(
+                f'<p class="note">{len(rows) - MAX_THEMES_PER_GROUP} more in '
+                "themes.csv and report.xlsx.</p>"
+            )
+        body.append("</section>")
+    if unranked_text(themes):
+        body.append(f'<p class="note">{_e(unranked_text(themes))}</p>')
+    return body
+
+
+def _switch(first: str, second: str, a: list[str], b: list[str]) -> list[str]:
+    """Two views and a switch between them without script: two radio inputs and CSS (with CSS
+    off, both views show one after the other)."""
+    return [
+        '<div class="views">',
+        '<input type="radio" name="view" id="view-a" checked>',
+        '<input type="radio" name="view" id="view-b">',
+        (
+            f'<div class="switch" role="group" aria-label="Ranking view">'
+            f'<label for="view-a">{_e(first)}</label><label for="view-b">{_e(second)}</label></div>'
+        ),
+        '<div class="view" id="panel-a">',
+        *a,
+        "</div>",
+        '<div class="view" id="panel-b">',
+        *b,
+        "</div>",
+        "</div>",
+    ]
+
+
 def render_html(
     comments: pd.DataFrame,
     themes: pd.DataFrame,
@@ -200,25 +291,15 @@ def render_html(
     trends: pd.DataFrame | None = None,
     manifest: dict | None = None,
     title: str | None = None,
+    touchpoint_view: tuple[pd.DataFrame, pd.DataFrame | None] | None = None,
 ) -> str:
     """report.html as a string: one self-contained page (inline CSS and SVG, no script, no
-    external resource; a CSP meta tag forbids any request), readable on a phone."""
+    external resource; a CSP meta tag forbids any request), readable on a phone.
+    `touchpoint_view`: (themes, trends) ranked by taxonomy touchpoint, offered beside `themes`
+    (ranked by the export's stage / channel) through a switch that needs no script."""
     themes = complete_themes(themes)
     head = headline(comments, themes)
     page_title = report_title(title)
-    groups = complaint_groups(themes)
-    shown = (
-        pd.concat([rows.head(MAX_THEMES_PER_GROUP) for _, rows in groups]) if groups else (themes)
-    )
-    scale = None
-    if len(shown) and shown[s.NPS_IMPACT].notna().any():
-        vals = shown[[s.NPS_IMPACT, s.NPS_IMPACT_LOW, s.NPS_IMPACT_HIGH]].astype("float64")
-        scale = (
-            min(0.0, float(np.nanmin(vals.to_numpy()))),
-            max(0.0, float(np.nanmax(vals.to_numpy()))),
-        )
-    keys = key_columns(summary_by(themes))
-    sparks = _series(trends, keys)
     summary = themes.attrs.get("summary", {})
 
     langs = head.get("languages", {})
@@ -233,8 +314,8 @@ def render_html(
             f"{head.get('scored', 0):,} scored" if head["nps"] is not None else "no NPS scores",
         ),
         (
-            str(len(themes)),
-            "themes ranked",
+            str(int(themes[s.RANK].notna().sum())),
+            "complaint themes ranked",
             f"{head['from']} – {head['to']}" if "from" in head else "",
         ),
     ]
@@ -246,27 +327,12 @@ def render_html(
         ]
         + ["</section>"]
     )
-    if groups:
-        top = pd.concat([rows for _, rows in groups]).sort_values(s.RANK_OVERALL).head(5)
-        body.append('<h2 id="top">Top complaints</h2><ol class="top">')
-        for _, row in top.iterrows():
-            impact = "" if pd.isna(row[s.NPS_IMPACT]) else f" — NPS {row[s.NPS_IMPACT]:+.1f}"
-            where = "" if summary_by(themes) == s.THEME else f" ({row[s.TOUCHPOINT_LABEL]})"
-            body.append(f"<li><b>{_e(row[s.LABEL])}</b>{_e(where)}{_e(impact)}</li>")
-        body.append("</ol>")
+    ranking = _ranking(themes, trends)
+    if touchpoint_view is not None and summary_by(themes) not in (s.TOUCHPOINT, s.THEME):
+        other = _ranking(*touchpoint_view)
+        body += _switch(f"By {group_title(themes)}", "By taxonomy touchpoint", ranking, other)
     else:
-        body.append(f'<p class="note">{_e(NO_COMPLAINTS)}</p>')
-    for heading, rows in groups:
-        body.append(f"<section><h2>{_e(heading)}</h2>")
-        for _, row in rows.head(MAX_THEMES_PER_GROUP).iterrows():
-            key = tuple(row[k] for k in keys)
-            body.append(_theme_card(row, scale, sparks.get(key, []), summary.get("period")))
-        if len(rows) > MAX_THEMES_PER_GROUP:
-            body.append(
-                f'<p class="note">{len(rows) - MAX_THEMES_PER_GROUP} more in '
-                "themes.csv and report.xlsx.</p>"
-            )
-        body.append("</section>")
+        body += ranking
     notes = [
         (
             "NPS impact = NPS of all scored comments − NPS of the scored comments that do not mention "
@@ -274,13 +340,17 @@ def render_html(
             f"comments ({summary.get('n_boot', 'n')} replicates)."
         ),
         (
-            "Negative = comments with a negative mention of the theme. Trend = change of the share of "
-            "comments mentioning the theme, latest period against the one before (two-proportion "
-            "z-test); emerging = significant growth (p < 0.05) or new in the latest period."
+            f"Each card is a topic; its numbers count complaints about it (negative mentions) and "
+            f"the comments that carry one ({COMPLAINT_HEADER.lower()} the topic); praise (positive "
+            "mentions) is counted beside it and never ranks or quotes a complaint. Trend = change "
+            "of the share of comments complaining about it, latest period against the one "
+            "before, shown only where both periods have at least 5 complaints and a "
+            "two-proportion z-test gives p < 0.05; emerging = such a significant rise."
         ),
         (
             f"Quotes: negative clauses closest to the theme's centre "
-            f"({summary.get('quotes', 'tfidf-char-3gram')}), near-duplicates removed."
+            f"({summary.get('quotes', 'tfidf-char-3gram')}), one per comment, negative comments "
+            "and each language first, near-duplicates removed."
         ),
     ]
     if manifest:

@@ -9,16 +9,19 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.report.figures import (
+    COMPLAINT_HEADER,
     MAX_THEMES_PER_GROUP,
-    NO_COMPLAINTS,
     complaint_groups,
     complete_themes,
+    count_text,
     format_number,
     headline,
     impact_text,
+    no_complaints_text,
     report_title,
     row_quotes,
     trend_text,
+    unranked_text,
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -52,22 +55,26 @@ def render_markdown(
     if "from" in head:
         facts.append(f"**Period:** {head['from']} to {head['to']}")
     lines += [f"- {f}" for f in facts] + [""]
-    for heading, rows in complaint_groups(themes):
+    groups = complaint_groups(themes)
+    for heading, _name, rows in groups:
         lines += [
             f"## {md_escape(heading)}",
             "",
-            "| # | Theme | Mentions | Negative | Net sentiment | NPS impact (90% CI) | Trend |",
-            "|---:|---|---:|---:|---:|---|---|",
+            (
+                f"| # | {COMPLAINT_HEADER} | Complaints | Comments | NPS impact (90% CI) | Praise "
+                "| Trend |"
+            ),
+            "|---:|---|---:|---:|---|---:|---|",
         ]
         shown = rows.head(MAX_THEMES_PER_GROUP)
         for _, row in shown.iterrows():
             cells = [
                 format_number(row[s.RANK], "d"),
                 md_escape(row[s.LABEL]),
-                format_number(row[s.MENTIONS], ","),
-                format_number(row[s.NEGATIVE_SHARE], ".0%"),
-                format_number(row[s.NET_SENTIMENT], "+.2f"),
+                count_text(row, s.MENTIONS),
+                count_text(row, s.COMMENTS),
                 md_escape(impact_text(row)),
+                count_text(row, s.PRAISE_MENTIONS),
                 md_escape(trend_text(row)),
             ]
             lines.append("| " + " | ".join(cells) + " |")
@@ -81,15 +88,20 @@ def render_markdown(
                     source = md_escape(", ".join(x for x in (cid, lang) if x))
                     lines.append(f"- {md_escape(row[s.LABEL])}: “{md_escape(q)}” ({source})")
         lines.append("")
-    if not complaint_groups(themes):
-        lines += [NO_COMPLAINTS, ""]
+    if not groups:
+        lines += [md_escape(no_complaints_text(themes)), ""]
+    if unranked_text(themes):
+        lines += [f"_{md_escape(unranked_text(themes))}_", ""]
     lines += [
         "---",
         "",
         (
-            "NPS impact = NPS of all scored comments minus NPS of the scored "
-            "comments that do not mention the theme; 90% bootstrap interval. Trend: change of "
-            "the share of comments mentioning the theme against the previous period."
+            "Each row is a topic; Complaints counts its negative mentions, Comments the comments "
+            "with one, Praise its positive mentions (never counted as complaints). NPS impact = "
+            "NPS of all scored comments minus NPS of the scored comments without a complaint "
+            "about the topic; 90% bootstrap interval. Trend: change of the share of comments "
+            "complaining about it against the previous period, shown only where both periods "
+            "have at least 5 complaints and the change is significant (p < 0.05)."
         ),
         "",
     ]

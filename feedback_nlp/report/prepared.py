@@ -4,7 +4,7 @@ NPS impact, trends, quotes and the themes frame all compute from), and which com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,8 @@ class Prepared:
     key: np.ndarray  # per kept mention: key code
     src: np.ndarray  # per kept mention: row in `mentions`
     pos: np.ndarray  # per kept mention: row in `comments`, -1 if unknown
-    neg: np.ndarray  # per kept mention: sentiment is negative
+    neg: np.ndarray  # per kept mention: sentiment is negative (a complaint)
+    praise: np.ndarray  # per kept mention: sentiment is positive (praise)
     score: np.ndarray  # per kept mention: sentiment_score (NaN if missing)
     tp: np.ndarray  # per kept mention: touchpoint code (into `touchpoints`)
     touchpoints: np.ndarray
@@ -81,7 +82,24 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def prepare(comments: pd.DataFrame, mentions: pd.DataFrame, by: str) -> Prepared:
+def blank_group(by: str, by_label: str | None = None) -> str:
+    """The group of comments whose `by` value is blank: ``(no channel)``, ``(no lang)``."""
+    return f"(no {(by_label or by).lower()})"
+
+
+def group_values(comments: pd.DataFrame, by: str, by_label: str | None = None) -> pd.Series:
+    """The comments' `by` values, a blank (NA, empty or spaces) as the group of its own."""
+    values = comments[by]
+    text = values.astype("string").str.strip()
+    blank = values.isna() | (text == "").fillna(True).astype(bool)
+    return values.astype(object).where(~blank, blank_group(by, by_label))
+
+
+def prepare(
+    comments: pd.DataFrame, mentions: pd.DataFrame, by: str, by_label: str | None = None
+) -> Prepared:
+    """The index of `mentions` by key (group, touchpoint, theme). With `by` a comments column,
+    comments whose value is blank form a group of their own (`blank_group`), not dropped."""
     pos = _comment_positions(comments, mentions[s.COMMENT_ID])
     keep = mentions[s.THEME].notna().to_numpy(dtype=bool)
     tp, touchpoints = _factorize(mentions[s.TOUCHPOINT].fillna(UNASSIGNED))
@@ -94,7 +112,7 @@ def prepare(comments: pd.DataFrame, mentions: pd.DataFrame, by: str) -> Prepared
             else (np.zeros(len(mentions), dtype=np.int64), np.array([ALL], dtype=object))
         )
     else:
-        seg_of_comment, groups = _factorize(comments[by])
+        seg_of_comment, groups = _factorize(group_values(comments, by, by_label))
         g = (
             np.where(pos >= 0, seg_of_comment[np.maximum(pos, 0)], -1)
             if len(comments)
@@ -112,6 +130,7 @@ def prepare(comments: pd.DataFrame, mentions: pd.DataFrame, by: str) -> Prepared
         table[s.TOUCHPOINT] = touchpoints[tq] if len(uniq) else []
     table[s.THEME] = themes[hq] if len(uniq) else []
     score = pd.to_numeric(mentions[s.SENTIMENT_SCORE], errors="coerce")
+    sentiment = mentions[s.SENTIMENT]
     return Prepared(
         by=by,
         keys=key_columns(by),
@@ -119,7 +138,8 @@ def prepare(comments: pd.DataFrame, mentions: pd.DataFrame, by: str) -> Prepared
         key=key.astype(np.int64).ravel(),
         src=idx,
         pos=pos[idx],
-        neg=(mentions[s.SENTIMENT] == "negative").fillna(False).to_numpy(dtype=bool)[idx],
+        neg=(sentiment == "negative").fillna(False).to_numpy(dtype=bool)[idx],
+        praise=(sentiment == "positive").fillna(False).to_numpy(dtype=bool)[idx],
         score=score.to_numpy(dtype="float64", na_value=np.nan)[idx],
         tp=tp[idx],
         touchpoints=touchpoints,
@@ -127,6 +147,20 @@ def prepare(comments: pd.DataFrame, mentions: pd.DataFrame, by: str) -> Prepared
         seg_of_key=gq.astype(np.int64)
         if by not in (s.TOUCHPOINT, s.THEME)
         else (np.zeros(len(uniq), dtype=np.int64)),
+    )
+
+
+def subset(p: Prepared, sel: np.ndarray) -> Prepared:
+    """The same index (table, segments) over the kept mentions where `sel` is true."""
+    return replace(
+        p,
+        key=p.key[sel],
+        src=p.src[sel],
+        pos=p.pos[sel],
+        neg=p.neg[sel],
+        praise=p.praise[sel],
+        score=p.score[sel],
+        tp=p.tp[sel],
     )
 
 

@@ -48,17 +48,43 @@ def _shorten(text: str, max_chars: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def _pick(vec: np.ndarray, lex: np.ndarray, n: int, near_dup: float) -> list[int]:
-    """Greedy: closest to the centroid first, skipping anything near a quote already chosen."""
+def _pick(
+    vec: np.ndarray,
+    lex: np.ndarray,
+    n: int,
+    near_dup: float,
+    preferred: np.ndarray | None = None,
+    langs: list | None = None,
+) -> list[int]:
+    """Greedy: closest to the centroid first, skipping anything near a quote already chosen.
+    `preferred` candidates (from negative comments) come before the others; among them, first
+    one quote per language (so the quotes speak the languages of the complaints), then the
+    rest; returned most typical first."""
     centroid = vec.mean(axis=0)
     sim = vec @ centroid / (np.linalg.norm(centroid) or 1.0)
+    preferred = np.ones(len(sim), dtype=bool) if preferred is None else preferred
+    order = np.lexsort((-sim, ~preferred))
     chosen: list[int] = []
-    for i in np.argsort(-sim, kind="stable"):
-        if all(lex[i] @ lex[j] < near_dup for j in chosen):
-            chosen.append(int(i))
+
+    def take(candidates, one_per_language: bool) -> None:
+        seen = {langs[j] for j in chosen} if langs is not None else set()
+        for i in candidates:
             if len(chosen) == n:
-                break
-    return chosen
+                return
+            if i in chosen or any(lex[i] @ lex[j] >= near_dup for j in chosen):
+                continue
+            if one_per_language and langs is not None:
+                if langs[i] in seen:
+                    continue
+                seen.add(langs[i])
+            chosen.append(int(i))
+
+    best = [int(i) for i in order if preferred[i]]
+    take(best, one_per_language=True)
+    take(best, one_per_language=False)
+    take([int(i) for i in order], one_per_language=False)
+    rank = {int(i): r for r, i in enumerate(order)}
+    return sorted(chosen, key=rank.__getitem__)
 
 
 def select_quotes(
@@ -97,6 +123,11 @@ def select_quotes(
     texts = mentions[s.CLAUSE_TEXT].to_numpy(dtype=object)[src[cand]]
     ids = mentions[s.COMMENT_ID].to_numpy(dtype=object)[src[cand]]
     langs = comments[s.LANG].to_numpy(dtype=object) if s.LANG in comments.columns else None
+    negative = (
+        (comments[s.SENTIMENT] == "negative").fillna(False).to_numpy(dtype=bool)
+        if s.SENTIMENT in comments.columns
+        else None
+    )
     pools = []  # (key code, candidate numbers, quote texts) per key
     for code, block in pd.Series(np.arange(len(cand))).groupby(key[cand], sort=True):
         seen, pool = set(), []
@@ -120,7 +151,13 @@ def select_quotes(
         vec = vectors[bounds[n_pool] : bounds[n_pool + 1]] if embeddings is not None else lex
         centroid = vec.mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
-        for rank, j in enumerate(_pick(vec, lex, n, near_duplicate), start=1):
+        at = [pos[cand[i]] for i in members]  # comment row of each candidate (-1: unknown)
+        cand_langs = [langs[c] if langs is not None and c >= 0 else None for c in at]
+        preferred = (
+            None if negative is None else np.array([c >= 0 and negative[c] for c in at], bool)
+        )
+        picked = _pick(vec, lex, n, near_duplicate, preferred, cand_langs)
+        for rank, j in enumerate(picked, start=1):
             i = members[j]
             c = pos[cand[i]]
             lang = langs[c] if langs is not None and c >= 0 else None
@@ -151,12 +188,14 @@ def example_quotes(
 ) -> pd.DataFrame:
     """Up to `n` short, representative, diverse negative clauses per (group, touchpoint, theme).
 
-    Candidates: the theme's negative mentions, the most negative clause per comment, exact repeats
+    Candidates: the theme's negative mentions (complaints; never praise), the most negative clause
+    per comment (so each quote is from a different comment), exact repeats
     (ignoring case and punctuation) dropped, at most `max_candidates` (a seeded sample); clauses of
     12..`max_chars` characters are preferred, longer ones are cut at a word. Representative:
     closest (cosine) to the candidates' centroid in ``embeddings(texts)`` space when given, else
     in TF-IDF character 3-gram space (lexical). Diverse: a candidate whose character 3-gram cosine
-    to an already chosen quote is >= `near_duplicate` is skipped (near-duplicate).
+    to an already chosen quote is >= `near_duplicate` is skipped (near-duplicate). Clauses from
+    comments whose own sentiment is negative come first, one per language before a second in any.
     Returns one row per quote: the key columns, quote_rank, comment_id, lang, quote, similarity.
 
     >>> example_quotes(result.mentions, result.comments).head()   # doctest: +SKIP

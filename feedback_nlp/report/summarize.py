@@ -7,30 +7,57 @@ report.impact, trends in report.trends, quotes in report.quotes, all on report.p
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from feedback_nlp import schema as s
+from feedback_nlp.errors import NothingRankedWarning
 from feedback_nlp.report.impact import nps_impact, nps_points
 from feedback_nlp.report.labels import theme_label, touchpoint_label
-from feedback_nlp.report.prepared import comment_pairs, prepare, validate
+from feedback_nlp.report.prepared import comment_pairs, group_values, prepare, validate
 from feedback_nlp.report.quotes import Embed, select_quotes
 from feedback_nlp.report.trends import check_period, latest_trend
 
 
 def rank_themes(df: pd.DataFrame, within: list[str]) -> pd.Series:
-    """1 = worst: most negative NPS impact (NA counts as 0), then most negative comments,
-    mentions, label. Without scores that is the number of negative comments."""
-    order = df.assign(
-        _impact=df[s.NPS_IMPACT].astype("float64").fillna(0.0),  # NA: no measurable impact
-        _neg=-df[s.NEGATIVE_COMMENTS].astype("float64"),
-        _men=-df[s.MENTIONS].astype("float64"),
-    ).sort_values(["_impact", "_neg", "_men", s.LABEL, s.THEME], kind="stable")
+    """1 = worst complaint: most negative NPS impact (NA counts as 0), then most comments with a
+    complaint, most complaints (negative mentions), label. Without scores that is the number of
+    complaining comments. Rows that are no complaint (fewer than `min_mentions` negative mentions,
+    `rank` already NA where the frame has one) get NA."""
+    ranked = df[s.RANK].notna() if s.RANK in df.columns else pd.Series(True, index=df.index)
+    sub = df[ranked.to_numpy(dtype=bool)]
+    order = sub.assign(
+        _impact=sub[s.NPS_IMPACT].astype("float64").fillna(0.0),  # NA: no measurable impact
+        _com=-sub[s.COMMENTS].astype("float64"),
+        _men=-sub[s.MENTIONS].astype("float64"),
+    ).sort_values(["_impact", "_com", "_men", s.LABEL, s.THEME], kind="stable")
     if within:
         ranks = order.groupby(within, sort=False).cumcount() + 1
     else:
         ranks = pd.Series(np.arange(1, len(order) + 1), index=order.index)
     return ranks.reindex(df.index).astype("Int64")
+
+
+def nothing_ranked_reason(themes: pd.DataFrame, neg_counts: np.ndarray, min_mentions: int) -> str:
+    """Why a summary ranks no complaint theme, in a sentence."""
+    if not len(neg_counts):
+        return "No theme was mentioned, so no complaint theme is ranked."
+    largest = int(neg_counts.max())
+    if largest == 0:
+        return "No negative mention of any theme, so no complaint theme is ranked."
+    return (
+        f"No complaint theme reached min_mentions={min_mentions} negative mentions; the largest "
+        f"has {largest}. A lower min_mentions (--min-mentions) ranks smaller ones."
+    )
+
+
+def _comment_negative(comments: pd.DataFrame) -> np.ndarray | None:
+    """Per comment row: its own (comment-level) sentiment is negative; None without one."""
+    if s.SENTIMENT not in comments.columns:
+        return None
+    return (comments[s.SENTIMENT] == "negative").fillna(False).to_numpy(dtype=bool)
 
 
 def summarize(
@@ -44,23 +71,32 @@ def summarize(
     seed: int = 0,
     n_boot: int = 1000,
     quote_embeddings: Embed | None = None,
+    by_label: str | None = None,
 ) -> pd.DataFrame:
-    """The themes frame (themes.csv, DESIGN.md contract 2): one row per (touchpoint, theme) with
-    counts, negative share, net sentiment, NPS impact and its bootstrap 90 % interval, trend,
-    rank and example quotes; sorted by group, then rank. Extra columns after the contract's:
-    group, touchpoint_label, rank_overall, scored_comments, nps, example_langs, trend_change,
-    trend_p_value, emerging.
+    """The themes frame (themes.csv, DESIGN.md contract 2): complaint themes ranked by their
+    complaints (negative mentions), one row per (group, touchpoint, theme), sorted by group, then
+    rank. Extra columns after the contract's: group, touchpoint_label, rank_overall,
+    scored_comments, nps, example_langs, trend_change, trend_p_value, emerging, praise_mentions,
+    praise_comments, topic_mentions. docs/reports.md says what each column counts.
+
+    A theme is a complaint (ranked) where it has at least `min_mentions` negative mentions in its
+    group; its mentions, comments, NPS impact, trend and quotes all come from those negative
+    mentions. Praise (positive mentions) is counted beside it in praise_mentions /
+    praise_comments and never lifts it. A theme with at least `min_mentions` praise mentions but
+    fewer complaints is listed after the ranked ones with rank NA. Where nothing is ranked,
+    ``attrs["summary"]["reason"]`` says why and a `NothingRankedWarning` is issued.
 
     by: "touchpoint" (the mention's touchpoint; ranks within it), "theme" (one row per theme id,
-    ranked overall; touchpoint = its most frequent one) or a comments column such as "lang" or
-    "source" (rows per value and (touchpoint, theme); NPS impact within that value's comments).
-    period: "week", "month", "quarter" (or "day", "year") fills `trend` from `trends()` (the
-    latest period against the one before); without it, or without dates, `trend` is NA.
-    Themes with fewer than `min_mentions` mentions are left out. labels: {(touchpoint, theme):
-    label}, optionally also {theme: label} and {touchpoint: label}; others are the prettified
-    id. quote_embeddings: texts -> array (n, d) to pick quotes with; without it, TF-IDF
-    character 3-grams. Without NPS groups (or 0-10 scores) nps_impact is NA and ranks follow
-    the number of negative comments.
+    ranked overall; touchpoint = its most frequent one) or a comments column such as
+    "input_touchpoint", "lang" or "source" (rows per value and (touchpoint, theme); NPS impact
+    within that value's comments; comments with a blank value form the group "(no <by_label>)").
+    by_label: how the export names that column ("Channel"), for headings.
+    period: "week", "month", "quarter" (or "day", "year") fills `trend` (see report.trends);
+    without it, or without dates, `trend` is NA. labels: {(touchpoint, theme): label},
+    optionally also {theme: label} and {touchpoint: label}; others are the prettified id.
+    quote_embeddings: texts -> array (n, d) to pick quotes with; without it, TF-IDF character
+    3-grams. Without NPS groups (or 0-10 scores) nps_impact is NA and ranks follow the number
+    of complaining comments.
 
     >>> themes = summarize(result.comments, result.mentions, period="month")  # doctest: +SKIP
     >>> themes.query("rank <= 3")[["touchpoint", "label", "nps_impact"]]       # doctest: +SKIP
@@ -68,36 +104,54 @@ def summarize(
     validate(comments, mentions, by, "summarize()")
     if period is not None:
         check_period(period)
-    p = prepare(comments, mentions, by)
+    p = prepare(comments, mentions, by, by_label)
     n_keys = len(p.table)
+    floor = max(1, min_mentions)
 
     counts = np.bincount(p.key, minlength=n_keys)
+    neg_counts = np.bincount(p.key[p.neg], minlength=n_keys)
+    praise_counts = np.bincount(p.key[p.praise], minlength=n_keys)
     finite = np.isfinite(p.score)
     with np.errstate(divide="ignore", invalid="ignore"):
         net = np.bincount(p.key[finite], weights=p.score[finite], minlength=n_keys) / np.bincount(
             p.key[finite], minlength=n_keys
         )
-    keep = counts >= max(1, min_mentions)
+    complaint = neg_counts >= floor
+    keep = complaint | (praise_counts >= floor)
     row_of_key = np.cumsum(keep) - 1
     themes = p.table[keep].reset_index(drop=True)
-    themes[s.MENTIONS] = counts[keep]
+    n_rows = len(themes)
+    themes[s.MENTIONS] = neg_counts[keep]
     themes[s.NET_SENTIMENT] = pd.array(net[keep], dtype="Float64")
-    pair_key, pair_pos, pair_neg = comment_pairs(p, keep[p.key])
+    themes[s.PRAISE_MENTIONS] = praise_counts[keep]
+    themes[s.TOPIC_MENTIONS] = counts[keep]
+    # Complaints: (row, comment) pairs of the negative mentions; praise: of the positive ones.
+    pair_key, pair_pos, _ = comment_pairs(p, keep[p.key] & p.neg)
     pair_row = row_of_key[pair_key]
-    themes[s.COMMENTS] = np.bincount(pair_row, minlength=len(themes))
-    themes[s.NEGATIVE_COMMENTS] = np.bincount(pair_row, weights=pair_neg, minlength=len(themes))
+    themes[s.COMMENTS] = np.bincount(pair_row, minlength=n_rows)
+    negative = _comment_negative(comments)
+    if negative is None:
+        themes[s.NEGATIVE_COMMENTS] = pd.array([pd.NA] * n_rows, dtype="Int64")
+    else:
+        neg_pair = np.append(negative, False)[pair_pos]  # pos -1 (unknown comment): no
+        themes[s.NEGATIVE_COMMENTS] = np.bincount(pair_row, weights=neg_pair, minlength=n_rows)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = themes[s.NEGATIVE_COMMENTS] / themes[s.COMMENTS].replace(0, np.nan)
+        share = themes[s.NEGATIVE_COMMENTS].astype("Float64") / themes[s.COMMENTS].replace(
+            0, np.nan
+        )
     themes[s.NEGATIVE_SHARE] = pd.array(share, dtype="Float64")
+    praise_key, _, _ = comment_pairs(p, keep[p.key] & p.praise)
+    themes[s.PRAISE_COMMENTS] = np.bincount(row_of_key[praise_key], minlength=n_rows)
     if by == s.THEME:  # touchpoint of a theme row: its most frequent one (ties: alphabetical)
         n_tp = max(len(p.touchpoints), 1)
         sel = keep[p.key]
         tally = np.bincount(
-            row_of_key[p.key[sel]] * n_tp + p.tp[sel], minlength=len(themes) * n_tp
-        ).reshape(len(themes), n_tp)
-        themes.insert(1, s.TOUCHPOINT, p.touchpoints[tally.argmax(axis=1)] if len(themes) else [])
+            row_of_key[p.key[sel]] * n_tp + p.tp[sel], minlength=n_rows * n_tp
+        ).reshape(n_rows, n_tp)
+        themes.insert(1, s.TOUCHPOINT, p.touchpoints[tally.argmax(axis=1)] if n_rows else [])
 
-    # NPS impact over the scored comments (within each segment when `by` is a comments column).
+    # NPS impact of the complaint: the scored comments that carry a negative mention of it,
+    # against the others (within each segment when `by` is a comments column).
     points = nps_points(comments).to_numpy(dtype="float64", na_value=np.nan)
     scored = np.isfinite(points) & (p.seg_of_comment >= 0)
     new_pos = np.full(len(comments) + 1, -1, dtype=np.int64)  # last slot: pos -1
@@ -119,6 +173,8 @@ def summarize(
         theme_label(labels, t, h) for t, h in zip(themes[s.TOUCHPOINT], themes[s.THEME])
     ]
     themes[s.TOUCHPOINT_LABEL] = [touchpoint_label(labels, t) for t in themes[s.TOUCHPOINT]]
+    themes[s.RANK] = pd.array(np.where(complaint[keep], 0, -1), dtype="Int64")
+    themes[s.RANK] = themes[s.RANK].where(themes[s.RANK] >= 0, pd.NA)
     themes[s.RANK] = rank_themes(themes, [] if by == s.THEME else [s.GROUP])
     themes[s.RANK_OVERALL] = rank_themes(themes, [])
     trend = (
@@ -127,13 +183,15 @@ def summarize(
         else latest_trend(p, comments.iloc[:0], themes, "month")
     )
     themes = pd.concat([themes, trend], axis=1)
+    for c in (s.TREND, s.TREND_CHANGE, s.TREND_P_VALUE, s.EMERGING):  # complaints only
+        themes.loc[themes[s.RANK].isna(), c] = pd.NA
 
     ids, quotes, langs = ([[] for _ in range(len(themes))] for _ in range(3))
     q = select_quotes(
         p,
         mentions,
         comments,
-        keep,
+        keep & complaint,
         n=3,
         embeddings=quote_embeddings,
         max_chars=160,
@@ -151,7 +209,15 @@ def summarize(
     themes[s.EXAMPLE_QUOTES] = pd.Series(quotes, index=themes.index, dtype="object")
     themes[s.EXAMPLE_LANGS] = pd.Series(langs, index=themes.index, dtype="object")
 
-    for c in (s.MENTIONS, s.COMMENTS, s.NEGATIVE_COMMENTS, s.SCORED_COMMENTS):
+    for c in (
+        s.MENTIONS,
+        s.COMMENTS,
+        s.NEGATIVE_COMMENTS,
+        s.SCORED_COMMENTS,
+        s.PRAISE_MENTIONS,
+        s.PRAISE_COMMENTS,
+        s.TOPIC_MENTIONS,
+    ):
         themes[c] = themes[c].astype("Int64")
     extras = [
         s.GROUP,
@@ -163,16 +229,38 @@ def summarize(
         s.TREND_CHANGE,
         s.TREND_P_VALUE,
         s.EMERGING,
+        s.PRAISE_MENTIONS,
+        s.PRAISE_COMMENTS,
+        s.TOPIC_MENTIONS,
     ]
-    out = themes[s.THEME_COLUMNS + extras].sort_values([s.GROUP, s.RANK], kind="stable")
-    out = out.reset_index(drop=True)
+    out = themes[s.THEME_COLUMNS + extras].assign(_praise=-themes[s.PRAISE_MENTIONS])
+    out = out.sort_values([s.GROUP, s.RANK, "_praise"], kind="stable", na_position="last")
+    out = out.drop(columns="_praise").reset_index(drop=True)
+    reason = None
+    if not out[s.RANK].notna().any():
+        reason = nothing_ranked_reason(out, neg_counts, floor)
+        warnings.warn(reason, NothingRankedWarning, stacklevel=2)
+    # Groups of the ranking that rank nothing, with their largest complaint count (for the reports)
+    groups = p.table[s.GROUP].to_numpy(dtype=object)
+    largest: dict = {}
+    for g, n in zip(groups, neg_counts):
+        largest[str(g)] = max(largest.get(str(g), 0), int(n))
+    if by not in (s.TOUCHPOINT, s.THEME) and s.RANK in out.columns:
+        for g in pd.unique(group_values(comments, by, by_label).astype(str)):
+            largest.setdefault(str(g), 0)
+    ranked_groups = set(out.loc[out[s.RANK].notna(), s.GROUP].astype(str))
+    unranked = {g: n for g, n in sorted(largest.items()) if g not in ranked_groups}
     out.attrs["summary"] = {
         "by": by,
+        "by_label": by_label,
         "period": period,
         "min_mentions": min_mentions,
         "n_boot": n_boot,
         "seed": seed,
         "interval": "90% bootstrap percentile",
         "quotes": "embeddings" if quote_embeddings else "tfidf-char-3gram",
+        "ranked": int(out[s.RANK].notna().sum()),
+        "reason": reason,
+        "unranked_groups": unranked,  # group -> its largest number of complaints (< min_mentions)
     }
     return out

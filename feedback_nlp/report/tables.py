@@ -77,8 +77,10 @@ def write_xlsx(
     themes: pd.DataFrame,
     *,
     summary: dict | None = None,
+    by_touchpoint: pd.DataFrame | None = None,
 ) -> Path:
-    """report.xlsx: sheets summary, themes, mentions, comments. Text cells that a spreadsheet would
+    """report.xlsx: sheets summary, themes, mentions, comments (and "themes by touchpoint", the
+    taxonomy view, when `themes` ranks by the export's stage / channel). Text cells that a spreadsheet would
     run as a formula are neutralised; a sheet over Excel's row limit is cut, with a note.
 
     Written with XlsxWriter row by row (`constant_memory`), faster than openpyxl's write-only mode
@@ -88,6 +90,8 @@ def write_xlsx(
 
     notes: list[str] = []
     sheets = [("themes", themes_for_csv(themes)), ("mentions", mentions), ("comments", comments)]
+    if by_touchpoint is not None:
+        sheets.insert(1, ("themes by touchpoint", themes_for_csv(by_touchpoint)))
     limit = EXCEL_MAX_ROWS - 2  # header + the note row
     for name, frame in sheets:
         if len(frame) > limit:

@@ -8,44 +8,48 @@ from rich.text import Text
 
 from feedback_nlp import schema as s
 from feedback_nlp.report.figures import (
+    COMPLAINT_HEADER,
     complaint_groups,
     complete_themes,
+    count_text,
     format_number,
+    group_title,
     impact_text,
     trend_text,
 )
 
 
 def top_complaints_table(themes: pd.DataFrame, *, per_touchpoint: int = 3) -> Table:
-    """A rich Table of the top complaint themes per touchpoint (or per group of `by`); every
-    cell is a Text, so no label or id is read as rich markup."""
+    """A rich Table of the top complaint themes per group of the ranking (the export's stage /
+    channel, the taxonomy touchpoint, ...); every cell is a Text, so no label or id is read as
+    rich markup."""
     themes = complete_themes(themes)
     table = Table(title="Top complaint themes", header_style="bold", expand=False)
     # Theme gets room for a long word ("recommendation") so a narrow terminal breaks labels
     # between words; the numbers' headers wrap instead
     for name, justify, min_width in (
-        ("Touchpoint", "left", None),
+        (group_title(themes), "left", None),
         ("#", "right", None),
-        ("Theme", "left", 14),
-        ("Mentions", "right", None),
-        ("Negative", "right", None),
+        (COMPLAINT_HEADER, "left", 14),
+        ("Complaints", "right", None),
         ("NPS impact (90% CI)", "right", None),
+        ("Praise", "right", None),
         ("Trend", "left", None),
     ):
         table.add_column(name, justify=justify, overflow="fold", min_width=min_width)
     groups = complaint_groups(themes)
-    for g, (heading, rows) in enumerate(groups):
+    for g, (_heading, name, rows) in enumerate(groups):
         shown = rows.head(per_touchpoint)
         for i, (_, row) in enumerate(shown.iterrows()):
             trend = trend_text(row)
             style = "bold red" if "emerging" in trend else ""
             table.add_row(
-                Text(heading if i == 0 else ""),
+                Text(name if i == 0 else ""),
                 Text(format_number(row[s.RANK], "d")),
                 Text(str(row[s.LABEL])),
-                Text(format_number(row[s.MENTIONS], ",")),
-                Text(format_number(row[s.NEGATIVE_SHARE], ".0%")),
+                Text(count_text(row, s.MENTIONS)),
                 Text(impact_text(row)),
+                Text(count_text(row, s.PRAISE_MENTIONS)),
                 Text(trend, style=style),
                 end_section=(i == len(shown) - 1 and g < len(groups) - 1),
             )

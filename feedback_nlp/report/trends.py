@@ -1,5 +1,7 @@
-"""Trends of themes per period: share of the period's comments, change against the period
-before with a two-proportion z-test, emerging themes; and the themes frame's trend columns.
+"""Trends of complaint themes per period: share of the period's comments that complain about the
+theme, change against the period before with a two-proportion z-test, emerging themes; and the
+themes frame's trend columns. A change is shown only where it is real: both periods have at least
+`MIN_TREND_MENTIONS` complaints (negative mentions) and the test gives p < 0.05.
 """
 
 from __future__ import annotations
@@ -11,8 +13,17 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.errors import SchemaError
-from feedback_nlp.report.prepared import Prepared, comment_pairs, is_analysed, prepare, validate
+from feedback_nlp.report.prepared import (
+    Prepared,
+    comment_pairs,
+    is_analysed,
+    prepare,
+    subset,
+    validate,
+)
 
+MIN_TREND_MENTIONS = 5  # complaints in each of the two periods before a change is tested
+ALPHA = 0.05
 FREQ = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 
 
@@ -59,6 +70,7 @@ def _trends(p: Prepared, comments: pd.DataFrame, period: str, alpha: float) -> p
         s.SHARE,
         s.CHANGE,
         s.P_VALUE,
+        s.TESTABLE,
         s.EMERGING,
     ]
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -96,9 +108,9 @@ def _trends(p: Prepared, comments: pd.DataFrame, period: str, alpha: float) -> p
         change = np.where(prev > 0, share / prev - 1, np.nan)
         neg_share = np.where(x > 0, negs / x, np.nan)
     pval = _two_proportion_p(x1, n1, x, n)
-    seen_before = (np.cumsum(x, axis=1) - x) > 0
-    new = (x > 0) & ~seen_before & (np.arange(n_p) > 0)
-    emerging = new | ((np.nan_to_num(change) > 0) & (np.nan_to_num(pval, nan=1.0) < alpha))
+    m1 = np.concatenate([np.zeros((len(x), 1)), mentions[:, :-1]], axis=1)
+    testable = (m1 >= MIN_TREND_MENTIONS) & (mentions >= MIN_TREND_MENTIONS) & np.isfinite(pval)
+    emerging = testable & (np.nan_to_num(change) > 0) & (np.nan_to_num(pval, nan=1.0) < alpha)
 
     freq = periods.dt.freq
     labels = pd.period_range(pd.Period(ordinal=first, freq=freq), periods=n_p, freq=freq)
@@ -112,6 +124,7 @@ def _trends(p: Prepared, comments: pd.DataFrame, period: str, alpha: float) -> p
     out[s.SHARE] = pd.array(share.ravel(), dtype="Float64")
     out[s.CHANGE] = pd.array(change.ravel(), dtype="Float64")
     out[s.P_VALUE] = pd.array(pval.ravel(), dtype="Float64")
+    out[s.TESTABLE] = testable.ravel()
     out[s.EMERGING] = emerging.ravel()
     return out[columns]
 
@@ -122,36 +135,40 @@ def trends(
     *,
     period: str,
     by: str = s.TOUCHPOINT,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
+    by_label: str | None = None,
 ) -> pd.DataFrame:
-    """Per (group, touchpoint, theme, period): mentions, comments, negative share, `share` of the
-    period's analysed comments that mention the theme, `change` of that share against the previous
-    period, `p_value` of a two-proportion z-test of the change, and `emerging` (share grew with
-    p < alpha, or first seen in this period after at least one earlier period). Every period from
-    the first to the last date is present (zeros where a theme was not mentioned); empty without
-    dates. `by` as in `summarize`.
+    """Complaints per (group, touchpoint, theme, period): `mentions` (negative mentions),
+    `comments` (comments with one), `negative_share` (1.0 where any), `share` of the period's
+    analysed comments that complain about the theme, `change` of that share against the previous
+    period, `p_value` of a two-proportion z-test of the change, `testable` (this period and the
+    one before each have >= MIN_TREND_MENTIONS complaints) and `emerging` (testable, grew,
+    p < alpha). Every period from the first to the last date is present (zeros where a theme had
+    no complaint); empty without dates. `by` and `by_label` as in `summarize`.
 
     >>> trends(comments, mentions, period="month").query("emerging")   # doctest: +SKIP
     """
     validate(comments, mentions, by, "trends()")
-    return _trends(prepare(comments, mentions, by), comments, period, alpha)
+    p = prepare(comments, mentions, by, by_label)
+    return _trends(subset(p, p.neg), comments, period, alpha)
 
 
-def format_trend(row: pd.Series) -> str:
-    """'+35% (emerging)', 'new (emerging)', '-12%', 'up from 0' - the latest period's change."""
-    change, emerging = row.get(s.CHANGE), bool(row.get(s.EMERGING))
-    tag = " (emerging)" if emerging else ""
-    if pd.isna(change):
-        if row.get(s.COMMENTS, 0) > 0:
-            return ("new" if emerging else "up from 0") + tag
-        return "none in latest period"
-    return f"{change:+.0%}{tag}"
+def format_trend(row: pd.Series, alpha: float = ALPHA) -> str | None:
+    """'+35% (emerging)', '-40%': the latest period's change where it is real (testable and
+    p < alpha), else None (an empty cell)."""
+    change, p_value = row.get(s.CHANGE), row.get(s.P_VALUE)
+    if not bool(row.get(s.TESTABLE)) or pd.isna(change) or pd.isna(p_value) or p_value >= alpha:
+        return None
+    return f"{change:+.0%}" + (" (emerging)" if bool(row.get(s.EMERGING)) else "")
 
 
 def latest_trend(
     p: Prepared, comments: pd.DataFrame, themes: pd.DataFrame, period: str
 ) -> pd.DataFrame:
-    tr = _trends(p, comments, period, alpha=0.05)
+    """The themes frame's trend, trend_change, trend_p_value and emerging from the complaints in
+    `p` (its negative mentions): change and p-value where testable, trend text and emerging only
+    where also significant, NA otherwise."""
+    tr = _trends(subset(p, p.neg), comments, period, alpha=ALPHA)
     out = pd.DataFrame(index=themes.index)
     out[s.TREND] = pd.array([pd.NA] * len(themes), dtype="string")
     out[s.TREND_CHANGE] = pd.array([pd.NA] * len(themes), dtype="Float64")
@@ -161,10 +178,10 @@ def latest_trend(
     if len(tr) and len(themes) and tr[s.PERIOD_START].nunique() > 1:
         latest = tr[tr[s.PERIOD_START] == tr[s.PERIOD_START].max()]
         latest = themes[p.keys].merge(latest, on=p.keys, how="left")
-        has = latest[s.PERIOD].notna().to_numpy()
+        has = (latest[s.PERIOD].notna() & latest[s.TESTABLE].fillna(False).astype(bool)).to_numpy()
         if has.any():
-            text = latest[has].apply(format_trend, axis=1)
-            out.loc[has, s.TREND] = text.to_numpy()
+            text = [format_trend(r) for _, r in latest[has].iterrows()]
+            out.loc[has, s.TREND] = pd.array(text, dtype="string")
             out.loc[has, s.TREND_CHANGE] = latest.loc[has, s.CHANGE].to_numpy()
             out.loc[has, s.TREND_P_VALUE] = latest.loc[has, s.P_VALUE].to_numpy()
             out.loc[has, s.EMERGING] = latest.loc[has, s.EMERGING].astype(bool).to_numpy()

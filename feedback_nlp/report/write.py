@@ -30,15 +30,25 @@ def write_report(
     trends: pd.DataFrame | None = None,
     manifest: dict | None = None,
     title: str | None = None,
+    touchpoint_view: tuple[pd.DataFrame, pd.DataFrame | None] | None = None,
 ) -> list[Path]:
     """Write report.html, report.md, themes.csv and report.xlsx into `outdir` (each atomically).
+    `touchpoint_view`: (themes, trends) ranked by taxonomy touchpoint, where `themes` ranks by the
+    export's own stage / channel: report.html offers both views, report.xlsx adds it as a sheet.
 
     >>> write_report(result.comments, result.mentions, themes, "out/")   # doctest: +SKIP
     """
     s.require_columns(themes, s.THEME_COLUMNS, what="write_report() (themes)")
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    page = render_html(comments, themes, trends=trends, manifest=manifest, title=title)
+    page = render_html(
+        comments,
+        themes,
+        trends=trends,
+        manifest=manifest,
+        title=title,
+        touchpoint_view=touchpoint_view,
+    )
     text = render_markdown(comments, themes, trends=trends, manifest=manifest, title=title)
     head = headline(comments, themes)
     summary = {"title": report_title(title), **head, **themes.attrs.get("summary", {})}
@@ -46,5 +56,12 @@ def write_report(
         write_atomic(out / "report.html", lambda tmp: tmp.write_text(page, encoding="utf-8")),
         write_atomic(out / "report.md", lambda tmp: tmp.write_text(text, encoding="utf-8")),
         write_csv(themes_for_csv(themes), out / "themes.csv"),
-        write_xlsx(out / "report.xlsx", comments, mentions, themes, summary=summary),
+        write_xlsx(
+            out / "report.xlsx",
+            comments,
+            mentions,
+            themes,
+            summary=summary,
+            by_touchpoint=None if touchpoint_view is None else touchpoint_view[0],
+        ),
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pandas as pd
 from feedback_nlp import schema as s
 from feedback_nlp.analysis.analyze import Analysis
 from feedback_nlp.analysis.models import Models
-from feedback_nlp.errors import FeedbackError, InputFileError
+from feedback_nlp.errors import FeedbackError, InputFileError, NothingRankedWarning
 from feedback_nlp.home import Progress
 from feedback_nlp.io.load import load
 from feedback_nlp.output import write_csv, write_json, write_parquet
@@ -53,6 +54,19 @@ def resolve_by(comments: pd.DataFrame, by: str) -> str:
     return s.INPUT_TOUCHPOINT if named else s.TOUCHPOINT
 
 
+def by_label(result: Analysis, by: str) -> str | None:
+    """How the export names the column a ranking groups by: the input's touchpoint column as
+    mapped ("Channel", "Survey Stage"; several names joined by " / "), else None."""
+    if by != s.INPUT_TOUCHPOINT:
+        return None
+    names = []
+    for f in (result.manifest or {}).get("inputs", []):
+        name = (f.get("mapping") or {}).get(s.TOUCHPOINT)
+        if name and str(name) not in names:
+            names.append(str(name))
+    return " / ".join(names) or None
+
+
 def summarize_analysis(
     result: Analysis,
     *,
@@ -65,12 +79,17 @@ def summarize_analysis(
     journey stages / channels where it has a touchpoint column, else the taxonomy's
     touchpoints), ``touchpoint``, ``theme`` or any comments column.
 
+    Where nothing is ranked, ``themes.attrs["summary"]["reason"]`` says why (also issued as a
+    `feedback_nlp.errors.NothingRankedWarning`).
+
     >>> themes = fnlp.summarize(result, by="touchpoint", period="month")  # doctest: +SKIP
     """
+    by = resolve_by(result.comments, by)
     return summarize(
         result.comments,
         result.mentions,
-        by=resolve_by(result.comments, by),
+        by=by,
+        by_label=by_label(result, by),
         period=resolve_period(result.comments, period),
         min_mentions=min_mentions,
         labels=result.labels or None,
@@ -105,11 +124,41 @@ def write_report(
     >>> fnlp.write_report(result, themes, "out/")   # doctest: +SKIP
     """
     written = write_outputs(result, outdir) if frames else []
-    period = resolve_period(result.comments, period)
-    by = resolve_by(result.comments, by)
-    trend = trends(result.comments, result.mentions, period=period, by=by) if period else None
+    summary = themes.attrs.get("summary", {})
+    period = summary.get("period", resolve_period(result.comments, period))
+    by = summary.get("by") or resolve_by(result.comments, by)
+    label = summary.get("by_label", by_label(result, by))
+    trend = (
+        trends(result.comments, result.mentions, period=period, by=by, by_label=label)
+        if period
+        else None
+    )
+    view = None
+    if by not in (s.TOUCHPOINT, s.THEME):  # the taxonomy's view, for the report's switch
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NothingRankedWarning)  # said for the main view
+            by_tp = summarize(
+                result.comments,
+                result.mentions,
+                by=s.TOUCHPOINT,
+                period=period,
+                min_mentions=summary.get("min_mentions", DEFAULT_MIN_MENTIONS),
+                labels=result.labels or None,
+            )
+        tp_trend = (
+            trends(result.comments, result.mentions, period=period, by=s.TOUCHPOINT)
+            if period
+            else None
+        )
+        view = (by_tp, tp_trend)
     return written + render(
-        result.comments, result.mentions, themes, outdir, trends=trend, manifest=result.manifest
+        result.comments,
+        result.mentions,
+        themes,
+        outdir,
+        trends=trend,
+        manifest=result.manifest,
+        touchpoint_view=view,
     )
 
 
