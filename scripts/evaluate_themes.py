@@ -46,7 +46,13 @@ from feedback_nlp.cache import ResultCache, timed_open
 from feedback_nlp.encoders.embedder import Embedder
 from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
 from feedback_nlp.themes.matcher import ThemeMatcher
-from feedback_nlp.themes.semantic import SemanticScores, semantic_mask
+from feedback_nlp.themes.semantic import (
+    SemanticScores,
+    arbitrate,
+    keyword_kept,
+    select_themes,
+    semantic_mask,
+)
 from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +69,21 @@ THRESHOLDS = np.round(np.arange(0.02, 0.1251, 0.005), 3)  # specificity
 MARGINS = (0.0, 0.01, 0.02, 0.05)
 MAX_THEMES = (1, 2, 3)
 NULL_MARGINS = (-1.0, 0.0, 0.01, 0.02)
-OFF = (9.0, 0.0, 0, -1.0)  # no semantic matching: keywords only
+# precision before breadth (semantic.select_themes): keyword margin 2 keeps every keyword theme;
+# beside keyword 0 asks a semantic-only theme beside a keyword theme for no more than the
+# threshold, 2 keeps none (both 2 and 0: the rule before)
+KEYWORD_MARGINS = (2.0, 0.05, 0.03, 0.02)
+BESIDE_KEYWORD = (0.0, 0.02, 0.03, 2.0)
+OFF = (9.0, 0.0, 0, -1.0, 2.0, 0.0)  # no semantic matching: keywords only, all of them
+# params: (threshold, margin, max themes, null margin, keyword margin, semantic beside keyword)
+PARAM_NAMES = (
+    "semantic_threshold",
+    "semantic_margin",
+    "max_semantic_themes",
+    "null_margin",
+    "keyword_margin",
+    "semantic_beside_keyword",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,10 +271,18 @@ def prepare(ds: Dataset, cache: ClauseEmbedder, *, semantic: bool = True) -> Pre
     )
 
 
+def clause_predictions(p: Prepared, params, scores: SemanticScores | None = None, keyword=None):
+    """clauses x themes found as `ThemeMatcher.match` finds them (semantic.select_themes), with
+    params = (threshold, margin, max themes, null margin, keyword margin, beside keyword)."""
+    scores = p.scores if scores is None else scores
+    keyword = p.keyword.toarray() > 0 if keyword is None else keyword
+    kept, semantic = select_themes(scores, keyword, *params)
+    return kept | semantic
+
+
 def doc_predictions(p: Prepared, params) -> np.ndarray:
-    """docs x themes: found by keyword or semantically (with params = (threshold, margin,
-    max themes, null margin)) in any clause of the doc."""
-    clause_pred = semantic_mask(p.scores, *params) | (p.keyword.toarray() > 0)
+    """docs x themes: found in any clause of the doc (clause_predictions)."""
+    clause_pred = clause_predictions(p, params)
     return (p.doc_of_clause @ sparse.csr_matrix(clause_pred.astype(np.int8))).toarray() > 0
 
 
@@ -288,53 +316,75 @@ def folds_of(ids: pd.Series, n_folds: int) -> np.ndarray:
 
 
 GRID = [
-    (float(t), m, k, nm)
+    (float(t), m, k, nm, km, bk)
     for t in THRESHOLDS
     for m in MARGINS
     for k in MAX_THEMES
     for nm in NULL_MARGINS
+    for km in KEYWORD_MARGINS
+    for bk in BESIDE_KEYWORD
 ] + [OFF]
 
 
-def _grid_scores(p: Prepared, rows: np.ndarray, level: str) -> list[tuple[float, tuple]]:
-    D = p.doc_of_clause[rows]
-    clause_rows = np.unique(D.nonzero()[1])
-    sub = SemanticScores(
-        p.scores.similarity[clause_rows],
-        p.scores.specificity[clause_rows],
-        p.scores.null[clause_rows],
-    )
-    kw_sub = p.keyword[clause_rows].toarray() > 0
-    D = D[:, clause_rows]
-    gold = p.gold_tp[rows] if level == "touchpoint" else p.gold_theme[rows]
-    extra = p.gold_unknown_tp[rows] if level == "touchpoint" else p.gold_unknown[rows]
-    out = []
-    for params in GRID:
-        sem = semantic_mask(sub, *params)
-        pred = (D @ sparse.csr_matrix((sem | kw_sub).astype(np.int8))).toarray() > 0
-        if level == "touchpoint":
-            pred = to_touchpoints(p, pred)
-        out.append((micro(pred, gold, extra)["f1"], params))
+def _grid_counts(p: Prepared, folds: np.ndarray, n_folds: int, level: str) -> np.ndarray:
+    """(grid, folds, 3): tp, fp, fn of each grid setting on each fold's rows. Micro-F1 of any
+    set of folds follows from the sums, so each setting is applied once, to all rows."""
+    gold = p.gold_tp if level == "touchpoint" else p.gold_theme
+    extra = p.gold_unknown_tp if level == "touchpoint" else p.gold_unknown
+    keyword = p.keyword.toarray() > 0
+    spec = p.scores.specificity
+    kept = {km: keyword_kept(spec, keyword, km) for km in {g[4] for g in GRID}}
+    D = sparse.csr_matrix(p.doc_of_clause, dtype=np.float32)
+    if level == "touchpoint":  # float32: BLAS
+        reduce = np.zeros((len(p.tp_of_theme), len(p.touchpoints)), dtype=np.float32)
+        reduce[np.arange(len(p.tp_of_theme)), p.tp_of_theme] = 1
+    else:
+        reduce = np.eye(len(p.tp_of_theme), dtype=np.float32)
+    gold_of = np.bincount(folds, weights=gold.sum(axis=1) + extra, minlength=n_folds)
+    out = np.zeros((len(GRID), n_folds, 3), dtype=np.int64)
+    semantic, base = None, None
+    for g, params in enumerate(GRID):
+        if params[:4] != base:  # GRID varies the keyword rules innermost
+            base = params[:4]
+            semantic = semantic_mask(p.scores, *base)
+        k, s_ = arbitrate(spec, keyword, semantic, params[0], *params[4:], kept=kept[params[4]])
+        pred = (D @ ((k | s_).astype(np.float32) @ reduce)) > 0
+        hit = np.bincount(folds, weights=(pred & gold).sum(axis=1), minlength=n_folds)
+        found = np.bincount(folds, weights=pred.sum(axis=1), minlength=n_folds)
+        out[g] = np.stack([hit, found - hit, gold_of - hit], axis=1)
     return out
 
 
-def _best(scores: list[tuple[float, tuple]]) -> tuple:
-    # ties: the stricter setting (higher threshold, then smaller margin, fewer themes)
-    return max(scores, key=lambda x: (x[0], x[1][0], -x[1][1], -x[1][2]))[1]
+def _f1(counts: np.ndarray) -> np.ndarray:
+    """micro-F1 (rounded as `micro` rounds) from (..., 3) tp, fp, fn."""
+    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    return np.round(f1, 4)
+
+
+def _best(f1: np.ndarray) -> tuple:
+    # ties: the stricter setting (higher threshold, then smaller margin, fewer themes, then the
+    # stricter keyword rules)
+    return max(
+        zip(f1.tolist(), GRID),
+        key=lambda x: (x[0], x[1][0], -x[1][1], -x[1][2], -x[1][4], -x[1][5]),
+    )[1]
 
 
 def cross_validate(p: Prepared, *, n_folds: int = 5, level: str = "touchpoint") -> dict:
     """Thresholds per fold chosen on the other folds; predictions of each fold with its own."""
     folds = folds_of(p.docs["id"], n_folds)
+    counts = _grid_counts(p, folds, n_folds, level)
     theme_pred = np.zeros_like(p.gold_theme)
     chosen = []
     for f in range(n_folds):
-        train = np.flatnonzero(folds != f)
-        best = _best(_grid_scores(p, train, level))
+        others = np.delete(np.arange(n_folds), f)
+        best = _best(_f1(counts[:, others].sum(axis=1)))
         chosen.append(best)
         test = folds == f
         theme_pred[test] = doc_predictions(p, best)[test]
-    full = _best(_grid_scores(p, np.arange(len(p.docs)), level))
+    full = _best(_f1(counts.sum(axis=1)))
     return {"theme_pred": theme_pred, "fold_params": chosen, "all_data_params": full}
 
 
@@ -360,7 +410,7 @@ def polarity_accuracy(
     if clause_probs is None:
         return None
     labels = np.array(["negative", "neutral", "positive"])
-    clause_pred = semantic_mask(p.scores, *params) | (p.keyword.toarray() > 0)
+    clause_pred = clause_predictions(p, params)
     D = p.doc_of_clause.tocsr()
     correct = total = 0
     gold_counts: dict[str, int] = {}
@@ -446,7 +496,7 @@ def evaluate(
             else {
                 "theme_pred": kw_only,
                 "fold_params": [],
-                "all_data_params": (9.0, 0.0, 0),
+                "all_data_params": OFF,
                 "all_data_f1": None,
             }
         )
@@ -477,10 +527,11 @@ def evaluate(
         result["touchpoint_f1_mean_over_languages"] = round(float(np.mean(f1s)), 4)
     if sentiment:
         probs = clause_sentiment(p.clauses)
-        t, m, k, nm = result["all_data_params"]
+        params = list(result["all_data_params"])
+        params[2] = int(params[2])
         result["polarity"] = (
             polarity_accuracy(
-                p, pred_theme, probs, (t, m, int(k), nm), source=SENTIMENT_SOURCE.get(ds.name)
+                p, pred_theme, probs, tuple(params), source=SENTIMENT_SOURCE.get(ds.name)
             )
             if probs is not None
             else "missing: no sentiment model"
@@ -630,7 +681,7 @@ def print_result(res: dict) -> None:
     print(
         f"\n== {res['dataset']} (taxonomy {res['taxonomy']}): {res['texts']} texts, {res['clauses']} clauses"
     )
-    print(f"   thresholds per fold (threshold, margin, max themes): {res['cv_fold_params']}")
+    print(f"   thresholds per fold ({', '.join(PARAM_NAMES)}): {res['cv_fold_params']}")
     print(f"   all-data thresholds: {res['all_data_params']}")
     print(
         f"   {'lang':5} {'n':>6}  {'touchpoint F1 (P/R)':>22}  {'theme F1 (P/R)':>22}  {'kw-only tp F1':>13}  coverage"
@@ -652,12 +703,17 @@ def write_thresholds(taxonomy: str, params) -> None:
     import re
 
     path = ROOT / "feedback_nlp" / "themes" / "taxonomies" / f"{taxonomy}.yaml"
-    t, m, k, nm = params
+    values = dict(zip(PARAM_NAMES, params))
+    values["semantic_threshold"] = min(values["semantic_threshold"], 1.0)
     block = (
         "matching:  # calibrated by scripts/evaluate_themes.py (5-fold CV); see docs/themes.md\n"
-        f"  semantic_threshold: {min(t, 1.0):.3f}\n  semantic_margin: {m:.3f}\n"
-        f"  max_semantic_themes: {int(k)}\n  null_margin: {nm:.3f}\n"
     )
+    for name, value in values.items():
+        block += (
+            f"  {name}: {int(value)}\n"
+            if name == "max_semantic_themes"
+            else f"  {name}: {value:.3f}\n"
+        )
     text = path.read_text(encoding="utf-8")
     if re.search(r"^matching:.*?(?=^\S)", text, flags=re.DOTALL | re.MULTILINE):
         text = re.sub(

@@ -369,6 +369,71 @@ def test_keyword_and_semantic_agree_on_one_row():
     assert mentions[s.CONFIDENCE].iloc[0] >= tax.matching.keyword_confidence
 
 
+def test_one_clause_keeps_only_its_strongest_themes():
+    """Precision before breadth (semantic.select_themes) on stand-in scores of 3 themes."""
+    from feedback_nlp.themes.semantic import SemanticScores, select_themes
+
+    spec = np.array(
+        [
+            [0.10, 0.095, 0.05],  # no keyword: a second theme within the margin stays
+            [0.10, 0.07, 0.00],  # no keyword: a second theme outside the margin goes
+            [0.03, 0.10, 0.00],  # keyword on 0; semantic-only 1 well above the threshold stays
+            [0.03, 0.07, 0.00],  # keyword on 0; semantic-only 1 just above the threshold goes
+            [0.04, 0.00, 0.005],  # keywords on 0 and 2: 2 is far less specific and goes
+        ],
+        dtype=np.float32,
+    )
+    scores = SemanticScores(spec + 0.8, spec, np.zeros(len(spec), dtype=np.float32))
+    keyword = np.zeros(spec.shape, dtype=bool)
+    keyword[[2, 3, 4], 0] = True
+    keyword[4, 2] = True
+
+    def themes(keyword_margin, beside_keyword):
+        params = (0.06, 0.01, 2, -1.0, keyword_margin, beside_keyword)
+        kept, semantic = select_themes(scores, keyword, *params)
+        return [set(np.flatnonzero(row).tolist()) for row in kept | semantic]
+
+    assert themes(0.03, 0.02) == [{0, 1}, {0}, {0, 1}, {0}, {0}]
+    assert themes(2.0, 0.0) == [{0, 1}, {0}, {0, 1}, {0, 1}, {0, 2}]  # the rule before
+
+
+def axis_embed(texts) -> np.ndarray:
+    """Stand-in encoder: a shared axis plus one axis per marker word."""
+    markers = ("refund", "parcel", "lost", "app", "crash")
+    out = np.ones((len(texts), len(markers) + 1), dtype=np.float32)
+    for i, text in enumerate(texts):
+        words = text.lower().split()
+        out[i, 1:] = [sum(w.startswith(m) for w in words) for m in markers]
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_a_keyword_theme_stays_and_a_weaker_one_goes():
+    def theme(keywords, example):
+        return {"label": example, "keywords": {"en": keywords}, "examples": [example]}
+
+    data = {
+        "name": "refunds",
+        "version": 1,
+        "touchpoints": {
+            "refunds": {"label": "Refunds", "themes": {"slow": theme(["refund"], "refund")}},
+            "delivery": {
+                "label": "Delivery",
+                "themes": {"lost": theme(["arrived"], "lost parcel")},
+            },
+            "app": {"label": "App", "themes": {"crashes": theme(["app"], "app crash")}},
+        },
+    }
+    clauses = split_clauses(["refund never arrived", "app crash refund"], ["en", "en"])
+    mentions = match_themes(clauses, taxonomy_from_dict(data), embed=axis_embed)
+    got = set(zip(mentions[COMMENT_INDEX], mentions[s.THEME], mentions[s.MATCH]))
+    # "arrived" finds a lost parcel, but the clause means the refund; the app crash is far more
+    # specific than the refund its keyword also finds
+    assert got == {(0, "slow", "keyword"), (1, "crashes", "keyword")}
+    data["matching"] = {"keyword_margin": 2.0}
+    mentions = match_themes(clauses, taxonomy_from_dict(data), embed=axis_embed)
+    assert (0, "lost") in set(zip(mentions[COMMENT_INDEX], mentions[s.THEME]))
+
+
 def test_matching_is_deterministic_and_order_independent():
     tax = taxonomy_from_dict(TINY)
     texts = ["My parcel arrived two weeks late", "the app keeps crashing at checkout", "late late"]

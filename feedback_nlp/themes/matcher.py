@@ -21,7 +21,13 @@ from feedback_nlp import schema as s
 from feedback_nlp.text.clauses import COMMENT_INDEX, LEMMAS, TOKENS
 from feedback_nlp.text.pipelines import normalize_lang, transient_strings
 from feedback_nlp.themes.keywords import KeywordMatcher
-from feedback_nlp.themes.semantic import Embed, Prototypes, SemanticScores, semantic_choices
+from feedback_nlp.themes.semantic import (
+    Embed,
+    Prototypes,
+    SemanticScores,
+    select_themes,
+    settings_params,
+)
 from feedback_nlp.themes.taxonomy import Taxonomy, Theme
 from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
@@ -139,14 +145,18 @@ class ThemeMatcher:
             conf = _sigmoid(
                 (scores.specificity - settings.semantic_threshold) / settings.confidence_scale
             )
-            picks = semantic_choices(scores, settings)
-            for i, chosen in enumerate(picks):
-                for j in chosen:
-                    if j in found[i]:
-                        kind, c, kw = found[i][j]
-                        found[i][j] = (kind, max(c, float(conf[i, j])), kw)
-                    else:
-                        found[i][j] = (MATCH_SEMANTIC, float(conf[i, j]), None)
+            keyword = np.zeros((n, len(themes)), dtype=bool)
+            for i, hits in enumerate(keyword_hits):
+                keyword[i, [j for j, _ in hits]] = True
+            kept, chosen = select_themes(scores, keyword, *settings_params(settings))
+            for i, j in np.argwhere(keyword & ~kept).tolist():  # a stronger keyword theme won
+                del found[i][j]
+            for i, j in np.argwhere(chosen).tolist():
+                if j in found[i]:  # a keyword theme close in meaning: the higher confidence
+                    kind, c, kw = found[i][j]
+                    found[i][j] = (kind, max(c, float(conf[i, j])), kw)
+                else:
+                    found[i][j] = (MATCH_SEMANTIC, float(conf[i, j]), None)
 
         return self._frame(clauses, found, themes, clause_sentiment)
 

@@ -2,6 +2,11 @@
 and each example phrase); a theme is found when its best prototype similarity passes the
 taxonomy's calibrated ``semantic_threshold`` and lies within ``semantic_margin`` of the clause's
 best.
+
+Precision before breadth (:func:`select_themes`): one clause is filed under as few themes as its
+meaning supports. Among the themes its keywords find, those far less specific than the best of
+them go ("Le remboursement n'est jamais arrivé" is a slow refund, not a lost parcel); beside a
+keyword theme, a semantic-only theme must be clearly stronger than a bare semantic match.
 """
 
 from __future__ import annotations
@@ -124,17 +129,71 @@ def semantic_mask(
     return ok
 
 
-def semantic_choices(scores: SemanticScores, settings: MatchSettings) -> list[list[int]]:
-    """For each clause, the themes found semantically, most specific first."""
-    mask = semantic_mask(
-        scores,
+def select_themes(
+    scores: SemanticScores,
+    keyword: np.ndarray,
+    threshold: float,
+    margin: float,
+    max_themes: int,
+    null_margin: float,
+    keyword_margin: float,
+    beside_keyword: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(keyword themes kept, semantic themes kept), each (clauses x themes) bool, from the
+    clauses' keyword hits ``keyword`` (clauses x themes bool) and their semantic scores; a clause
+    gets the union.
+
+    - Keyword themes: where keywords find several themes in a clause, those whose specificity
+      is more than ``keyword_margin`` below the most specific of them are dropped (the
+      clause's meaning arbitrates between its keywords; >= 2 keeps every keyword theme).
+    - Semantic themes: :func:`semantic_mask` (``threshold``, ``margin``, ``max_themes``,
+      ``null_margin``), never a keyword theme dropped above; in a clause where a keyword found
+      a theme, one that no keyword found also needs specificity >= ``threshold +
+      beside_keyword`` (nearly as strong as a keyword match; >= 2 keeps none).
+    """
+    semantic = semantic_mask(scores, threshold, margin, max_themes, null_margin)
+    return arbitrate(
+        scores.specificity, keyword, semantic, threshold, keyword_margin, beside_keyword
+    )
+
+
+def keyword_kept(specificity: np.ndarray, keyword: np.ndarray, keyword_margin: float):
+    """Keyword themes within ``keyword_margin`` of their clause's most specific keyword theme."""
+    keyword = np.asarray(keyword, dtype=bool)
+    if keyword_margin >= 2 or specificity.size == 0:
+        return keyword
+    best = np.where(keyword, specificity, -np.inf).max(axis=1, keepdims=True)
+    return keyword & (specificity >= best - keyword_margin)
+
+
+def arbitrate(
+    specificity: np.ndarray,
+    keyword: np.ndarray,
+    semantic: np.ndarray,
+    threshold: float,
+    keyword_margin: float,
+    beside_keyword: float,
+    kept: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`select_themes` from the :func:`semantic_mask` ``semantic`` (``kept``: the
+    :func:`keyword_kept` mask when already computed)."""
+    keyword = np.asarray(keyword, dtype=bool)
+    if kept is None:
+        kept = keyword_kept(specificity, keyword, keyword_margin)
+    if specificity.size == 0:
+        return kept, semantic
+    strong = specificity >= threshold + beside_keyword if beside_keyword < 2 else False
+    alone = ~keyword.any(axis=1, keepdims=True)
+    return kept, semantic & (kept | alone | (strong & ~keyword))
+
+
+def settings_params(settings: MatchSettings) -> tuple:
+    """The arguments of :func:`select_themes` after the masks, from a taxonomy's settings."""
+    return (
         settings.semantic_threshold,
         settings.semantic_margin,
         settings.max_semantic_themes,
         settings.null_margin,
+        settings.keyword_margin,
+        settings.semantic_beside_keyword,
     )
-    spec = scores.specificity
-    return [
-        sorted(np.flatnonzero(row).tolist(), key=lambda j, i=i: (-spec[i, j], j))
-        for i, row in enumerate(mask)
-    ]

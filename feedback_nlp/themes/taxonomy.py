@@ -36,6 +36,12 @@ class MatchSettings:
     best, and T's similarity beats the clause's similarity to content-free statements ("thanks",
     "long-time customer") by ``null_margin``. ``confidence`` of a semantic match is a logistic of
     (specificity - threshold) / ``confidence_scale``; keyword matches get ``keyword_confidence``.
+
+    Precision before breadth (:func:`feedback_nlp.themes.semantic.select_themes`, with an
+    encoder): where keywords find several themes in one clause, those whose specificity lies more
+    than ``keyword_margin`` below the most specific of them are dropped; beside a keyword theme, a
+    semantic-only theme needs specificity >= ``semantic_threshold + semantic_beside_keyword``
+    (0: the threshold alone, 2: none). ``keyword_margin`` 2 keeps every keyword theme.
     """
 
     keyword_confidence: float = 0.9
@@ -44,6 +50,8 @@ class MatchSettings:
     max_semantic_themes: int = 2
     null_margin: float = 0.0
     confidence_scale: float = 0.01
+    keyword_margin: float = 0.03
+    semantic_beside_keyword: float = 0.02
     # theme discovery
     discover_min_size: int = 5
     discover_distance: float = 0.08  # mean cosine distance within a discovered theme's cluster
@@ -56,7 +64,12 @@ class MatchSettings:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
         if not -1.0 <= self.null_margin <= 1.0:
             raise ValueError(f"null_margin must be between -1 and 1, got {self.null_margin}")
-        for name in ("semantic_margin", "discover_distance"):
+        for name in (
+            "semantic_margin",
+            "discover_distance",
+            "keyword_margin",
+            "semantic_beside_keyword",
+        ):
             if not 0.0 <= getattr(self, name) <= 2.0:
                 raise ValueError(f"{name} must be between 0 and 2, got {getattr(self, name)}")
         if self.confidence_scale <= 0:
