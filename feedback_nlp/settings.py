@@ -27,7 +27,7 @@ PERIOD_AUTO = "auto"  # monthly trends where the comments have dates, none other
 # Rank within the input's own journey stages / channels where it names them (a mapped
 # touchpoint column), else within the taxonomy's touchpoints (DESIGN.md, "Where the ranking groups")
 BY_AUTO = "auto"
-PERIODS = (PERIOD_AUTO, "week", "month", "quarter")  # plus None: no trends
+PERIODS = (PERIOD_AUTO, "day", "week", "month", "quarter", "year")  # plus None: no trends
 CLI_PERIODS = (PERIOD_AUTO, "none", "week", "month", "quarter")
 # auto: bf16 autocast where the CPU computes bf16 natively, fp32 elsewhere (encoders.device)
 PRECISIONS = ("auto", "fp32", "bf16")
