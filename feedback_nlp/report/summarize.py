@@ -16,7 +16,13 @@ from feedback_nlp import schema as s
 from feedback_nlp.errors import NothingRankedWarning
 from feedback_nlp.report.impact import nps_impact, nps_points
 from feedback_nlp.report.labels import theme_label, touchpoint_label
-from feedback_nlp.report.prepared import comment_pairs, group_values, prepare, validate
+from feedback_nlp.report.prepared import (
+    comment_pairs,
+    group_values,
+    is_analysed,
+    prepare,
+    validate,
+)
 from feedback_nlp.report.quotes import Embed, select_quotes
 from feedback_nlp.report.trends import check_period, latest_trend
 
@@ -246,7 +252,8 @@ def summarize(
     for g, n in zip(groups, neg_counts):
         largest[str(g)] = max(largest.get(str(g), 0), int(n))
     if by not in (s.TOUCHPOINT, s.THEME) and s.RANK in out.columns:
-        for g in pd.unique(group_values(comments, by, by_label).astype(str)):
+        answered = comments[is_analysed(comments).to_numpy()]  # not empty, duplicate, failed
+        for g in pd.unique(group_values(answered, by, by_label).astype(str)):
             largest.setdefault(str(g), 0)
     ranked_groups = set(out.loc[out[s.RANK].notna(), s.GROUP].astype(str))
     unranked = {g: n for g, n in sorted(largest.items()) if g not in ranked_groups}
