@@ -35,8 +35,6 @@ def _cell_text(value: object) -> str:
     """A comparable form of any cell: lists and arrays (the `themes` column) as their items."""
     if isinstance(value, (list, tuple, np.ndarray)):
         return "\x1f".join(map(str, value))
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "<NA>"
     try:
         if pd.isna(value):
             return "<NA>"

@@ -11,7 +11,6 @@ import pytest
 
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
-from feedback_nlp.analysis.chunk import MENTION_COLUMNS
 from feedback_nlp.errors import ModelError
 
 FRAME = pd.DataFrame(
@@ -51,7 +50,7 @@ def test_sentiment_columns_follow_the_contract(models):
 def test_keyword_themes_reach_mentions_and_comments(models):
     result = fnlp.analyze(FRAME, models=models, discover=False)
     m = result.mentions
-    assert list(m.columns[: len(MENTION_COLUMNS)]) == MENTION_COLUMNS
+    assert list(m.columns[: len(s.MENTION_COLUMNS)]) == s.MENTION_COLUMNS
     late = m[(m[s.THEME] == "late_delivery") & (m[s.MATCH] == "keyword")]
     assert set(late[s.COMMENT_ID]) >= {
         result.comments[s.COMMENT_ID][0],

@@ -21,13 +21,9 @@ from feedback_nlp.home import Progress
 from feedback_nlp.text.clauses import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, split_clauses
 from feedback_nlp.themes.discover import COMMENT_KEY, _candidates, discover_themes
 
-MENTION_COLUMNS = s.MENTION_COLUMNS
 # Extra mention columns kept after the contract's: readable labels, language, what matched.
 MENTION_EXTRAS = ["label", s.LANG, "keyword"]
 SENTIMENT_COLUMNS = [s.SENTIMENT, s.SENTIMENT_SCORE, s.P_NEGATIVE, s.P_NEUTRAL, s.P_POSITIVE]
-# The input's own touchpoint, kept on the comments (`touchpoint` is filled from the mentions
-# where the input names none).
-MAPPED_TOUCHPOINT = s.INPUT_TOUCHPOINT
 
 
 def _with_canonical_columns(df: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +83,7 @@ class ChunkResult:
     """One batch of comments analysed up to, not including, theme discovery (which clusters the
     candidate clauses of every batch at once, so that batches and one big frame agree).
 
-    `comments` carry the input's touchpoint in MAPPED_TOUCHPOINT (``input_touchpoint``);
+    `comments` carry the input's own touchpoint in ``input_touchpoint``;
     `mentions` are the taxonomy's; `candidates` are the unclaimed negative or mixed clauses that
     discovery may cluster, with their sentiment and, row for row, their `embeddings`.
     """
@@ -184,7 +180,7 @@ def analyze_chunk(
             column = pd.Series(np.nan, index=comments.index, dtype="float64")
         column.loc[pending] = comment_senti[col].to_numpy()
         comments[col] = column
-    comments[MAPPED_TOUCHPOINT] = comments[s.TOUCHPOINT]
+    comments[s.INPUT_TOUCHPOINT] = comments[s.TOUCHPOINT]
     mentions = _order_mentions(_mention_frame(mentions), comments[s.COMMENT_ID])
     return ChunkResult(
         comments=comments,
@@ -278,9 +274,9 @@ def merge_discovered(
         if len(mine):
             mentions = _order_mentions(pd.concat([mentions, mine], ignore_index=True), ids)
     comments = comments.copy()
-    if MAPPED_TOUCHPOINT not in comments:
-        comments[MAPPED_TOUCHPOINT] = comments[s.TOUCHPOINT]
-    mapped = comments[MAPPED_TOUCHPOINT]
+    if s.INPUT_TOUCHPOINT not in comments:
+        comments[s.INPUT_TOUCHPOINT] = comments[s.TOUCHPOINT]
+    mapped = comments[s.INPUT_TOUCHPOINT]
     comments[s.THEMES], comments[s.TOUCHPOINT] = _comment_themes(comments, mentions, mapped)
     return comments, mentions
 
@@ -292,7 +288,7 @@ def mention_counts(mentions: pd.DataFrame) -> dict[str, int]:
 def _mention_frame(mentions: pd.DataFrame) -> pd.DataFrame:
     """Contract 2 columns first, then the extras; clause ids unique across the whole output."""
     out = mentions.copy()
-    for col in MENTION_COLUMNS + MENTION_EXTRAS:
+    for col in s.MENTION_COLUMNS + MENTION_EXTRAS:
         if col not in out.columns:
             out[col] = pd.Series([None] * len(out), dtype=object)
     out[s.CLAUSE_ID] = pd.Series(
@@ -300,7 +296,7 @@ def _mention_frame(mentions: pd.DataFrame) -> pd.DataFrame:
         index=out.index,
         dtype=object,
     )
-    return out[MENTION_COLUMNS + MENTION_EXTRAS].reset_index(drop=True)
+    return out[s.MENTION_COLUMNS + MENTION_EXTRAS].reset_index(drop=True)
 
 
 def _order_mentions(mentions: pd.DataFrame, comment_ids: pd.Series) -> pd.DataFrame:

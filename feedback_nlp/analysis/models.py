@@ -55,7 +55,6 @@ class Models:
         if options is not None and flags:
             raise TypeError("pass either a ModelOptions or keyword arguments, not both")
         self.options = options if options is not None else ModelOptions(**flags)
-        self.batch_size = self.options.batch_size
         limit_kernel_caches()  # before this process runs a torch kernel, where it can
         say = progress or (lambda _m: None)
         self.precision = resolve_precision(self.options.precision)
@@ -125,7 +124,7 @@ class Models:
             self.sentiment,
             texts,
             langs,
-            batch_size=self.batch_size,
+            batch_size=self.options.batch_size,
             fingerprint=self._cache_keys()["sentiment"] if self.cache is not None else None,
         )
 

@@ -29,10 +29,10 @@ from feedback_nlp.cli.shell import (
     TaxonomyOpt,
     TextCol,
     TouchpointCol,
-    _progress,
-    _user_errors,
     app,
     out,
+    progress_printer,
+    user_errors,
 )
 from feedback_nlp.settings import (
     BUILTIN,
@@ -122,7 +122,7 @@ def analyze(
     """
     from feedback_nlp.runner.pipeline import run  # torch and the models: loaded when used
 
-    with _user_errors():
+    with user_errors():
         options = RunOptions.build(
             text_col=text_col,
             id_col=id_col,
@@ -143,7 +143,7 @@ def analyze(
             engine=engine,
             ray_address=ray_address,
         )
-        result, themes = run(inputs, output, options, progress=_progress(quiet))
+        result, themes = run(inputs, output, options, progress=progress_printer(quiet))
     if not quiet:
         print_analysis_summary(result.manifest, output)
         print_top_complaints(themes, output / "report.html", min_mentions)
@@ -173,7 +173,7 @@ def summarize(
         write_report,
     )
 
-    with _user_errors():
+    with user_errors():
         result = load_analysis(outdir)
         prepare_output_folder(outdir)  # the reports are rewritten there
         if taxonomy:
@@ -234,7 +234,7 @@ def inspect(
     """
     from feedback_nlp.runner.pipeline import inspect_inputs
 
-    with _user_errors():
+    with user_errors():
         options = ReadOptions(
             text_col=text_col,
             id_col=id_col,

@@ -82,7 +82,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but
 
 
 @contextmanager
-def _user_errors() -> Iterator[None]:
+def user_errors() -> Iterator[None]:
     """One line on stderr and exit 1 for mistakes the user can fix; bugs still traceback.
     A summary that ranks nothing is no error: the commands print its reason themselves."""
     try:
@@ -94,7 +94,7 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INPUT) from None
 
 
-def _progress(quiet: bool):
+def progress_printer(quiet: bool):
     """Progress messages go to stderr, and only when a person is watching (a TTY)."""
     if quiet or not sys.stderr.isatty():
         return None

@@ -16,10 +16,10 @@ from feedback_nlp.cli.shell import (
     LangCol,
     Sheet,
     TextCol,
-    _user_errors,
     app,
     err,
     out,
+    user_errors,
 )
 from feedback_nlp.settings import BUILTIN, DEFAULT_TAXONOMY
 
@@ -65,7 +65,7 @@ def evaluate(
     from feedback_nlp.io.load import load
     from feedback_nlp.text.clean import clean
 
-    with _user_errors():
+    with user_errors():
         loaded = load([labeled], text_col=text_col, lang_col=lang_col, sheet=sheet)
         frame = clean(loaded.frame)
         column = _label_column(frame, loaded.files[0].mapping, label_col)
@@ -116,7 +116,7 @@ def taxonomy_show(
 
     from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
-    with _user_errors():
+    with user_errors():
         tax = load_taxonomy(taxonomy)
     if as_yaml:
         out.print(yaml.safe_dump(tax.to_dict(), allow_unicode=True, sort_keys=False), end="")
@@ -145,7 +145,7 @@ def taxonomy_check(taxonomy: TaxonomyArg) -> None:
     """
     from feedback_nlp.themes.taxonomy_file import check_taxonomy, load_taxonomy
 
-    with _user_errors():
+    with user_errors():
         problems = check_taxonomy(taxonomy)
         if not problems:
             tax = load_taxonomy(taxonomy)
@@ -205,6 +205,6 @@ def models_prepare(
     """
     from feedback_nlp.encoders.convert import prepare_encoder
 
-    with _user_errors():
+    with user_errors():
         path = prepare_encoder(force=force, progress=lambda m: err.print(f"… {m}"))
     out.print(f"Builtin encoder ready: {path}")

@@ -34,7 +34,7 @@ from feedback_nlp.settings import (
     ReadOptions,
     RunOptions,
 )
-from feedback_nlp.text.clean import clean_with_report
+from feedback_nlp.text.clean import clean_with_report, ids_were_mapped
 
 
 def resolve_period(comments: pd.DataFrame, period: str | None) -> str | None:
@@ -128,35 +128,31 @@ def write_report(
     period = summary.get("period", resolve_period(result.comments, period))
     by = summary.get("by") or resolve_by(result.comments, by)
     label = summary.get("by_label", by_label(result, by))
-    trend = (
-        trends(result.comments, result.mentions, period=period, by=by, by_label=label)
-        if period
-        else None
-    )
+
+    def trends_by(group: str, group_label: str | None = None) -> pd.DataFrame | None:
+        if not period:
+            return None
+        return trends(
+            result.comments, result.mentions, period=period, by=group, by_label=group_label
+        )
+
     view = None
     if by not in (s.TOUCHPOINT, s.THEME):  # the taxonomy's view, for the report's switch
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NothingRankedWarning)  # said for the main view
-            by_tp = summarize(
-                result.comments,
-                result.mentions,
+            by_tp = summarize_analysis(
+                result,
                 by=s.TOUCHPOINT,
                 period=period,
                 min_mentions=summary.get("min_mentions", DEFAULT_MIN_MENTIONS),
-                labels=result.labels or None,
             )
-        tp_trend = (
-            trends(result.comments, result.mentions, period=period, by=s.TOUCHPOINT)
-            if period
-            else None
-        )
-        view = (by_tp, tp_trend)
+        view = (by_tp, trends_by(s.TOUCHPOINT))
     return written + render(
         result.comments,
         result.mentions,
         themes,
         outdir,
-        trends=trend,
+        trends=trends_by(by, label),
         manifest=result.manifest,
         touchpoint_view=view,
     )
@@ -265,11 +261,11 @@ def inspect_inputs(inputs: str | Path | Sequence[str | Path], options: ReadOptio
     format, encoding, header shape, column mapping, repairs and problems; the rows by status and
     the languages found."""
     loaded = load(inputs, options)
-    mapped = any(f.mapping.get(s.COMMENT_ID) for f in loaded.files)
-    cleaned, report = clean_with_report(loaded.frame, ids_mapped=mapped)
+    files = [f.to_dict() for f in loaded.files]
+    cleaned, report = clean_with_report(loaded.frame, ids_mapped=ids_were_mapped(files))
     problems = [p for f in loaded.files for p in f.problems]
     return {
-        "files": [f.to_dict() for f in loaded.files],
+        "files": files,
         "rows": len(cleaned),
         "status": report.get("status", {}),
         "languages": report.get("languages", {}),

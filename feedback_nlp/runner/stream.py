@@ -228,7 +228,7 @@ class StreamedRun:
         import pyarrow.parquet as pq
 
         from feedback_nlp.io.load import load
-        from feedback_nlp.text.clean import clean_with_report
+        from feedback_nlp.text.clean import clean_with_report, ids_were_mapped
         from feedback_nlp.text.language import release_language_models
 
         t0 = time.perf_counter()
@@ -243,7 +243,7 @@ class StreamedRun:
         cleaned, report = clean_with_report(
             frame,
             redact_pii=self.options.read.redact_pii,
-            ids_mapped=any(f["mapping"].get(s.COMMENT_ID) for f in files),
+            ids_mapped=ids_were_mapped(files),
         )
         del frame
         release_language_models()  # not needed again this run: give the models' memory back
