@@ -32,6 +32,11 @@ TOUCHPOINT = "touchpoint"
 INPUT_TOUCHPOINT = "input_touchpoint"
 THEMES = "themes"
 CREATED_AT = "created_at"
+# Only where the export has them (after the canonical columns): the open question a row answers
+# (its header text) in a survey with several, one row per (response, question); and a review's
+# title, which is also the start of its analysed `text`.
+QUESTION = "question"
+TITLE = "title"
 
 # mentions.parquet -----------------------------------------------------------------------------
 CLAUSE_ID = "clause_id"
@@ -87,7 +92,8 @@ MENTION_COLUMNS = [
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 NPS_GROUPS = ("detractor", "passive", "promoter")
-SCORE_SCALES = ("auto", "nps", "stars", "csat")
+# ces: customer effort, 1-5 or 1-7 (its direction is recorded per file in the manifest)
+SCORE_SCALES = ("auto", "nps", "stars", "csat", "ces")
 
 # Languages we identify and have pipelines for; `und` = undetermined (too short or other).
 SUPPORTED_LANGUAGES = ("en", "de", "pl", "th", "fr", "es")

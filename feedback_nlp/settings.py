@@ -56,7 +56,7 @@ class ReadOptions:
     """How the exports are read and cleaned: the column mapping flags (None: detect it), the
     score scale, the XLSX sheet, PII redaction."""
 
-    text_col: str | None = None
+    text_col: str | tuple[str, ...] | None = None  # several: one open question each
     id_col: str | None = None
     score_col: str | None = None
     score_scale: str = "auto"
@@ -68,6 +68,17 @@ class ReadOptions:
 
     def __post_init__(self) -> None:
         _one_of(self.score_scale, s.SCORE_SCALES, "--score-scale")
+        if isinstance(self.text_col, (list, tuple)):  # the CLI's repeated --text-col, a list
+            names = tuple(str(t) for t in self.text_col)
+            object.__setattr__(self, "text_col", None if not names else names)
+            if names and len(names) == 1:
+                object.__setattr__(self, "text_col", names[0])
+
+    def text_cols(self) -> list[str]:
+        """The --text-col names as a list (empty: detect the comment column or questions)."""
+        if self.text_col is None:
+            return []
+        return [self.text_col] if isinstance(self.text_col, str) else list(self.text_col)
 
     def columns(self) -> dict[str, Any]:
         """The reader's part: everything but PII redaction (which cleaning applies)."""

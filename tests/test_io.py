@@ -200,7 +200,10 @@ def test_google_play_utf16_tab_export(tmp_path: Path) -> None:
     assert report.mapping[LANG] == "Reviewer Language"
     assert report.mapping[CREATED_AT] == "Review Submit Date and Time"
     assert report.score_scale == "stars" and df[NPS_GROUP].isna().all()
-    assert df[TEXT].tolist() == ["Die App stürzt ständig ab", "แอปใช้งานง่ายมาก"]
+    # the review title heads the analysed text and keeps its own column
+    assert report.title == "Review Title"
+    assert df[TEXT].tolist() == ["Die App stürzt ständig ab", "ดีมาก. แอปใช้งานง่ายมาก"]
+    assert df["title"].isna().iloc[0] and df["title"].iloc[1] == "ดีมาก"
     assert df[CREATED_AT].iloc[0] == pd.Timestamp("2024-01-05 10:20:30")
     assert df[LANG].tolist() == ["de", "th"]
 
@@ -922,10 +925,13 @@ def test_comment_column_found_by_its_content_when_no_name_says_so(tmp_path: Path
     df, report = result.frame, result.files[0]
     assert report.mapping[TEXT] == "Q2" and df[TEXT].tolist() == [r[2] for r in ANSWERS]
     assert any("'Q2' was taken because its cells read like written" in p for p in report.problems)
-    # two columns of written text: ambiguous, so the user chooses
+    # two columns of written text: two open questions, each response answers both
     two = [[*HEADER, "Q3"], *[[*r, r[2][::-1]] for r in ANSWERS]]
-    with pytest.raises(ColumnError, match=r"several hold written text \('Q2', 'Q3'\).*--text-col"):
-        load(write_csv(tmp_path / "two.csv", two))
+    both = load(write_csv(tmp_path / "two.csv", two))
+    assert both.files[0].questions == ["Q2", "Q3"]
+    assert len(both.frame) == 2 * len(ANSWERS)
+    assert both.frame["question"].tolist() == ["Q2", "Q3"] * len(ANSWERS)
+    assert load(write_csv(tmp_path / "one.csv", two), text_col="Q3").files[0].questions == []
     # a file without a header row keeps failing loudly: its first comment would be lost as a name
     headless = write_csv(tmp_path / "h.csv", ANSWERS)
     with pytest.raises(ColumnError, match="no comment column found"):

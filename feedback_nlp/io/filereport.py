@@ -29,6 +29,11 @@ class FileReport:
     columns_found: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     score_scale: str | None = None
+    score_words: dict[str, float] = field(default_factory=dict)  # rating label -> value read
+    score_direction: str | None = None  # ces: higher_is_easier | higher_is_more_effort
+    score_points: int | None = None  # ces: 5 or 7
+    questions: list[str] = field(default_factory=list)  # open questions analysed, if several
+    title: str | None = None  # the review-title column joined to the text
     repairs: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)

@@ -27,7 +27,8 @@ import pandas as pd
 from feedback_nlp.errors import InputFileError
 from feedback_nlp.io.decoding import repair_text
 from feedback_nlp.io.filereport import FileReport, rows_text
-from feedback_nlp.io.mapping import map_columns
+from feedback_nlp.io.mapping import map_columns, resolve_flag
+from feedback_nlp.io.questions import expand_questions, find_title, with_title
 from feedback_nlp.io.readers import (
     Table,
     read_delimited,
@@ -44,12 +45,14 @@ from feedback_nlp.schema import (
     ERROR,
     LANG,
     NPS_GROUP,
+    QUESTION,
     ROW_NUMBER,
     SCORE,
     SOURCE,
     STATUS,
     STATUS_FAILED,
     TEXT,
+    TITLE,
     TOUCHPOINT,
 )
 from feedback_nlp.settings import ReadOptions
@@ -97,8 +100,10 @@ def load(
 
     Columns are detected per file from their names (several languages) unless named by the
     keyword arguments, which mirror the CLI flags: ``text_col``, ``id_col``, ``score_col``,
-    ``score_scale`` (auto | nps | stars | csat), ``touchpoint_col``, ``date_col``, ``lang_col``,
-    ``sheet`` (see :class:`feedback_nlp.settings.ReadOptions`; or pass one as `options`).
+    ``score_scale`` (auto | nps | stars | csat | ces), ``touchpoint_col``, ``date_col``,
+    ``lang_col``, ``sheet`` (see :class:`feedback_nlp.settings.ReadOptions`; or pass one as
+    `options`). ``text_col`` may name several columns (a list): each is an open question, and
+    each response gives one row per question (so do several detected ones; see questions.py).
     Raises a FeedbackError subclass with a one-line message for anything the user can fix.
 
     >>> load("nps_q3.csv").frame.text.head()                 # doctest: +SKIP
@@ -107,18 +112,19 @@ def load(
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     if not items:
         raise InputFileError("no input files given; pass at least one export file.")
+    texts = options.text_cols()
     columns = {
         COMMENT_ID: options.id_col,
         CREATED_AT: options.date_col,
         SCORE: options.score_col,
         LANG: options.lang_col,
         TOUCHPOINT: options.touchpoint_col,
-        TEXT: options.text_col,
+        TEXT: texts[0] if texts else None,
     }
     frames, reports = [], []
     for item in items:
         frame, report = _load_file(
-            Path(item).expanduser(), columns, options.score_scale, options.sheet
+            Path(item).expanduser(), columns, options.score_scale, options.sheet, texts
         )
         frames.append(frame)
         reports.append(report)
@@ -171,7 +177,11 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _load_file(
-    path: Path, flags: dict[str, str | None], score_scale: str, sheet: str | None
+    path: Path,
+    flags: dict[str, str | None],
+    score_scale: str,
+    sheet: str | None,
+    texts: list[str],
 ) -> tuple[pd.DataFrame, FileReport]:
     data = _read_bytes(path)
     fmt = FORMATS[path.suffix.lower()]
@@ -191,7 +201,7 @@ def _load_file(
     _repair(table, report)
     report.rows = len(table.frame)
     report.columns_found = [str(c) for c in table.frame.columns]
-    return _assemble(table, report, flags, score_scale), report
+    return _assemble(table, report, flags, score_scale, texts), report
 
 
 def _repair(table: Table, report: FileReport) -> None:
@@ -245,13 +255,32 @@ def _as_text(v: Any) -> str | None:
 
 
 def _assemble(
-    table: Table, report: FileReport, flags: dict[str, str | None], score_scale: str
+    table: Table,
+    report: FileReport,
+    flags: dict[str, str | None],
+    score_scale: str,
+    texts: list[str],
 ) -> pd.DataFrame:
     raw = table.frame
     n = len(raw)
+    questions: list[str] = []
     mapping = map_columns(
-        raw, table.labels, flags, report.source, table.text_entry, notes=report.problems
+        raw,
+        table.labels,
+        flags,
+        report.source,
+        table.text_entry,
+        notes=report.problems,
+        questions=questions,
     )
+    columns = [str(c) for c in raw.columns]
+    if len(texts) > 1:  # --text-col given more than once: those questions, in that order
+        questions = [resolve_flag(columns, table.labels, t, "--text-col", report.source) for t in texts]
+        questions = list(dict.fromkeys(questions))
+    if len(questions) > 1:
+        report.questions = [table.labels.get(q, q) for q in questions]
+    title = find_title(raw, set(mapping.values())) if len(questions) <= 1 else None
+    report.title = title
     report.mapping = dict(mapping)
     row_numbers = list(range(1, n + 1))
 
@@ -276,7 +305,11 @@ def _assemble(
     out[COMMENT_ID] = pd.Series(ids, dtype="str")
     out[ROW_NUMBER] = pd.array(row_numbers, dtype="Int64")
     out[SOURCE] = pd.Series([report.source] * n, dtype="str")
-    out[TEXT] = pd.Series([_as_text(v) for v in column(TEXT)], dtype="str")
+    bodies = [_as_text(v) for v in column(TEXT)]
+    if title is not None:
+        titles = [_as_text(v) for v in raw[title].tolist()]
+        bodies = with_title(titles, bodies)
+    out[TEXT] = pd.Series(bodies, dtype="str")
     out[LANG] = pd.Series([_as_text(v) for v in column(LANG)], dtype="str")
     status = [None] * n
     errors = [None] * n
@@ -293,6 +326,8 @@ def _assemble(
 
     scores = parse_scores(column(SCORE), score_scale, mapping.get(SCORE, ""))
     report.score_scale = scores.scale if SCORE in mapping else None
+    report.score_words = scores.words
+    report.score_direction, report.score_points = scores.direction, scores.points
     report.counts["scores_out_of_range"] = len(scores.out_of_range)
     report.counts["scores_unparsed"] = len(scores.unparsed)
     if scores.out_of_range:
@@ -322,8 +357,10 @@ def _assemble(
     if note and CREATED_AT in mapping:
         report.problems.append(note)
 
-    consumed = set(mapping.values())
-    taken = set(out.columns)
+    if title is not None:
+        out[TITLE] = pd.Series(titles, dtype="str")
+    consumed = set(mapping.values()) | set(questions) | ({title} if title else set())
+    taken = set(out.columns) | ({QUESTION} if len(questions) > 1 else set())
     for col in raw.columns:
         if col in consumed:
             continue
@@ -334,6 +371,9 @@ def _assemble(
                 name += "_"
         out[name] = _passthrough(raw[col])
         taken.add(name)
+    if len(questions) > 1:
+        answers = [raw[q].tolist() for q in questions]
+        out = expand_questions(out, answers, report.questions, _as_text)
     return out
 
 

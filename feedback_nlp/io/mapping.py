@@ -7,14 +7,15 @@ part (parsable scores or dates, mostly unique ids) before it is taken.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
 
 from feedback_nlp.errors import ColumnError
-from feedback_nlp.io.names import normalize_name, role_score
-from feedback_nlp.io.values import NUMBER, cell_text, parse_dates, parse_score, reads_as_value
+from feedback_nlp.io.names import is_title_name, normalize_name, role_score
+from feedback_nlp.io.values import NUMBER, cell_text, parse_dates, reads_as_rating, reads_as_value
 from feedback_nlp.schema import COMMENT_ID, CREATED_AT, LANG, SCORE, TEXT, TOUCHPOINT
 
 # Role -> CLI flag that overrides its detection. Order = priority when one column fits two roles
@@ -73,6 +74,7 @@ def map_columns(
     source: str,
     text_entry: Collection[str] = (),
     notes: list[str] | None = None,
+    questions: list[str] | None = None,
 ) -> dict[str, str]:
     """Decide which column holds each role: flags first, then names, checked against values.
 
@@ -82,6 +84,11 @@ def map_columns(
     "Please tell us more" is found when no column is named like a comment. When no column is
     named or marked like one, the column whose cells read like written comments is taken, and
     a line saying so is added to ``notes``.
+
+    Several open questions in one survey are all analysed: ``questions`` (when given) is filled
+    with the text columns, the mapped one first — the columns named (or marked) like comments
+    that hold written answers, or, where none is named so, every column whose cells read like
+    written comments. Columns named like a review title are left to ``find_title``.
     """
     columns = [str(c) for c in frame.columns]
     mapping: dict[str, str] = {}
@@ -102,7 +109,7 @@ def map_columns(
         col_labels = [col] + ([labels[col]] if col in labels else [])
         col_labels += ["open ended text entry"] if col in text_entry else []
         for role in priority:
-            if role not in mapping:
+            if role not in mapping and not (role == TEXT and is_title_name(col)):
                 s = role_score(role, col_labels)
                 if s > 0:
                     pairs.append((-s, priority.index(role), pos, role, col))
@@ -125,7 +132,7 @@ def map_columns(
                 and c not in used
                 and not is_numeric_column(frame[c].tolist())
             ]
-            if rivals:
+            if rivals and not all(_answers(frame[c].tolist(), c in text_entry) for c in [col, *rivals]):
                 raise ColumnError(
                     f"{source}: several columns could hold the comments "
                     f"({_columns_listing([col, *rivals])}). Choose one with --text-col. "
@@ -135,21 +142,33 @@ def map_columns(
             continue
         mapping[role] = col
         used.add(col)
+    found = []
     if TEXT not in mapping and not numeric_text:
         col, rivals = _free_text_column(frame, columns, used)
-        if rivals:
-            raise ColumnError(
-                f"{source}: no column is named like a comment column, and several hold written "
-                f"text ({_columns_listing([col, *rivals])}). Choose one with --text-col."
-            )
         if col is not None:
             mapping[TEXT] = col
+            found = [col, *rivals]
             if notes is not None:
+                taken = _columns_listing(found)
                 notes.append(
-                    f"no column is named like a comment column; {_columns_listing([col])} was "
-                    "taken because its cells read like written comments. Pass --text-col to "
-                    "choose another."
+                    f"no column is named like a comment column; {taken} "
+                    f"{'was' if len(found) == 1 else 'were'} taken because "
+                    f"{'its' if len(found) == 1 else 'their'} cells read like written comments. "
+                    "Pass --text-col to choose others."
                 )
+    elif TEXT in mapping and flags.get(TEXT) is None:
+        best = min((n for n, _, _, r, c in pairs if r == TEXT and c == mapping[TEXT]), default=0)
+        tied = {c for n, _, _, r, c in pairs if r == TEXT and n == best}
+        found = [mapping[TEXT]] + [
+            col
+            for col in columns
+            if col not in used
+            and not is_title_name(col)
+            and (col in tied or col in text_entry or _asks(col, labels))
+            and _answers(frame[col].tolist(), col in text_entry)
+        ]
+    if questions is not None:
+        questions[:] = list(dict.fromkeys(found)) or ([mapping[TEXT]] if TEXT in mapping else [])
     if TEXT not in mapping:
         if numeric_text:
             raise ColumnError(
@@ -163,6 +182,30 @@ def map_columns(
             "Name the column with --text-col."
         )
     return mapping
+
+
+_REPLY = re.compile(r"\b(reply|replies|developer|owner|company|agent|antwort des|odpowiedz)\b")
+
+
+def _asks(col: str, labels: dict[str, str]) -> bool:
+    """A header that is a question ("What should we improve?"), and not a company's reply."""
+    texts = [col] + ([labels[col]] if col in labels else [])
+    return any(t.strip().endswith("?") for t in texts) and not any(
+        _REPLY.search(normalize_name(t)) for t in texts
+    )
+
+
+def _answers(values: list[Any], marked_open: bool) -> bool:
+    """Cells that read as written answers: not numbers, dates or links, mostly distinct, and
+    several words long (median ≥ 15 characters) unless the survey tool marks them open-ended."""
+    present = [c for c in (cell_text(v) for v in values[:2000]) if c]
+    if not present or is_numeric_column(present) or _looks_like(CREATED_AT, present, exact=False):
+        return False
+    if sum(c.startswith(("http://", "https://", "www.")) for c in present) >= len(present) / 2:
+        return False
+    if len(set(present)) < 0.5 * len(present):
+        return False
+    return marked_open or sorted(len(c) for c in present)[len(present) // 2] >= 15
 
 
 def _free_text_column(
@@ -179,7 +222,7 @@ def _free_text_column(
         return None, []
     found = []
     for col in columns:
-        if col in used:
+        if col in used or is_title_name(col):
             continue
         present = [c for c in (cell_text(v) for v in frame[col].tolist()[:2000]) if c]
         if not present or is_numeric_column(present):
@@ -202,7 +245,7 @@ def _looks_like(role: str, values: list[Any], *, exact: bool) -> bool:
     if not present:
         return exact
     if role == SCORE:
-        parsed = sum(parse_score(v)[0] is not None for v in present)
+        parsed = sum(reads_as_rating(v) for v in present)
         return parsed >= len(present) / 2
     if role == CREATED_AT:
         parsed, _, _ = parse_dates(present)

@@ -39,7 +39,9 @@ KEYWORDS: dict[str, list[str]] = {
         "how likely", "recommend", "csat", "satisfaction", "overall satisfaction", "ratings",
         "bewertung", "punktzahl", "punkte", "sterne", "weiterempfehlung", "ocena", "ocena nps",
         "punkty", "gwiazdki", "note", "note globale", "puntuación", "calificación", "valoración",
-        "estrellas", "คะแนน",
+        "estrellas", "คะแนน", "customer effort score", "customer effort", "ces", "effort",
+        "ces score", "easy to", "aufwand", "wysiłek", "esfuerzo", "facilidad", "satisfaction score",
+        "satisfaction rating", "zufriedenheit", "zadowolenie", "satisfecho", "satisfacción",
     ],
     CREATED_AT: [
         "recorded date", "end date", "review submit date and time", "created at", "created",
@@ -59,6 +61,13 @@ KEYWORDS: dict[str, list[str]] = {
         "sprache", "język", "langue", "idioma", "ภาษา",
     ],
 }
+
+# Review titles: analysed with the body they head (title first), kept in a `title` column.
+TITLE_NAMES = [
+    "title", "review title", "subject", "headline", "summary", "review summary", "review headline",
+    "titel", "überschrift", "betreff", "tytuł", "tytuł opinii", "temat", "titre", "objet",
+    "título", "asunto", "titular", "หัวข้อ", "ชื่อรีวิว",
+]
 
 # Survey-tool metadata whose names look like a role but are not (Qualtrics DistributionChannel
 # is "email"/"anonymous", UserLanguage is the survey UI language, not the comment's).
@@ -80,6 +89,12 @@ def normalize_name(name: str) -> str:
 
 
 _NORMALIZED_KEYWORDS = {role: [normalize_name(k) for k in ks] for role, ks in KEYWORDS.items()}
+_TITLE_NAMES = {normalize_name(k) for k in TITLE_NAMES}
+
+
+def is_title_name(name: str) -> bool:
+    """A column named like a review's title ("Review Title", "Betreff", "Tytuł")."""
+    return normalize_name(name) in _TITLE_NAMES
 
 
 def _match(label: str, keyword: str, rank: float) -> float:

@@ -20,6 +20,7 @@ import pandas as pd
 from feedback_nlp.errors import InputFileError
 from feedback_nlp.io.decoding import decode_bytes
 from feedback_nlp.io.filereport import FileReport, rows_text
+from feedback_nlp.io.footer import footer_rows
 from feedback_nlp.io.header import detect_header, preamble_rows, unique_names
 from feedback_nlp.io.values import missing
 
@@ -146,6 +147,15 @@ def _rows_to_table(rows: list[list[Any]], report: FileReport) -> Table:
     records = rows[1 + header.skip :]
     if not records:
         raise _no_records(report)
+    footer = footer_rows(records)
+    if footer:  # totals and export notes under the table: not records, as title rows are not
+        report.counts["rows_below_table"] = footer
+        report.problems.append(
+            f"{'the last row' if footer == 1 else f'the last {footer} rows'} (totals or export "
+            "notes under the table: a summary label and its value) skipped; they are not "
+            "comments."
+        )
+        records = records[: len(records) - footer]
     width = len(header.names)
     short, long_ = [], []
     extras: list[str | None] = []

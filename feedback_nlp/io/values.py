@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from feedback_nlp.io.names import normalize_name
+from feedback_nlp.io.rating_words import is_no_rating, rating_word, three_point
 
 NUMBER = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?\s*$")
 
@@ -44,17 +45,34 @@ def reads_as_value(cell: Any) -> bool:
 # --- scores -------------------------------------------------------------------------------------
 
 _STARS = re.compile(r"^[★☆⭐✩✰\s]+$")
-_FRACTION = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*/\s*(\d+)$")
+_FRACTION = re.compile(
+    r"^([+-]?\d+(?:[.,]\d+)?)\s*(?:/|out of|von|z|sur|de|จาก)\s*(\d+)(?:\s*\D*)?$", re.IGNORECASE
+)
 _LEADING = re.compile(
     r"^([+-]?\d+(?:[.,]\d+)?)\s*(?:$|stars?\b|sterne?\b|gwiazd\w*|étoiles?\b|estrellas?\b"
     r"|points?\b|pkt\b|punkte?\b|[-–—:=(]|\s+\D)",
     re.IGNORECASE,
 )
-SCALES = {"nps": (0.0, 10.0), "stars": (1.0, 5.0), "csat": (1.0, 5.0)}
+# csat3/csat2 are read from labels (3-point satisfaction; Zendesk good = 1 / bad = 0), ces is
+# customer effort on 1-5 or 1-7 (see rating_words.py for the labels and their values).
+SCALES = {
+    "nps": (0.0, 10.0),
+    "stars": (1.0, 5.0),
+    "csat": (1.0, 5.0),
+    "csat3": (1.0, 3.0),
+    "csat2": (0.0, 1.0),
+    "ces": (1.0, 7.0),
+}
+# How a CES scale runs: the "it was easy to ..." agreement and ease labels rise with ease; the
+# older "how much effort did you have to put in" (1-5) rises with effort.
+HIGHER_IS_EASIER = "higher_is_easier"
+HIGHER_IS_MORE_EFFORT = "higher_is_more_effort"
+_WORD_SCALE = {"csat": "csat", "csat2": "csat2", "ease": "ces", "agree": "ces"}
 
 
 def parse_score(value: Any) -> tuple[float | None, int | None]:
-    """Read one score cell: "9", "9.0", "10 - Extremely likely", "4/5", "★★★★☆", "4 stars".
+    """Read one score cell: "9", "9.0", "10 - Extremely likely", "4/5", "4 out of 5", "★★★★☆",
+    "4 stars" (labels such as "Very satisfied" are read by :func:`parse_scores`).
 
     Returns (value, the scale's maximum if the cell says it) or (None, None) when unreadable.
     """
@@ -74,28 +92,61 @@ def parse_score(value: Any) -> tuple[float | None, int | None]:
     return None, None
 
 
+def reads_as_rating(value: Any) -> bool:
+    """A score cell: a number, a rating label, or a help desk's "offered" (no rating given)."""
+    if parse_score(value)[0] is not None:
+        return True
+    text = cell_text(value)
+    return bool(text) and (rating_word(text) is not None or is_no_rating(text))
+
+
 @dataclass
 class Scores:
     values: list[float | None]
     scale: str | None
     out_of_range: list[int]  # 1-based record numbers
     unparsed: list[int]
+    words: dict[str, float] = field(default_factory=dict)  # label as written -> value read
+    direction: str | None = None  # for ces: HIGHER_IS_EASIER or HIGHER_IS_MORE_EFFORT
+    points: int | None = None  # for ces: 5 or 7
 
 
 _NPS_NAME = re.compile(r"nps|recommend|likely|empfehl|polec|recomend")
 _CSAT_NAME = re.compile(r"csat|satisf|zufrieden|zadowol")
+_CES_NAME = re.compile(
+    r"\bces\b|effort|easy|aufwand|leicht|einfach|wysiłek|łatw|esfuerzo|facil|facile"
+)
+_EASE_NAME = re.compile(r"easy|leicht|einfach|łatw|facil|facile")
+
+
+def is_ces_name(name: str) -> bool:
+    """A column named like a customer effort score ("CES", "Effort", "It was easy to ...")."""
+    return bool(_CES_NAME.search(normalize_name(name)))
+
+
+def _ces_direction(name: str, points: int, labelled: bool) -> str:
+    """Labels and the agreement form ("easy to") rise with ease; a 1-5 column named only for
+    effort is the older "how much effort" form; a 7-point CES is the agreement form (CES 2.0)."""
+    folded = normalize_name(name)
+    if labelled or _EASE_NAME.search(folded) or points == 7:
+        return HIGHER_IS_EASIER
+    return HIGHER_IS_MORE_EFFORT
 
 
 def parse_scores(values: list[Any], scale: str, name: str = "") -> Scores:
     """Parse a score column and decide its scale; out-of-range and unreadable values become NA.
 
     "auto" reads NPS when a 0 or a maximum of 6-10 appears, stars when everything is 1-5
-    (unless the column's name says NPS or CSAT); values outside 0-10 do not vote, so one typo
-    (99) does not hide an NPS column.
+    (unless the column's name says NPS, CSAT or CES); values outside 0-10 do not vote, so one
+    typo (99) does not hide an NPS column. Rating labels ("Very satisfied", "Good", "Stimme zu")
+    are read on their own scale (rating_words.py) when they are most of the column; the labels
+    read are returned in ``words``. "Offered"/"Unoffered" (no rating given) are empty, not
+    unreadable.
     """
     parsed: list[float | None] = []
     unparsed: list[int] = []
     maxima: set[int] = set()
+    labelled: dict[int, tuple[str, float, str]] = {}  # index -> (family, value, label)
     cache: dict[Any, tuple[float | None, int | None]] = {}
     for i, v in enumerate(values, start=1):
         key = (type(v), v) if isinstance(v, (str, int, float)) else None
@@ -105,19 +156,37 @@ def parse_scores(values: list[Any], scale: str, name: str = "") -> Scores:
             number, top = parse_score(v)
             if key is not None:
                 cache[key] = (number, top)
-        if number is None and cell_text(v):
-            unparsed.append(i)
+        text = cell_text(v) if number is None else ""
+        if text:
+            word = rating_word(text)
+            if word is not None:
+                labelled[i - 1] = (word[0], word[1], text)
+            elif not is_no_rating(text):
+                unparsed.append(i)
         if top is not None:
             maxima.add(top)
         parsed.append(number)
-    if scale == "auto":
+    numbers = sum(x is not None for x in parsed)
+    family = None
+    if labelled:
+        counts: dict[str, int] = {}
+        for fam, _, _ in labelled.values():
+            counts[fam] = counts.get(fam, 0) + 1
+        family = max(counts, key=lambda f: counts[f])
+    if scale == "auto" and family is not None and len(labelled) >= numbers:
+        scale = _WORD_SCALE[family]
+        if scale == "csat" and three_point({w for f, _, w in labelled.values() if f == family}):
+            scale = "csat3"
+    elif scale == "auto":
         voters = [x for x in parsed if x is not None and 0 <= x <= 10]
-        if maxima == {5}:
+        folded = normalize_name(name)
+        if maxima == {5} and not is_ces_name(name):
             scale = "stars"
+        elif is_ces_name(name) and voters and min(voters) >= 1 and max(voters) <= 7:
+            scale = "ces"
         elif maxima == {10} or (voters and (0 in voters or max(voters) > 5)):
             scale = "nps"
         elif voters:
-            folded = normalize_name(name)
             scale = (
                 "nps"
                 if _NPS_NAME.search(folded)
@@ -125,6 +194,16 @@ def parse_scores(values: list[Any], scale: str, name: str = "") -> Scores:
             )
         else:
             scale = None
+    words: dict[str, float] = {}
+    for i, (fam, value, label) in labelled.items():
+        if scale is None or _WORD_SCALE[fam] != ("csat" if scale == "csat3" else scale):
+            unparsed.append(i + 1)  # a label of another scale than the column's
+            continue
+        if scale == "csat3":
+            value -= 1  # the plain labels' 5-point values 2-4 are 1-3 on three points
+        parsed[i] = value
+        words.setdefault(label, value)
+    unparsed.sort()
     out_of_range: list[int] = []
     if scale is not None:
         low, high = SCALES[scale]
@@ -132,7 +211,12 @@ def parse_scores(values: list[Any], scale: str, name: str = "") -> Scores:
             if x is not None and not (low <= x <= high and (scale != "nps" or x.is_integer())):
                 out_of_range.append(i + 1)
                 parsed[i] = None
-    return Scores(parsed, scale, out_of_range, unparsed)
+    direction = points = None
+    if scale == "ces":
+        agree = family == "agree" and bool(words)
+        points = 7 if agree or any(x is not None and x > 5 for x in parsed) else 5
+        direction = _ces_direction(name, points, bool(words))
+    return Scores(parsed, scale, out_of_range, unparsed, words, direction, points)
 
 
 def nps_group(score: float | None) -> str | None:
