@@ -27,12 +27,37 @@ def print_analysis_summary(manifest: dict, outdir: Path) -> None:
     for f in manifest.get("inputs", []):
         used = ", ".join(f"{role} ← {col!r}" for role, col in f.get("mapping", {}).items())
         out.print(Text(f"{f['source']}: {used}"), soft_wrap=True)
+        for what, how in recognised(f):
+            out.print(Text(f"  {what}: {how}"), soft_wrap=True)
     problems = [f"{f['source']}: {p}" for f in manifest.get("inputs", []) for p in f["problems"]]
     for p in problems[:MAX_PROBLEMS_SHOWN]:
         out.print(Text(f"  ! {p}", style="yellow"), soft_wrap=True)
     if len(problems) > MAX_PROBLEMS_SHOWN:
         out.print(f"  … {len(problems) - MAX_PROBLEMS_SHOWN} more in {outdir}/manifest.json")
     out.print(f"Output written to {outdir}/")
+
+
+def recognised(f: dict) -> list[tuple[str, str]]:
+    """What was recognised in one file's shape, as (what, how) pairs: the open questions, the
+    score scale and the rating labels read, the review title, the footer and title rows."""
+    found = []
+    if f.get("questions"):
+        found.append(("questions", " | ".join(repr(q) for q in f["questions"])))
+    if f.get("score_scale"):
+        scale = f["score_scale"]
+        if f.get("score_points"):
+            scale += f" {f['score_points']}-point"
+        if f.get("score_direction"):
+            scale += f", {f['score_direction'].replace('_', ' ')}"
+        words = ", ".join(f"{w!r}={v:g}" for w, v in list(f.get("score_words", {}).items())[:8])
+        found.append(("score scale", scale + (f" (labels read: {words})" if words else "")))
+    if f.get("title"):
+        found.append(("title", f"{f['title']!r} joined before the text"))
+    counts = f.get("counts", {})
+    for key, what in (("rows_above_header", "title rows"), ("rows_below_table", "footer rows")):
+        if counts.get(key):
+            found.append((what, f"{counts[key]} skipped"))
+    return found
 
 
 def print_top_complaints(themes, report: Path, min_mentions: int) -> None:
@@ -63,8 +88,8 @@ def print_inspect(report: dict) -> None:
         table.add_row("columns found", ", ".join(f["columns_found"]))
         mapping = ", ".join(f"{k} ← {v}" for k, v in f["mapping"].items())
         table.add_row("column mapping", mapping or "(none)")
-        if f.get("score_scale"):
-            table.add_row("score scale", f["score_scale"])
+        for what, how in recognised(f):
+            table.add_row(what, how)
         repairs = ", ".join(f"{k} {v}" for k, v in f["repairs"].items() if v)
         table.add_row("repairs", repairs or "none")
         counts = ", ".join(f"{k} {v}" for k, v in f["counts"].items() if v)

@@ -37,11 +37,22 @@ EXIT_OK, EXIT_INPUT, EXIT_PARTIAL = 0, 1, 2
 InputsArg = Annotated[
     list[Path], typer.Argument(help="Export file(s): CSV/TSV, XLSX, JSON, JSONL or Parquet.")
 ]
-TextCol = Annotated[str | None, typer.Option("--text-col", help="Column with the comment text.")]
+TextCol = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--text-col",
+        help="Column with the comment text; repeat it for several open questions (one output "
+        "row per response and question).",
+    ),
+]
 IdCol = Annotated[str | None, typer.Option("--id-col", help="Respondent / response id column.")]
 ScoreCol = Annotated[str | None, typer.Option("--score-col", help="NPS / rating column.")]
 ScoreScale = Annotated[
-    str, typer.Option("--score-scale", help="auto | nps (0-10) | stars (1-5) | csat (1-5).")
+    str,
+    typer.Option(
+        "--score-scale",
+        help="auto | nps (0-10) | stars (1-5) | csat (1-5) | ces (effort, 1-5 or 1-7).",
+    ),
 ]
 TouchpointCol = Annotated[
     str | None, typer.Option("--touchpoint-col", help="Touchpoint / channel column.")
@@ -68,7 +79,8 @@ ByOpt = Annotated[
     typer.Option(
         "--by",
         help="Rank within: auto (the export's own stage/channel column if it has one, else "
-        "touchpoint) | touchpoint | theme | any comments column (input_touchpoint, lang...).",
+        "touchpoint) | touchpoint | theme | any comments column (input_touchpoint, lang, "
+        "question where a survey has several open questions...).",
     ),
 ]
 MinMentionsOpt = Annotated[
