@@ -163,6 +163,8 @@ EMERGING = "emerging"
 PRAISE_MENTIONS = "praise_mentions"  # positive mentions of the theme (praise of the topic)
 PRAISE_COMMENTS = "praise_comments"  # comments with a positive mention of it
 TOPIC_MENTIONS = "topic_mentions"  # all its mentions, any sentiment
+# where the comments answer several open questions: the questions of the theme's complaints
+QUESTIONS = "questions"
 
 # trends(): one row per (group, touchpoint, theme, period).
 PERIOD = "period"

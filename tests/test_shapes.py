@@ -12,12 +12,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from feedback_nlp import schema as s
 from feedback_nlp.cli import app
 from feedback_nlp.io.load import load
 from feedback_nlp.io.values import parse_score
+from feedback_nlp.report.summarize import summarize
 from feedback_nlp.runner.pipeline import inspect_inputs
 from feedback_nlp.schema import COMMENT_ID, NPS_GROUP, ROW_NUMBER, SCORE, STATUS, TEXT
 from feedback_nlp.settings import ReadOptions
+from tests.test_summarize import make_comments, make_mentions
 
 
 def write_csv(path: Path, rows: list[list[object]], *, delimiter: str = ",") -> Path:
@@ -277,3 +280,16 @@ def test_a_last_comment_is_never_taken_for_a_footer(tmp_path: Path) -> None:
     rows = [["comment", "score"], ["fine", "5"], ["Overall: great", ""], ["Total: never again", ""]]
     result = load(write_csv(tmp_path / "f.csv", rows))
     assert len(result.frame) == 3 and "rows_below_table" not in result.files[0].counts
+
+
+def test_themes_name_the_questions_and_rank_by_question() -> None:
+    comments = make_comments(["detractor"] * 6, ids=[f"R{k}:q{q}" for k in range(3) for q in (1, 2)])
+    comments[s.QUESTION] = ["Liked?", "Improve?"] * 3
+    mentions = make_mentions(
+        [(cid, "delivery", "late", "negative") for cid in comments[s.COMMENT_ID]]
+    )
+    themes = summarize(comments, mentions, min_mentions=1)
+    assert themes[s.QUESTIONS].tolist() == ["Improve? (3) | Liked? (3)"]
+    by_question = summarize(comments, mentions, by=s.QUESTION, min_mentions=1)
+    assert sorted(by_question[s.GROUP].astype(str)) == ["Improve?", "Liked?"]
+    assert s.QUESTIONS not in summarize(comments.drop(columns=s.QUESTION), mentions).columns

@@ -66,6 +66,23 @@ def _comment_negative(comments: pd.DataFrame) -> np.ndarray | None:
     return (comments[s.SENTIMENT] == "negative").fillna(False).to_numpy(dtype=bool)
 
 
+def _questions_of(
+    questions: pd.Series, pair_row: np.ndarray, pair_pos: np.ndarray, n_rows: int
+) -> list[str]:
+    """Per theme row, the open questions its complaining comments answer, most first, with
+    their counts ("What should we improve? (12) | What did you like most? (3)")."""
+    names = np.append(questions.astype(object).to_numpy(), None)  # pos -1: unknown comment
+    tally: list[dict[str, int]] = [{} for _ in range(n_rows)]
+    for row, pos in zip(pair_row, pair_pos):
+        name = names[pos]
+        if isinstance(name, str):
+            tally[row][name] = tally[row].get(name, 0) + 1
+    return [
+        " | ".join(f"{q} ({n})" for q, n in sorted(t.items(), key=lambda kv: (-kv[1], kv[0])))
+        for t in tally
+    ]
+
+
 def summarize(
     comments: pd.DataFrame,
     mentions: pd.DataFrame,
@@ -239,6 +256,9 @@ def summarize(
         s.PRAISE_COMMENTS,
         s.TOPIC_MENTIONS,
     ]
+    if s.QUESTION in comments.columns:  # a survey with several open questions: which ones
+        themes[s.QUESTIONS] = _questions_of(comments[s.QUESTION], pair_row, pair_pos, n_rows)
+        extras.append(s.QUESTIONS)
     out = themes[s.THEME_COLUMNS + extras].assign(_praise=-themes[s.PRAISE_MENTIONS])
     out = out.sort_values([s.GROUP, s.RANK, "_praise"], kind="stable", na_position="last")
     out = out.drop(columns="_praise").reset_index(drop=True)
