@@ -293,3 +293,10 @@ def test_themes_name_the_questions_and_rank_by_question() -> None:
     by_question = summarize(comments, mentions, by=s.QUESTION, min_mentions=1)
     assert sorted(by_question[s.GROUP].astype(str)) == ["Improve?", "Liked?"]
     assert s.QUESTIONS not in summarize(comments.drop(columns=s.QUESTION), mentions).columns
+
+
+def test_a_title_without_a_body_column_is_the_text(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", [["id", "Review Title", "stars"], ["1", "Too slow", "2"]])
+    result = load(path)
+    assert result.files[0].mapping[TEXT] == "Review Title" and result.files[0].title is None
+    assert result.frame[TEXT].tolist() == ["Too slow"]

@@ -169,6 +169,11 @@ def map_columns(
         ]
     if questions is not None:
         questions[:] = list(dict.fromkeys(found)) or ([mapping[TEXT]] if TEXT in mapping else [])
+    titles = [c for c in columns if c not in used and is_title_name(c)]
+    if TEXT not in mapping and len(titles) == 1 and not is_numeric_column(frame[titles[0]].tolist()):
+        mapping[TEXT] = titles[0]  # a title and no body column: the title is the text
+        if questions is not None:
+            questions[:] = [titles[0]]
     if TEXT not in mapping:
         if numeric_text:
             raise ColumnError(

@@ -191,7 +191,8 @@ def run(
     complaint themes, and write `outdir`. Returns the Analysis and the themes frame.
 
     Options, as keyword arguments named like the CLI flags (or a
-    :class:`feedback_nlp.settings.RunOptions`): reading ``text_col``, ``id_col``, ``score_col``,
+    :class:`feedback_nlp.settings.RunOptions`): reading ``text_col`` (a name, or a list of
+    them: one open question each, one output row per response and question), ``id_col``, ``score_col``,
     ``score_scale``, ``touchpoint_col``, ``date_col``, ``lang_col``, ``sheet``, ``redact_pii``;
     models ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``; ranking ``by``,
     ``period``, ``min_mentions``; the run ``cache``, ``engine``, ``ray_address``, ``chunk_size``.
