@@ -86,7 +86,7 @@ def map_columns(
     a line saying so is added to ``notes``.
 
     Several open questions in one survey are all analysed: ``questions`` (when given) is filled
-    with the text columns, the mapped one first — the columns named (or marked) like comments
+    with the text columns in the export's order — the columns named (or marked) like comments
     that hold written answers, or, where none is named so, every column whose cells read like
     written comments. Columns named like a review title are left to ``find_title``.
     """
@@ -146,8 +146,8 @@ def map_columns(
     if TEXT not in mapping and not numeric_text:
         col, rivals = _free_text_column(frame, columns, used)
         if col is not None:
-            mapping[TEXT] = col
-            found = [col, *rivals]
+            found = sorted([col, *rivals], key=columns.index)
+            mapping[TEXT] = found[0]
             if notes is not None:
                 taken = _columns_listing(found)
                 notes.append(
@@ -167,8 +167,9 @@ def map_columns(
             and (col in tied or col in text_entry or _asks(col, labels))
             and _answers(frame[col].tolist(), col in text_entry)
         ]
+    found = sorted(set(found), key=columns.index)  # q1, q2, ... in the export's order
     if questions is not None:
-        questions[:] = list(dict.fromkeys(found)) or ([mapping[TEXT]] if TEXT in mapping else [])
+        questions[:] = found or ([mapping[TEXT]] if TEXT in mapping else [])
     titles = [c for c in columns if c not in used and is_title_name(c)]
     if TEXT not in mapping and len(titles) == 1 and not is_numeric_column(frame[titles[0]].tolist()):
         mapping[TEXT] = titles[0]  # a title and no body column: the title is the text
