@@ -228,7 +228,9 @@ def inspect(
     """Show what would be read, without loading any model.
 
     Format, encoding and repairs, header shape (plain, Qualtrics, SurveyMonkey), column mapping,
-    row counts by status, languages and problems found.
+    the open questions taken (one output row per response and question), the score scale with
+    the rating labels read, a review title column, title and footer rows skipped, row counts by
+    status, languages and problems found.
 
     Example:  feedback-nlp inspect google_play_reviews.csv --json
     """

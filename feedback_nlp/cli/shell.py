@@ -41,6 +41,7 @@ TextCol = Annotated[
     list[str] | None,
     typer.Option(
         "--text-col",
+        metavar="COLUMN",
         help="Column with the comment text; repeat it for several open questions (one output "
         "row per response and question).",
     ),

@@ -13,11 +13,12 @@ Each table maps a label, folded like a column name (case, accents, punctuation: 
   agreement of the "It was easy to ..." form (1 = strongly disagree ... 7 = strongly agree);
   higher = less effort for both.
 
-Sources for the labels: Qualtrics' and SurveyMonkey's CSAT/Likert answer presets (en, de, fr,
-es, pl survey templates), Zendesk's ticket export ("Satisfaction Score": Offered, Unoffered,
-Good, Bad), Gartner's CES 2.0 wording ("The company made it easy for me to handle my issue",
-7-point agreement), and the 5-point satisfaction labels of Thai government/retail survey forms
-(พอใจมากที่สุด ... ไม่พอใจ).
+Sources for the labels (written from these answer scales, not copied from a file of them):
+the CSAT and Likert answer scales of Qualtrics and SurveyMonkey templates (en, de, fr, es, pl:
+"Very satisfied" ... "Very dissatisfied", "Extremely ...", "Somewhat ...", "Neither ... nor
+..."), Zendesk's ticket export ("Satisfaction Score": Offered, Unoffered, Good, Bad), Gartner's
+CES 2.0 item ("The company made it easy for me to handle my issue", 7-point agreement), and
+the usual 5-point Thai satisfaction labels (พอใจมากที่สุด ... ไม่พอใจ).
 """
 
 from __future__ import annotations
