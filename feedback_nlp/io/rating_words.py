@@ -23,6 +23,8 @@ the usual 5-point Thai satisfaction labels (พอใจมากที่สุ
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from feedback_nlp.io.names import normalize_name
 
 # fmt: off
@@ -116,6 +118,7 @@ def fold(text: str) -> str:
     return normalize_name(text)
 
 
+@lru_cache(maxsize=4096)  # a score column repeats a handful of labels over many rows
 def rating_word(text: str) -> tuple[str, float] | None:
     """(family, value) of a rating label, or None when it is no known label."""
     key = fold(text)
@@ -125,6 +128,7 @@ def rating_word(text: str) -> tuple[str, float] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def is_no_rating(text: str) -> bool:
     """A help desk's "offered"/"unoffered": the survey was not answered, so there is no score."""
     return fold(text) in _NO_RATING
