@@ -12,7 +12,11 @@ from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any
 
+from feedback_nlp.settings import AUTO_MIN_COVERAGE, TAXONOMY_AUTO
+
 TOOL = "feedback-nlp"
+# taxonomy_choice["how"]: picked from a sample of the export, or named by the user
+HOW_AUTO, HOW_GIVEN = TAXONOMY_AUTO, "given"
 _VERSIONED = ("feedback-nlp", "pandas", "pyarrow", "torch", "transformers", "spacy")
 
 
@@ -73,3 +77,33 @@ def build_manifest(
 
 def round_timings(timings: dict[str, float]) -> dict[str, float]:
     return {k: round(float(v), 3) for k, v in timings.items()}
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %"
+
+
+def describe_choice(record: dict | None) -> str | None:
+    """One line naming the taxonomy of an analysis and why, from manifest.json's
+    ``taxonomy_choice`` (None where the manifest has none: an older output folder)."""
+    if not record or not record.get("chosen"):
+        return None
+    chosen = record["chosen"]
+    if record.get("how") != HOW_AUTO:
+        return f"{chosen} (given)"
+    candidates = record.get("candidates") or []
+    n = record.get("sample", 0)
+    if not candidates or not n:
+        return f"{chosen} (auto: no analysable comment to sample; the general default)"
+    best = candidates[0]
+    covers = f"covers {_pct(best['coverage'])} of {n} sampled comments"
+    if not record.get("fits", True):
+        floor = _pct(record.get("min_coverage", AUTO_MIN_COVERAGE))
+        return (
+            f"{chosen} (auto: no shipped taxonomy fits well: the best {covers}, under {floor}; "
+            "its themes are used and theme discovery names the rest; "
+            "--taxonomy FILE.yaml gives your own)"
+        )
+    if len(candidates) > 1:
+        covers += f"; next: {candidates[1]['name']} {_pct(candidates[1]['coverage'])}"
+    return f"{chosen} (auto: {covers})"

@@ -28,7 +28,7 @@ def timed_collect(times: int = 5) -> float:
 
 
 def main() -> None:
-    models = Models()  # sentiment model, encoder, taxonomy matcher
+    models = Models(taxonomy="ecommerce-cx")  # sentiment model, encoder, taxonomy matcher
     for lang in LANGS:
         get_pipeline(lang)
     split_clauses(["Das ist gut, aber teuer.", "Dostawa była szybka."], ["de", "pl"])

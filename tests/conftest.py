@@ -83,7 +83,7 @@ class HashEmbedder:
 @pytest.fixture(scope="session")
 def models():
     """Models with the stand-ins above and the real ecommerce-cx taxonomy."""
-    return Models(sentiment=KeywordSentiment(), embedder=HashEmbedder())
+    return Models(taxonomy="ecommerce-cx", sentiment=KeywordSentiment(), embedder=HashEmbedder())
 
 
 @pytest.fixture

@@ -52,7 +52,9 @@ def counting(monkeypatch):
     """Fresh counting stand-ins that run() (and the CLI) will use."""
     from feedback_nlp.runner import pipeline
 
-    models = Models(sentiment=CountingSentiment(), embedder=CountingEmbedder())
+    models = Models(
+        taxonomy="ecommerce-cx", sentiment=CountingSentiment(), embedder=CountingEmbedder()
+    )
     models.matcher.prototypes  # taxonomy prototypes embedded now, not counted below  # noqa: B018
     models.embedder.texts = 0
     monkeypatch.setattr(pipeline, "Models", lambda *_a, **_kw: models)

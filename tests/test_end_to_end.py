@@ -81,6 +81,17 @@ def test_manifest_records_models_inputs_and_timings(demo):
     assert set(manifest["timings_s"]) >= {"read", "clean", "sentiment", "themes", "write"}
 
 
+def test_the_sample_gets_the_ecommerce_taxonomy_by_itself(demo):
+    """The default, taxonomy auto: the sample (an online fashion shop's NPS export) is matched
+    best by ecommerce-cx, and the golden outputs below were made with it."""
+    out, _result, _themes = demo
+    manifest = json.loads((out / "manifest.json").read_text())
+    choice = manifest["taxonomy_choice"]
+    assert choice["how"] == "auto" and choice["chosen"] == "ecommerce-cx" and choice["fits"]
+    assert manifest["options"]["models"]["taxonomy"] == "ecommerce-cx"
+    assert "Taxonomy:** ecommerce-cx (auto: covers" in (out / "report.md").read_text()
+
+
 def test_outputs_equal_the_golden_ones(demo):
     """comments.parquet, mentions.parquet and themes.csv as recorded in tests/golden (floats
     within 1e-4: another CPU may round the last bits of fp32 differently). Regenerate them only

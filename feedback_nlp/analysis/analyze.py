@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from feedback_nlp import schema as s
+from feedback_nlp.analysis.choose import resolve_taxonomy
 from feedback_nlp.analysis.chunk import (
     analyze_chunk,
     discover_candidates,
@@ -58,7 +59,10 @@ def analyze(
 
     Options, as the CLI flags: ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``
     (:class:`feedback_nlp.settings.ModelOptions`; ignored when loaded `models` are passed) and
-    ``redact_pii`` (applied when the rows are cleaned).
+    ``redact_pii`` (applied when the rows are cleaned). ``taxonomy="auto"`` (the default; also
+    loaded `models` made with it) picks the shipped taxonomy that covers the most of a sample
+    of the comments (:mod:`feedback_nlp.analysis.choose`); ``manifest["taxonomy_choice"]`` says
+    which and why.
 
     >>> import feedback_nlp as fnlp, pandas as pd
     >>> result = fnlp.analyze(pd.DataFrame({"text": ["Delivery was late", ""]}))  # doctest: +SKIP
@@ -71,6 +75,13 @@ def analyze(
     say = progress or (lambda _m: None)
     frame = feedback if _is_cleaned(feedback) else clean(feedback, redact_pii=redact_pii)
     models = models or Models(model_options, progress=say)
+    pending = frame[s.STATUS].isna()  # cleaned: the rows still to analyse have no status
+    models, choice = resolve_taxonomy(
+        models,
+        frame.loc[pending, s.TEXT].astype(str).tolist(),
+        frame.loc[pending, s.LANG].fillna(s.UNDETERMINED).astype(str).tolist(),
+        progress=say,
+    )
     chunk = analyze_chunk(frame, models, discover=discover, progress=say)
     timings = dict(chunk.timings)
     t0 = time.perf_counter()
@@ -87,6 +98,7 @@ def analyze(
         mentions=mention_counts(mentions),
         timings=timings,
     )
+    manifest["taxonomy_choice"] = choice.to_dict()
     comments.attrs = {}
     return Analysis(
         comments=comments,

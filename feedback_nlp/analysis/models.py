@@ -5,6 +5,7 @@ and the taxonomy's theme matcher; every call goes through the result cache when 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from feedback_nlp.cache import ResultCache
 from feedback_nlp.encoders.device import limit_kernel_caches, resolve_precision
 from feedback_nlp.errors import ModelError
 from feedback_nlp.home import Progress
-from feedback_nlp.settings import ModelOptions
+from feedback_nlp.settings import TAXONOMY_AUTO, ModelOptions
 
 # e5 wants "query: " for short symmetric texts (clauses vs theme prototypes)
 CLAUSE_PREFIX = "query: "
@@ -73,15 +74,45 @@ class Models:
         self.cache = cache
         self._fingerprints: dict[str, str] | None = None
         self.shared_word_embeddings = _share_word_embeddings(sentiment, embedder)
-        self.matcher = ThemeMatcher(self.options.taxonomy, embed=self.embed_clauses)
+        # taxonomy "auto": no matcher until the export is sampled
+        # (feedback_nlp.analysis.choose.resolve_taxonomy gives these Models their taxonomy)
+        self.matcher = (
+            None
+            if self.options.taxonomy == TAXONOMY_AUTO
+            else ThemeMatcher(self.options.taxonomy, embed=self.embed_clauses)
+        )
+
+    @property
+    def taxonomy_pending(self) -> bool:
+        """True while the taxonomy is ``auto`` and not yet chosen for an export."""
+        return self.matcher is None
+
+    def with_taxonomy(self, taxonomy, *, name: str | None = None) -> Models:
+        """The same loaded models matching `taxonomy`: a shipped name or a YAML file, or a
+        ThemeMatcher already built (its prototypes are then not embedded again) with the `name`
+        or path that loads it, which their options (and so Ray workers) then carry."""
+        from feedback_nlp.themes.matcher import ThemeMatcher
+
+        other = copy.copy(self)
+        if isinstance(taxonomy, ThemeMatcher):
+            other.matcher = copy.copy(taxonomy)
+            other.matcher.embed = other.embed_clauses
+            name = name or taxonomy.taxonomy.source or taxonomy.taxonomy.name
+        else:
+            other.matcher = ThemeMatcher(taxonomy, embed=other.embed_clauses)
+            name = name or str(taxonomy)
+        other.options = replace(self.options, taxonomy=str(name))
+        other._fingerprints = None
+        return other
 
     def with_cache(self, cache: ResultCache | None) -> Models:
         """The same loaded models, reading and filling `cache` (None: no cache); the taxonomy's
         prototypes, where not yet embedded, are then embedded through the cache too."""
         other = copy.copy(self)
         other.cache = cache
-        other.matcher = copy.copy(self.matcher)
-        other.matcher.embed = other.embed_clauses
+        if self.matcher is not None:
+            other.matcher = copy.copy(self.matcher)
+            other.matcher.embed = other.embed_clauses
         return other
 
     def set_threads(self, n: int) -> None:
@@ -130,6 +161,11 @@ class Models:
 
     @property
     def taxonomy(self):
+        if self.matcher is None:
+            raise ModelError(
+                "The taxonomy is 'auto' and not chosen yet: analyse through analyze() or run(), "
+                "or give the Models a taxonomy name."
+            )
         return self.matcher.taxonomy
 
     def clauses(self, texts: list[str], langs: list[str]) -> tuple[pd.DataFrame, list]:

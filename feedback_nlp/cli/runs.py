@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from feedback_nlp import schema as s
 from feedback_nlp.cli.printing import print_analysis_summary, print_inspect, print_top_complaints
@@ -30,10 +31,12 @@ from feedback_nlp.cli.shell import (
     TextCol,
     TouchpointCol,
     app,
+    err,
     out,
     progress_printer,
     user_errors,
 )
+from feedback_nlp.manifest import describe_choice
 from feedback_nlp.settings import (
     BUILTIN,
     BY_AUTO,
@@ -118,7 +121,12 @@ def analyze(
     A run that is interrupted continues where it stopped when started again with the same
     arguments; re-runs only compute comments not seen before (see --no-cache).
 
+    The taxonomy is chosen automatically unless --taxonomy names one: the shipped taxonomy
+    that covers the most of a sample of the comments (printed, and kept in manifest.json).
+
     Example:  feedback-nlp analyze nps_q3.csv reviews.xlsx --sheet Reviews -o out/
+
+    Example:  feedback-nlp analyze complaints.csv --taxonomy my_taxonomy.yaml -o out/
     """
     from feedback_nlp.runner.pipeline import run  # torch and the models: loaded when used
 
@@ -145,6 +153,9 @@ def analyze(
         )
         result, themes = run(inputs, output, options, progress=progress_printer(quiet))
     if not quiet:
+        chosen = describe_choice(result.manifest.get("taxonomy_choice"))
+        if chosen:
+            err.print(Text(f"Taxonomy: {chosen}"), soft_wrap=True)
         print_analysis_summary(result.manifest, output)
         print_top_complaints(themes, output / "report.html", min_mentions)
     if result.manifest["rows"].get(s.STATUS_FAILED):

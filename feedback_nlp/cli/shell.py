@@ -66,7 +66,10 @@ Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read."
 TaxonomyOpt = Annotated[
     str,
     typer.Option(
-        "--taxonomy", help="Shipped taxonomy (ecommerce-cx, railway, restaurant) or a YAML file."
+        "--taxonomy",
+        help="auto (default: the shipped taxonomy that covers the most of a sample of the "
+        "comments; printed and recorded in manifest.json) | a shipped taxonomy (ecommerce-cx, "
+        "railway, restaurant, ...) | your own FILE.yaml (used as given).",
     ),
 ]
 PeriodOpt = Annotated[

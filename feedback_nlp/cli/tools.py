@@ -21,7 +21,7 @@ from feedback_nlp.cli.shell import (
     out,
     user_errors,
 )
-from feedback_nlp.settings import BUILTIN, DEFAULT_TAXONOMY
+from feedback_nlp.settings import BUILTIN, EXAMPLE_TAXONOMY
 
 
 def _label_column(frame, mapping: dict, label_col: str) -> str:
@@ -105,7 +105,7 @@ TaxonomyArg = Annotated[
 
 @taxonomy_app.command("show")
 def taxonomy_show(
-    taxonomy: TaxonomyArg = DEFAULT_TAXONOMY,
+    taxonomy: TaxonomyArg = EXAMPLE_TAXONOMY,
     as_yaml: Annotated[bool, typer.Option("--yaml", help="Print the whole file as YAML.")] = False,
 ) -> None:
     """List the touchpoints and themes of a taxonomy (or print it as YAML, to start your own).

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp import schema as s
+from feedback_nlp.manifest import describe_choice
 from feedback_nlp.report.figures import (
     COMPLAINT_HEADER,
     MAX_THEMES_PER_GROUP,
@@ -359,6 +360,8 @@ def render_html(
         notes.append(f"feedback-nlp {versions.get('feedback-nlp', '')} · {made}".strip(" ·"))
     body.append("<footer>" + "".join(f"<p>{_e(n)}</p>" for n in notes) + "</footer>")
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    chosen = describe_choice((manifest or {}).get("taxonomy_choice"))
+    taxonomy_note = f"<br>Taxonomy: {_e(chosen)}" if chosen else ""
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -367,5 +370,5 @@ def render_html(
         '<meta name="referrer" content="no-referrer">'
         f"<title>{_e(page_title)}</title><style>{_CSS}</style></head><body><main>"
         f'<h1>{_e(page_title)}</h1><p class="meta">Generated {_e(generated)} by feedback-nlp'
-        "</p>" + "\n".join(body) + "</main></body></html>\n"
+        f"{taxonomy_note}</p>" + "\n".join(body) + "</main></body></html>\n"
     )

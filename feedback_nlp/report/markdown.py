@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from feedback_nlp import schema as s
+from feedback_nlp.manifest import describe_choice
 from feedback_nlp.report.figures import (
     COMPLAINT_HEADER,
     MAX_THEMES_PER_GROUP,
@@ -54,6 +55,9 @@ def render_markdown(
         facts.append(f"**NPS:** {head['nps']:+.0f} ({head.get('scored', 0):,} scored)")
     if "from" in head:
         facts.append(f"**Period:** {head['from']} to {head['to']}")
+    chosen = describe_choice((manifest or {}).get("taxonomy_choice"))
+    if chosen:
+        facts.append(f"**Taxonomy:** {md_escape(chosen)}")
     lines += [f"- {f}" for f in facts] + [""]
     groups = complaint_groups(themes)
     for heading, _name, rows in groups:

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from feedback_nlp import schema as s
 from feedback_nlp.analysis.chunk import ChunkResult, analyze_chunk
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import timed_open
@@ -60,6 +61,29 @@ class ChunkSource:
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(self.path).read_row_group(k).to_pandas()
+
+    def analysable_sample(
+        self, positions: Callable[[int], Sequence[int]]
+    ) -> tuple[list[str], list[str]]:
+        """Text and language of the rows still to analyse (no status) at ``positions(n)`` among
+        the n such rows, read one chunk at a time: the whole text column is never held."""
+        import pyarrow.parquet as pq
+
+        source = pq.ParquetFile(self.path)
+        pending = []
+        for k in range(source.num_row_groups):
+            status = source.read_row_group(k, columns=[s.STATUS]).column(0).to_pylist()
+            pending.extend((k, i) for i, v in enumerate(status) if v is None)
+        picked: dict[int, list[int]] = {}
+        for p in positions(len(pending)):
+            k, i = pending[p]
+            picked.setdefault(k, []).append(i)
+        texts, langs = [], []
+        for k, rows in picked.items():
+            part = source.read_row_group(k, columns=[s.TEXT, s.LANG]).take(rows).to_pandas()
+            texts += part[s.TEXT].astype(str).tolist()
+            langs += part[s.LANG].fillna(s.UNDETERMINED).astype(str).tolist()
+        return texts, langs
 
     def read_bytes(self, k: int) -> bytes:
         import pyarrow.parquet as pq

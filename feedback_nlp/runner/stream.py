@@ -31,6 +31,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,13 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.analysis.analyze import Analysis
+from feedback_nlp.analysis.choose import (
+    HOW_AUTO,
+    TaxonomyChoice,
+    describe_choice,
+    resolve_taxonomy,
+    sample_positions,
+)
 from feedback_nlp.analysis.chunk import discover_candidates, merge_discovered, status_counts
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import timed_open
@@ -152,6 +160,7 @@ class StreamedRun:
         self.timings: dict[str, float] = {}
         self.memory: dict[str, dict[str, int]] = {}  # stage -> {"rss": MB, "peak": MB}
         self.state: dict = {}
+        self.choice: dict = {}  # manifest.json's taxonomy_choice
         self._lock_handle = None
 
     # -- lock -------------------------------------------------------------------------------
@@ -264,22 +273,42 @@ class StreamedRun:
         self.state["done"] = {}
         self._save_state()
 
-    def _load_models(self) -> Models:
+    def _load_models(self, cache) -> Models:
+        """The run's models on `cache`, their taxonomy as given or chosen (``auto``) once, here
+        in the driver: from then on the options (Ray workers load it by name) and fingerprints
+        (which decide whether finished chunks are reused) name the chosen taxonomy."""
         t0 = time.perf_counter()
         models = self.make_models(self.options.models, progress=self.say)
         self._timed("load_models", time.perf_counter() - t0)
         self._checkpoint("load_models")
+        models = models.with_cache(cache)
+        t0 = time.perf_counter()
+        models, choice = self._resolve_taxonomy(models)
+        self.choice = choice.to_dict()
+        self.say(f"Taxonomy: {describe_choice(self.choice)}")
+        chosen = replace(self.options.models, taxonomy=models.options.taxonomy)
+        self.options = replace(self.options, models=chosen)
+        self._timed("choose_taxonomy", time.perf_counter() - t0)
         fingerprints = models.fingerprints()
         if self.state.get("models") != fingerprints:
             if self.state["done"]:
-                self.say(
-                    "The models changed since the interrupted run: analysing every chunk again"
-                )
+                self.say("The models changed since the interrupted run: analysing all chunks again")
             self._clear(keep_input=True)
             self.state["models"] = fingerprints
             self.state["done"] = {}
-            self._save_state()
+        self.state["taxonomy_choice"] = self.choice
+        self._save_state()
         return models
+
+    def _resolve_taxonomy(self, models: Models) -> tuple[Models, TaxonomyChoice]:
+        """Choose on a sample of the rows to analyse, or reuse an interrupted run's choice."""
+        saved = self.state.get("taxonomy_choice") or {}
+        if models.taxonomy_pending and saved.get("how") == HOW_AUTO:
+            choice = TaxonomyChoice.from_dict(saved)
+            return models.with_taxonomy(choice.chosen), choice
+        source = ChunkSource(self.work / INPUT_FILE)
+        sample = source.analysable_sample(sample_positions) if models.taxonomy_pending else None
+        return resolve_taxonomy(models, *(sample or ([], [])), progress=self.say)
 
     def _save_chunk(self, k: int, encoded: dict) -> None:
         for name, data in encoded["files"].items():
@@ -380,15 +409,14 @@ class StreamedRun:
         source = ChunkSource(self.work / INPUT_FILE)
         chunks = source.chunks
 
-        models = self._load_models()
-        reused = [k for k in range(chunks) if self._chunk_done(k)]
-        todo = [k for k in range(chunks) if k not in set(reused)]
-        if reused:
-            self.say(f"Resuming: {len(reused)} of {chunks} chunks were already analysed")
         cache, seconds = timed_open(self.use_cache and self.engine == "local")
         self._timed("open_cache", seconds)
-        models = models.with_cache(cache)
         try:
+            models = self._load_models(cache)
+            reused = [k for k in range(chunks) if self._chunk_done(k)]
+            todo = [k for k in range(chunks) if k not in set(reused)]
+            if reused:
+                self.say(f"Resuming: {len(reused)} of {chunks} chunks were already analysed")
             run_chunks(
                 self.options,
                 source,
@@ -461,6 +489,7 @@ class StreamedRun:
             timings=self.timings,
             memory=self.memory,
         )
+        manifest["taxonomy_choice"] = self.choice
         return Analysis(comments=comments, mentions=mentions, manifest=manifest, labels=labels)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from feedback_nlp.errors import TaxonomyError
-from feedback_nlp.settings import DEFAULT_TAXONOMY
+from feedback_nlp.settings import EXAMPLE_TAXONOMY, TAXONOMY_AUTO
 from feedback_nlp.themes.taxonomy import (
     ANY_LANGUAGE,
     MatchSettings,
@@ -329,6 +329,11 @@ def _resolve(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
     if text in shipped_taxonomies():
         return Path(str(resources.files("feedback_nlp.themes.taxonomies") / f"{text}.yaml"))
+    if text == TAXONOMY_AUTO:  # chosen per export by `analyze`, never a file of that name
+        raise TaxonomyError(
+            f"'{TAXONOMY_AUTO}' is chosen per export when comments are analysed; here name a "
+            f"taxonomy: {', '.join(shipped_taxonomies())}, or the path of a .yaml file."
+        )
     path = Path(text).expanduser()
     if path.is_file():
         return path
@@ -380,8 +385,8 @@ def _load_cached(path: str, mtime_ns: int) -> Taxonomy:
     return taxonomy
 
 
-def load_taxonomy(name_or_path: str | Path | Taxonomy = DEFAULT_TAXONOMY) -> Taxonomy:
-    """A shipped taxonomy by name (``ecommerce-cx``, ``railway``, ``restaurant``) or a YAML file.
+def load_taxonomy(name_or_path: str | Path | Taxonomy = EXAMPLE_TAXONOMY) -> Taxonomy:
+    """A shipped taxonomy by name (see :func:`shipped_taxonomies`) or a YAML file.
 
     Raises TaxonomyError naming every problem (at most 20 in the message) when it is invalid.
 

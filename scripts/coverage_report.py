@@ -1,0 +1,184 @@
+"""Which taxonomy ``--taxonomy auto`` picks for real exports, and how much of them it explains.
+
+For each set it builds an export-like CSV (comment text, the score where the set has one, the
+language it names), reads it with ``read_feedback`` and runs the real analysis with
+``taxonomy="auto"`` (builtin sentiment model and encoder, loaded once for all sets, through the
+user's result cache), then prints one table:
+
+  set, taxonomy picked (and the one expected where it ships), the coverage of every candidate in
+  the auto-choice's sample, the share of analysed comments with a specific taxonomy theme (a
+  keyword or semantic match outside an ``overall`` touchpoint), the share of negative comments
+  (negative sentiment, or NPS detractors where there are scores) with one, and the largest single
+  theme's share of the negative comments (a catch-all theme shows up there).
+
+Sets: examples/nps_sample.csv and files of ../shared/data (FEEDBACK_NLP_DATA), each sampled to
+--limit rows (seeded).
+
+    .venv/bin/python scripts/coverage_report.py --limit 600
+    .venv/bin/python scripts/coverage_report.py --sets nps_sample germeval2017_dev --limit 200 \\
+        --output coverage.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import feedback_nlp as fnlp
+from feedback_nlp import schema as s
+from feedback_nlp.cache import timed_open
+from feedback_nlp.themes.taxonomy_file import shipped_taxonomies
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
+SAMPLE = ROOT / "examples" / "nps_sample.csv"
+OVERALL = "overall"
+
+# set -> the taxonomy that should fit it (None: no shipped taxonomy is made for it)
+SETS = {
+    "nps_sample": "ecommerce-cx",
+    "semeval2016_train": "restaurant",
+    "germeval2017_dev": "railway",
+    "comcast_fcc_complaints_en": "telecom",
+    "airline_tweets_en": "travel",
+    "cfpb_complaints": "banking",
+    "polemo_hotels_products_pl": None,  # hotel sentences and product reviews, mixed
+    "opener_en": "travel",  # hotel review sentences
+}
+
+
+def export_frame(name: str, limit: int, seed: int) -> pd.DataFrame:
+    """Up to `limit` rows of a set (seeded) as an export: Comment, Language, Score if any."""
+    if name == "nps_sample":
+        frame = pd.read_csv(SAMPLE, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        return frame.sample(n=min(limit, len(frame)), random_state=seed).sort_index()
+    path = DATA / f"{name}.jsonl.gz"
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: set FEEDBACK_NLP_DATA to the data folder")
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    rng = np.random.default_rng(seed)
+    picked = sorted(rng.choice(len(records), size=min(limit, len(records)), replace=False))
+    rows = [records[i] for i in picked]
+    frame = pd.DataFrame(
+        {"Comment": [r["text"] for r in rows], "Language": [r.get("lang") for r in rows]}
+    )
+    scores = [r.get("score") for r in rows]
+    if any(v is not None for v in scores):
+        frame["Score"] = scores
+    return frame
+
+
+def measure(result, choice: dict) -> dict:
+    comments, mentions = result.comments, result.mentions
+    analysed = comments[comments[s.STATUS] == s.STATUS_ANALYZED]
+    specific = mentions[
+        mentions[s.MATCH].isin(["keyword", "semantic"]) & (mentions[s.TOUCHPOINT] != OVERALL)
+    ]
+    with_specific = set(specific[s.COMMENT_ID])
+    negative = analysed[s.SENTIMENT] == "negative"
+    if s.NPS_GROUP in analysed.columns and analysed[s.NPS_GROUP].notna().any():
+        negative = negative | (analysed[s.NPS_GROUP] == "detractor")
+    neg = analysed[negative]
+    counts: dict[str, int] = {}
+    for themes in neg[s.THEMES]:
+        for key in set(themes):
+            counts[key] = counts.get(key, 0) + 1
+    top = max(counts.items(), key=lambda kv: (kv[1], kv[0])) if counts else (None, 0)
+    n, n_neg = len(analysed), len(neg)
+    return {
+        "picked": choice["chosen"],
+        "how": choice["how"],
+        "fits": choice.get("fits", True),
+        "sample": choice.get("sample", 0),
+        "candidates": {c["name"]: c["coverage"] for c in choice.get("candidates", [])},
+        "keyword_candidates": {
+            c["name"]: c["keyword_coverage"] for c in choice.get("candidates", [])
+        },
+        "analysed": n,
+        "specific_share": round(analysed[s.COMMENT_ID].isin(with_specific).mean(), 4) if n else 0,
+        "negative": n_neg,
+        "negative_specific_share": (
+            round(neg[s.COMMENT_ID].isin(with_specific).mean(), 4) if n_neg else 0
+        ),
+        "top_negative_theme": top[0],
+        "top_negative_theme_share": round(top[1] / n_neg, 4) if n_neg else 0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    ap.add_argument("--limit", type=int, default=600, help="rows per set (seeded sample)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16"])
+    ap.add_argument("--output", type=Path, help="also write the numbers as JSON here")
+    args = ap.parse_args(argv)
+
+    shipped = shipped_taxonomies()
+    print(f"shipped taxonomies: {', '.join(shipped)}", file=sys.stderr)
+    models = fnlp.Models(taxonomy="auto", precision=args.precision)
+    cache, _ = timed_open(True)
+    models = models.with_cache(cache)
+    results = {}
+    try:
+        for name in args.sets:
+            t0 = time.perf_counter()
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"{name}.csv"
+                export_frame(name, args.limit, args.seed).to_csv(path, index=False)
+                lang_col = None if name == "nps_sample" else "Language"
+                feedback = fnlp.read_feedback(path, lang_col=lang_col)
+            result = fnlp.analyze(feedback, models=models)
+            row = measure(result, result.manifest["taxonomy_choice"])
+            row["expected"] = SETS[name] if SETS[name] in shipped else None
+            row["seconds"] = round(time.perf_counter() - t0, 1)
+            results[name] = row
+            print(f"{name}: {row['picked']} in {row['seconds']} s", file=sys.stderr)
+    finally:
+        if cache is not None:
+            cache.close()
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.0f}%"
+
+    print(
+        f"taxonomy=auto, --limit {args.limit} rows per set (seed {args.seed}), "
+        f"candidates: {', '.join(shipped)}"
+    )
+    header = (
+        f"{'set':<27} {'picked':<13} {'expected':<13} {'n':>4} {'specific':>8} "
+        f"{'neg':>4} {'neg spec':>8} {'top neg theme':>14}  coverage of each candidate (keyword)"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, r in results.items():
+        cands = ", ".join(
+            f"{c} {pct(v)} ({pct(r['keyword_candidates'][c])})" for c, v in r["candidates"].items()
+        )
+        flag = "" if r["fits"] else " [fits poorly]"
+        print(
+            f"{name:<27} {r['picked']:<13} {r['expected'] or '-':<13} {r['analysed']:>4} "
+            f"{pct(r['specific_share']):>8} {r['negative']:>4} "
+            f"{pct(r['negative_specific_share']):>8} {pct(r['top_negative_theme_share']):>14}  "
+            f"{cands}{flag}"
+        )
+    for name, r in results.items():
+        print(f"  {name}: largest negative theme {r['top_negative_theme']}")
+    if args.output:
+        args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
