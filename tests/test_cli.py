@@ -204,6 +204,15 @@ def test_taxonomy_show_yaml_round_trips(tmp_path):
     assert runner.invoke(app, ["taxonomy", "check", str(path)]).exit_code == 0
 
 
+def test_taxonomy_list_names_every_shipped_taxonomy():
+    from feedback_nlp.themes.taxonomy_file import shipped_taxonomies
+
+    result = runner.invoke(app, ["taxonomy", "list"], terminal_width=200)
+    assert result.exit_code == 0
+    for name in shipped_taxonomies():
+        assert name in result.output
+
+
 def test_summarize_and_report_rerank_an_existing_analysis(export, tmp_path, patched_models):
     out = tmp_path / "out"
     assert runner.invoke(app, ["analyze", str(export), "-o", str(out), "-q"]).exit_code == 0

@@ -1,5 +1,5 @@
 """The commands around the analysis: evaluate (sentiment accuracy on a labelled file),
-taxonomy show|check, models list|prepare."""
+taxonomy list|show|check, models list|prepare."""
 
 from __future__ import annotations
 
@@ -99,8 +99,34 @@ app.add_typer(taxonomy_app, name="taxonomy")
 
 TaxonomyArg = Annotated[
     str,
-    typer.Argument(help="A shipped taxonomy (ecommerce-cx, railway, restaurant) or a YAML file."),
+    typer.Argument(help="A shipped taxonomy (`feedback-nlp taxonomy list`) or a YAML file."),
 ]
+
+
+@taxonomy_app.command("list")
+def taxonomy_list() -> None:
+    """Name the shipped taxonomies: what each covers, its touchpoints, themes and languages
+    (`--taxonomy auto`, the default, picks among these for each export).
+
+    Example:  feedback-nlp taxonomy list
+    """
+    from feedback_nlp.themes.taxonomy_file import load_taxonomy, shipped_taxonomies
+
+    table = Table(title="Shipped taxonomies", title_justify="left")
+    for col in ("name", "covers", "touchpoints", "themes", "languages"):
+        table.add_column(col)
+    for name in shipped_taxonomies():
+        tax = load_taxonomy(name)
+        frame = tax.to_frame()
+        langs = sorted({lang for value in frame["languages"] for lang in str(value).split(",")})
+        table.add_row(
+            name,
+            tax.description,
+            str(len(tax.touchpoints)),
+            str(len(tax.themes)),
+            " ".join(lang.strip() for lang in langs if lang.strip()),
+        )
+    out.print(table)
 
 
 @taxonomy_app.command("show")
