@@ -255,5 +255,3 @@ def _share_word_embeddings(sentiment, embedder) -> bool:
             return False
     mine.weight = theirs.weight
     return True
-
-

@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 
 from feedback_nlp import settings
+from feedback_nlp.encoders.convert import prepare_encoder
 from feedback_nlp.encoders.device import usable_cores
 from feedback_nlp.encoders.embedder import padded_batches
 from feedback_nlp.encoders.labels import NEGATIVE, NEUTRAL, POSITIVE
-from feedback_nlp.encoders.load import encoder_fingerprint, load_builtin_parts
+from feedback_nlp.encoders.load import encoder_fingerprint, load_builtin_parts, load_encoder
 from feedback_nlp.encoders.onnx import (
     EncoderGraph,
     GraphRunner,
@@ -98,6 +99,42 @@ def _check(backend: str, precision: str) -> None:
         raise ModelError(f"--precision {precision} needs --backend torch (onnx runs fp32).")
 
 
+def _sentiment_build(directory: Any):
+    def build() -> SentimentGraph:  # the torch model, built only to be exported
+        return SentimentGraph(SentimentModel.from_adapter(directory, precision="fp32").model)
+
+    return build
+
+
+def _encoder_build() -> EncoderGraph:
+    return EncoderGraph(load_encoder(None)[0])
+
+
+def _adapter_id(directory: Any) -> str:
+    return adapter_fingerprint(
+        (directory / CONFIG_FILE).read_bytes(), (directory / ADAPTER_FILE).read_bytes(),
+        encoder_fingerprint(None),
+    )  # fmt: skip
+
+
+def prepare_graphs(*, force: bool = False, progress: Progress | None = None) -> list[Path]:
+    """Build (or check) the builtin sentiment and encoder graphs now, as ``models prepare`` does;
+    ``force`` exports them again even when the cached ones are intact."""
+    location = prepare_encoder(progress=progress)
+    dim = int(json.loads((location / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+    directory = _adapter_dir(BUILTIN)
+    return [
+        prepare_graph(
+            "sentiment", _adapter_id(directory), _sentiment_build(directory), dim=dim,
+            force=force, progress=progress,
+        ),
+        prepare_graph(
+            "encoder", encoder_fingerprint(None), _encoder_build, dim=dim, force=force,
+            progress=progress,
+        ),
+    ]  # fmt: skip
+
+
 class OnnxSentimentModel(SentimentModel):
     """A builtin-style sentiment model run by onnxruntime: the tokenizer, windows, calibration and
     aggregation of :class:`SentimentModel`, the logits from the graph. Loading it reads the
@@ -133,16 +170,13 @@ class OnnxSentimentModel(SentimentModel):
     @classmethod
     def from_adapter(cls, directory: Any, *, progress: Progress | None = None):
         config_bytes = (directory / CONFIG_FILE).read_bytes()
-        adapter_bytes = (directory / ADAPTER_FILE).read_bytes()
-        fingerprint = adapter_fingerprint(config_bytes, adapter_bytes, encoder_fingerprint(None))
+        fingerprint = _adapter_id(directory)
         _, encoder_config, tokenizer, packed = load_builtin_parts(progress=progress)
 
-        def build() -> SentimentGraph:
-            torch_model = SentimentModel.from_adapter(directory, precision="fp32")
-            return SentimentGraph(torch_model.model)
-
         dim = int(encoder_config["hidden_size"])
-        path = prepare_graph("sentiment", fingerprint, build, dim=dim, progress=progress)
+        path = prepare_graph(
+            "sentiment", fingerprint, _sentiment_build(directory), dim=dim, progress=progress
+        )
         runner = GraphRunner(path, packed.codes.numpy(), packed.scales.numpy(), usable_cores())
         limit = int(encoder_config.get("max_position_embeddings", 512))
         model_max = getattr(tokenizer, "model_max_length", None)
@@ -186,13 +220,10 @@ class OnnxEmbedder:
         self.fingerprint = encoder_fingerprint(None)
         self.graph_fingerprint = graph_fingerprint("encoder", self.fingerprint)
 
-        def build() -> EncoderGraph:
-            from feedback_nlp.encoders.load import load_encoder
-
-            return EncoderGraph(load_encoder(None)[0])
-
         self.dim = int(config["hidden_size"])
-        path = prepare_graph("encoder", self.fingerprint, build, dim=self.dim, progress=progress)
+        path = prepare_graph(
+            "encoder", self.fingerprint, _encoder_build, dim=self.dim, progress=progress
+        )
         self.num_threads = max(1, num_threads or usable_cores())
         self.runner = GraphRunner(
             path, self.packed.codes.numpy(), self.packed.scales.numpy(), self.num_threads
