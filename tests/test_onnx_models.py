@@ -176,3 +176,14 @@ def test_onnx_clause_vectors_equal_torch_fp32():
     b = load_embedder(backend="torch").embed(texts, prefix="query: ")
     assert a.shape == b.shape == (len(texts), 384)
     assert np.abs(a - b).max() < 1e-4
+
+
+def test_models_list_names_the_graphs_without_building_them(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedback_nlp.cli import app
+
+    result = CliRunner().invoke(app, ["models", "list"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "encoder graph (onnx)" in result.output and "not prepared yet" in result.output
+    assert not (tmp_path / "home" / "onnx").exists()

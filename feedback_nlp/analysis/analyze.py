@@ -56,8 +56,9 @@ def analyze(
     plus discovered ones. Rows not yet cleaned are cleaned first; every row comes back with a
     `status`.
 
-    Options, as the CLI flags: ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``
-    (:class:`feedback_nlp.settings.ModelOptions`; ignored when loaded `models` are passed) and
+    Options, as the CLI flags: ``taxonomy``, ``sentiment_model``, ``backend``, ``precision``,
+    ``batch_size`` (:class:`feedback_nlp.settings.ModelOptions`; ignored when loaded `models`
+    are passed) and
     ``redact_pii`` (applied when the rows are cleaned).
 
     >>> import feedback_nlp as fnlp, pandas as pd
