@@ -32,8 +32,8 @@ CLI_PERIODS = (PERIOD_AUTO, "none", "week", "month", "quarter")
 # auto: bf16 autocast where the CPU computes bf16 natively, fp32 elsewhere (encoders.device)
 PRECISIONS = ("auto", "fp32", "bf16")
 ENGINES = ("local", "ray")
-# onnx: onnxruntime runs the builtin models, 1.6x PyTorch fp32 (docs/benchmarks.md, "Inference
-# backends"); torch: PyTorch, the only one with bf16 autocast
+# onnx: onnxruntime runs the builtin models, same outputs as PyTorch fp32 within 1e-4 and faster
+# (docs/benchmarks.md, "Inference backends"); torch: PyTorch, the only one with bf16 autocast
 BACKENDS = ("onnx", "torch")
 DEFAULT_BACKEND = "onnx"
 

@@ -53,8 +53,8 @@ BackendOpt = Annotated[
     str,
     typer.Option(
         "--backend",
-        help="onnx (onnxruntime, fp32; ~1.6x torch fp32) | torch (PyTorch; bf16 via --precision). "
-        "A custom --sentiment-model runs on torch either way.",
+        help="onnx (onnxruntime, fp32, faster than torch fp32; docs/benchmarks.md) | torch "
+        "(PyTorch; bf16 via --precision). A custom --sentiment-model runs on torch either way.",
     ),
 ]
 

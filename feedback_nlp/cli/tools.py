@@ -212,9 +212,9 @@ def models_list() -> None:
 def _builtin_sentiment_fingerprint() -> str:
     from importlib import resources
 
-    from feedback_nlp.encoders.backend import _adapter_id
+    from feedback_nlp.encoders.backend import adapter_id
 
-    return _adapter_id(resources.files("feedback_nlp.model_files"))
+    return adapter_id(resources.files("feedback_nlp.model_files"))
 
 
 @models_app.command("prepare")

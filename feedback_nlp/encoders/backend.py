@@ -110,7 +110,9 @@ def _encoder_build() -> EncoderGraph:
     return EncoderGraph(load_encoder(None)[0])
 
 
-def _adapter_id(directory: Any) -> str:
+def adapter_id(directory: Any) -> str:
+    """The fingerprint of the builtin-style model in ``directory`` (``SentimentModel``'s own),
+    without loading it."""
     return adapter_fingerprint(
         (directory / CONFIG_FILE).read_bytes(), (directory / ADAPTER_FILE).read_bytes(),
         encoder_fingerprint(None),
@@ -125,7 +127,7 @@ def prepare_graphs(*, force: bool = False, progress: Progress | None = None) -> 
     directory = _adapter_dir(BUILTIN)
     return [
         prepare_graph(
-            "sentiment", _adapter_id(directory), _sentiment_build(directory), dim=dim,
+            "sentiment", adapter_id(directory), _sentiment_build(directory), dim=dim,
             force=force, progress=progress,
         ),
         prepare_graph(
@@ -170,7 +172,7 @@ class OnnxSentimentModel(SentimentModel):
     @classmethod
     def from_adapter(cls, directory: Any, *, progress: Progress | None = None):
         config_bytes = (directory / CONFIG_FILE).read_bytes()
-        fingerprint = _adapter_id(directory)
+        fingerprint = adapter_id(directory)
         _, encoder_config, tokenizer, packed = load_builtin_parts(progress=progress)
 
         dim = int(encoder_config["hidden_size"])
