@@ -48,6 +48,10 @@ CLI_PERIODS = (PERIOD_AUTO, "none", "week", "month", "quarter")
 # auto: bf16 autocast where the CPU computes bf16 natively, fp32 elsewhere (encoders.device)
 PRECISIONS = ("auto", "fp32", "bf16")
 ENGINES = ("local", "ray")
+# onnx: onnxruntime runs the builtin models, same outputs as PyTorch fp32 within 1e-4 and faster
+# (docs/benchmarks.md, "Inference backends"); torch: PyTorch, the only one with bf16 autocast
+BACKENDS = ("onnx", "torch")
+DEFAULT_BACKEND = "onnx"
 
 
 def _one_of(value: object, allowed: tuple, flag: str) -> None:
@@ -109,12 +113,16 @@ class ModelOptions:
     sentiment_model: str = BUILTIN  # builtin, a Hugging Face id or a local folder
     precision: str = "auto"
     batch_size: int = DEFAULT_BATCH_SIZE
+    backend: str = DEFAULT_BACKEND  # onnx | torch (a custom sentiment classifier runs on torch)
 
     def __post_init__(self) -> None:
         if self.sentiment_model is None:  # the API has always taken None for the builtin
             object.__setattr__(self, "sentiment_model", BUILTIN)
         object.__setattr__(self, "taxonomy", str(self.taxonomy))
         _one_of(self.precision, PRECISIONS, "--precision")
+        _one_of(self.backend, BACKENDS, "--backend")
+        if self.backend == "onnx" and self.precision == "bf16":
+            raise OptionError("--precision bf16 needs --backend torch: the onnx graphs run fp32.")
         _at_least_one(self.batch_size, "--batch-size")
 
 

@@ -28,8 +28,8 @@ def demo(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FEEDBACK_NLP_HOME", str(home))
         out = tmp_path_factory.mktemp("demo")
-        # fp32: the same numbers on every CPU (bf16 autocast, the default where the CPU has it,
-        # would not match the golden outputs below)
+        # fp32: the same numbers on every CPU (bf16 autocast, the torch backend's default where
+        # the CPU has it, would not match the golden outputs below); the onnx backend is fp32
         result, themes = fnlp.run(SAMPLE, out, precision="fp32")
     return out, result, themes
 
@@ -74,6 +74,10 @@ def test_manifest_records_models_inputs_and_timings(demo):
     out, _result, _themes = demo
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["models"]["encoder"].startswith("builtin:e5-small")
+    # the default backend ran both builtin models, from fingerprinted graphs
+    assert manifest["models"]["sentiment_backend"] == manifest["models"]["encoder_backend"] == "onnx"
+    assert manifest["models"]["sentiment_graph"].startswith("onnx-")
+    assert manifest["models"]["encoder_graph"].startswith("onnx-")
     assert manifest["inputs"][0]["source"] == "nps_sample.csv"
     assert manifest["rows"]["read"] == manifest["rows"]["analyzed"] + manifest["rows"].get(
         "empty", 0

@@ -57,12 +57,12 @@ def analyze(
     plus discovered ones. Rows not yet cleaned are cleaned first; every row comes back with a
     `status`.
 
-    Options, as the CLI flags: ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``
-    (:class:`feedback_nlp.settings.ModelOptions`; ignored when loaded `models` are passed) and
-    ``redact_pii`` (applied when the rows are cleaned). ``taxonomy="auto"`` (the default; also
-    loaded `models` made with it) picks the shipped taxonomy that covers the most of a sample
-    of the comments (:mod:`feedback_nlp.analysis.choose`); ``manifest["taxonomy_choice"]`` says
-    which and why.
+    Options, as the CLI flags: ``taxonomy``, ``sentiment_model``, ``backend``, ``precision``,
+    ``batch_size`` (:class:`feedback_nlp.settings.ModelOptions`; ignored when loaded `models`
+    are passed) and ``redact_pii`` (applied when the rows are cleaned). ``taxonomy="auto"`` (the
+    default; also loaded `models` made with it) picks the shipped taxonomy that covers the most
+    of a sample of the comments (:mod:`feedback_nlp.analysis.choose`);
+    ``manifest["taxonomy_choice"]`` says which and why.
 
     >>> import feedback_nlp as fnlp, pandas as pd
     >>> result = fnlp.analyze(pd.DataFrame({"text": ["Delivery was late", ""]}))  # doctest: +SKIP

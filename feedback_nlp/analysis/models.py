@@ -46,8 +46,10 @@ class Models:
         (:class:`feedback_nlp.cache.ResultCache`) only texts it lacks reach the models.
 
         What to load: `options` (:class:`feedback_nlp.settings.ModelOptions`) or its fields as
-        keyword arguments: ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``.
-        `precision`: ``fp32``, ``bf16`` (autocast), or ``auto`` = bf16 where the CPU computes
+        keyword arguments: ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``,
+        ``backend``. `backend`: ``onnx`` (onnxruntime, fp32; a custom sentiment classifier runs
+        on torch) or ``torch`` (:mod:`feedback_nlp.encoders.backend`). `precision` (torch only):
+        ``fp32``, ``bf16`` (autocast), or ``auto`` = bf16 where the CPU computes
         bf16 natively (AVX512-BF16 or AMX), fp32 elsewhere. bf16 moved held-out macro-F1 of the
         builtin sentiment model by less than 0.5 point and left theme matches unchanged
         (docs/benchmarks.md)."""
@@ -58,17 +60,25 @@ class Models:
         self.options = options if options is not None else ModelOptions(**flags)
         limit_kernel_caches()  # before this process runs a torch kernel, where it can
         say = progress or (lambda _m: None)
-        self.precision = resolve_precision(self.options.precision)
+        self.backend = self.options.backend
+        # the onnx graphs run float32; bf16 is a torch autocast (settings refuses onnx + bf16)
+        onnx = self.backend == "onnx"
+        self.precision = "fp32" if onnx else resolve_precision(self.options.precision)
         if sentiment is None:
-            from feedback_nlp.encoders.sentiment import SentimentModel
+            from feedback_nlp.encoders.backend import load_sentiment
 
             say("Loading the sentiment model")
-            sentiment = SentimentModel.load(self.options.sentiment_model, precision=self.precision)
+            sentiment = load_sentiment(
+                self.options.sentiment_model,
+                backend=self.backend,
+                precision=self.precision,
+                progress=progress,
+            )
         if embedder is None:
-            from feedback_nlp.encoders.embedder import Embedder
+            from feedback_nlp.encoders.backend import load_embedder
 
             say("Loading the builtin encoder for theme matching")
-            embedder = Embedder(progress=progress)
+            embedder = load_embedder(backend=self.backend, progress=progress)
         self.sentiment = sentiment
         self.embedder = embedder
         self.cache = cache
@@ -116,7 +126,7 @@ class Models:
         return other
 
     def set_threads(self, n: int) -> None:
-        """Torch threads for the next model calls (see `feedback_nlp.runner.engine.CoreMeter`)."""
+        """Torch or onnxruntime threads for the next model calls (see `feedback_nlp.runner.engine.CoreMeter`)."""
         if hasattr(self.sentiment, "threads"):
             self.sentiment.threads = n
         if hasattr(self.embedder, "num_threads"):
@@ -198,16 +208,26 @@ class Models:
         released = getattr(self, "_released_fingerprints", None)
         if released is not None:
             return dict(released)
-        return {
+        found = {
             "sentiment": self.sentiment.fingerprint,
             "encoder": self.embedder.fingerprint,
             "taxonomy": f"{self.taxonomy.name}@{self.taxonomy.fingerprint[:16]}",
             "precision": self.precision,
+            # what actually ran each model: a custom classifier stays on torch under onnx
+            "sentiment_backend": getattr(self.sentiment, "backend", "torch"),
+            "encoder_backend": getattr(self.embedder, "backend", "torch"),
         }
+        for part, model in (("sentiment", self.sentiment), ("encoder", self.embedder)):
+            graph = getattr(model, "graph_fingerprint", None)
+            if graph:
+                found[f"{part}_graph"] = f"onnx-{graph}"
+        return found
 
 
 def _embed_precision(embedder, precision: str) -> str:
-    """bf16 autocast applies to a torch encoder only (a stand-in computes what it computes)."""
+    """bf16 autocast applies to a torch encoder only (a stand-in computes what it computes, the
+    onnx graph float32). The key names no backend: onnx and torch fp32 vectors agree within 1e-4
+    (tests/test_onnx_models.py), as closely as two torch runs on different thread counts."""
     return precision if hasattr(embedder, "model") else "fp32"
 
 
@@ -271,5 +291,3 @@ def _share_word_embeddings(sentiment, embedder) -> bool:
             return False
     mine.weight = theirs.weight
     return True
-
-

@@ -15,6 +15,7 @@ from feedback_nlp import schema as s
 from feedback_nlp.cli.printing import print_analysis_summary, print_inspect, print_top_complaints
 from feedback_nlp.cli.shell import (
     EXIT_PARTIAL,
+    BackendOpt,
     ByOpt,
     DateCol,
     IdCol,
@@ -75,9 +76,11 @@ def analyze(
         str,
         typer.Option(
             "--precision",
-            help="auto (bf16 where the CPU computes it natively, else fp32) | fp32 | bf16.",
+            help="torch only: auto (bf16 where the CPU computes it natively, else fp32) | fp32 "
+            "| bf16. The onnx backend runs fp32.",
         ),
     ] = ModelOptions.precision,
+    backend: BackendOpt = ModelOptions.backend,
     period: PeriodOpt = PERIOD_AUTO,
     min_mentions: MinMentionsOpt = DEFAULT_MIN_MENTIONS,
     redact_pii: Annotated[
@@ -144,6 +147,7 @@ def analyze(
             taxonomy=taxonomy,
             sentiment_model=sentiment_model,
             precision=precision,
+            backend=backend,
             batch_size=batch_size,
             period=period_option(period),
             min_mentions=min_mentions,

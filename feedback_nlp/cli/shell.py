@@ -61,6 +61,14 @@ TouchpointCol = Annotated[
 DateCol = Annotated[str | None, typer.Option("--date-col", help="Response date column.")]
 LangCol = Annotated[str | None, typer.Option("--lang-col", help="Language column (else detected).")]
 Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read.")]
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="onnx (onnxruntime, fp32, faster than torch fp32; docs/benchmarks.md) | torch "
+        "(PyTorch; bf16 via --precision). A custom --sentiment-model runs on torch either way.",
+    ),
+]
 
 
 TaxonomyOpt = Annotated[

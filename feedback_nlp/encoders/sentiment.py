@@ -67,6 +67,13 @@ def _file_digest(paths: Sequence[Path], extra: str = "") -> str:
     return h.hexdigest()[:16]
 
 
+def adapter_fingerprint(config_bytes: bytes, adapter_bytes: bytes, encoder_id: str) -> str:
+    """The fingerprint of a builtin-style model: its config, adapter and encoder (the onnx backend
+    computes it without loading the model, so both backends share cached results)."""
+    digest = hashlib.sha256(config_bytes + adapter_bytes + encoder_id.encode()).hexdigest()[:16]
+    return f"builtin-{digest}"
+
+
 class SentimentModel:
     """A sentiment classifier with probabilities for negative, neutral, positive.
 
@@ -168,12 +175,11 @@ class SentimentModel:
             base, tokenizer = encoder_model
             encoder_id = "custom"
         model = build_builtin(base, load_safetensors(adapter_bytes), config)
-        digest = hashlib.sha256(config_bytes + adapter_bytes + encoder_id.encode()).hexdigest()[:16]
         return cls(
             model,
             tokenizer,
             label_map=[NEGATIVE, NEUTRAL, POSITIVE],
-            fingerprint=f"builtin-{digest}",
+            fingerprint=adapter_fingerprint(config_bytes, adapter_bytes, encoder_id),
             name=f"builtin sentiment ({config.get('name', 'e5-small')})",
             prefix=config.get("prefix", ""),
             calibration=config.get("calibration"),

@@ -194,8 +194,8 @@ def run(
     :class:`feedback_nlp.settings.RunOptions`): reading ``text_col`` (a name, or a list of
     them: one open question each, one output row per response and question), ``id_col``, ``score_col``,
     ``score_scale``, ``touchpoint_col``, ``date_col``, ``lang_col``, ``sheet``, ``redact_pii``;
-    models ``taxonomy``, ``sentiment_model``, ``precision``, ``batch_size``; ranking ``by``,
-    ``period``, ``min_mentions``; the run ``cache``, ``engine``, ``ray_address``, ``chunk_size``.
+    models ``taxonomy``, ``sentiment_model``, ``backend``, ``precision``, ``batch_size``;
+    ranking ``by``, ``period``, ``min_mentions``; the run ``cache``, ``engine``, ``ray_address``, ``chunk_size``.
 
     The comments are analysed `chunk_size` rows at a time (on `engine`: ``local`` or ``ray``) and
     each finished chunk is kept in ``outdir/.feedback-nlp-parts/``: a run that is killed and
