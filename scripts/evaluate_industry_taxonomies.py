@@ -28,12 +28,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate_themes import ClauseEmbedder, coverage  # noqa: E402
+from evaluate_themes import ClauseEmbedder, coverage
 
-from feedback_nlp import schema as s  # noqa: E402
-from feedback_nlp.cache import timed_open  # noqa: E402
-from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses  # noqa: E402
-from feedback_nlp.themes.matcher import ThemeMatcher  # noqa: E402
+from feedback_nlp import schema as s
+from feedback_nlp.cache import timed_open
+from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
+from feedback_nlp.themes.matcher import ThemeMatcher
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
