@@ -284,3 +284,17 @@ def test_split_clauses_leaves_no_new_strings_in_the_vocab():
     assert len(strings) == before
     # what comes back is plain Python and outlives the zone
     assert clauses.tokens.iloc[0][2] == "xq0zz" and "xq39zz" in clauses.tokens.iloc[-2]
+
+
+def test_title_case_texts_are_lemmatised_in_lower_case():
+    from feedback_nlp.text.clauses import _case_folded
+
+    assert _case_folded("Hard Inquiries On My Credit Report") == "hard inquiries on my credit report"
+    assert _case_folded("INTERNET DOWN AGAIN TODAY") == "internet down again today"
+    # prose, and short names, stay as written
+    assert _case_folded("The Comcast app crashed again") == "The Comcast app crashed again"
+    assert _case_folded("Comcast Xfinity") == "Comcast Xfinity"
+    # where lower-casing would move the offsets (Turkish dotted capital I), the text stays
+    assert _case_folded("İstanbul Office Was Closed") == "İstanbul Office Was Closed"
+    clauses = split_clauses(["Hard Inquiries On My Report"], ["en"])
+    assert clauses.clause_text.tolist() == ["Hard Inquiries On My Report"]  # the text as written

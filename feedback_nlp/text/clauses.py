@@ -249,6 +249,25 @@ def make_clause_splitter(
 # clauses as a DataFrame
 
 
+_TITLE_CASE_MIN_WORDS = 3
+_TITLE_CASE_SHARE = 0.7
+
+
+def _case_folded(text: str) -> str:
+    """A Title Case Or ALL CAPS text in lower case, so it is tagged and lemmatised like prose:
+    spaCy reads "Hard Inquiries" as a proper noun with the lemma "Hard Inquiries", so a complaint
+    title never matched the keyword "hard inquiry". Only where lower-casing keeps every offset
+    (the clause texts and offsets are taken from the original); other texts as written."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    if len(words) < _TITLE_CASE_MIN_WORDS:
+        return text
+    capitalised = sum(w[:1].isupper() for w in words)
+    if capitalised < _TITLE_CASE_SHARE * len(words):
+        return text
+    folded = text.lower()
+    return folded if len(folded) == len(text) else text
+
+
 def token_lemma(token) -> str:
     lemma = token.lemma_ or token.text
     return lemma.lower()
@@ -305,18 +324,21 @@ def _clause_rows(
     """Append (comment index, clause id, text, start, end, lang, tokens, lemmas, token spans)
     rows: plain Python values only, so that they outlive the memory zone the docs are made in."""
     docs = nlp.pipe(
-        ((text, k) for k, (text, _) in enumerate(unique)), as_tuples=True, batch_size=batch_size
+        ((_case_folded(text), k) for k, (text, _) in enumerate(unique)),
+        as_tuples=True,
+        batch_size=batch_size,
     )
     for doc, k in docs:
+        original = unique[k][0]  # the same length as what was parsed: offsets hold
         clauses = doc._.clauses or []
         if not clauses and doc.text.strip():
             clauses = [doc[:]]
         parsed = [
             (
-                span.text,
+                original[span.start_char : span.end_char],
                 span.start_char,
                 span.end_char,
-                [t.text for t in span],
+                [original[t.idx : t.idx + len(t.text)] for t in span],
                 [token_lemma(t) for t in span],
                 [(t.idx, t.idx + len(t.text)) for t in span],
             )
