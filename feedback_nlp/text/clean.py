@@ -34,7 +34,7 @@ from feedback_nlp.schema import (
     require_columns,
 )
 from feedback_nlp.text.empty import is_empty_like
-from feedback_nlp.text.language import detect_languages, language_code
+from feedback_nlp.text.language import identify_languages, language_code
 from feedback_nlp.text.normalize import normalize
 from feedback_nlp.text.pii import PII_KINDS, redact
 
@@ -129,8 +129,10 @@ def clean(df: pd.DataFrame, *, redact_pii: bool = False) -> pd.DataFrame:
       ``duplicate`` for repeats of an earlier row: the same respondent id and the same text; in
       an export without ids, the same text, date and every other column (undated rows without
       ids are never flagged). Other rows keep a missing status for ``analyze()``.
-    - ``lang``: user-supplied values normalised to ISO 639-1; others identified, ``und`` when
-      too short or unclear.
+    - ``lang``: user-supplied values normalised to ISO 639-1; others identified, short and
+      unclear ones with their file's (and respondent's) languages as a prior
+      (``languages_by_prior`` counts those it decided), ``und`` when still unclear or without
+      letters.
 
     ``out.attrs["clean_report"]`` holds counts of all of this (JSON-ready), for you to look at;
     other attrs are kept. Whether the export had respondent ids is read from the report that
@@ -203,7 +205,15 @@ def clean_with_report(
 
     langs = [language_code(v) for v in out[LANG].tolist()]
     to_detect = [i for i in np.flatnonzero(eligible | duplicate) if langs[i] is None]
-    for i, code in zip(to_detect, detect_languages([texts[i] for i in to_detect])):
+    # The whole export is here (the streaming run cleans before it chunks), so each file's
+    # language shares are its own, not a chunk's: short comments are read in their file's language.
+    sources = out[SOURCE].tolist()
+    found = identify_languages(
+        [texts[i] for i in to_detect],
+        files=[sources[i] for i in to_detect],
+        respondents=[respondent[i] for i in to_detect],
+    )
+    for i, code in zip(to_detect, found.codes):
         langs[i] = code
     out[LANG] = pd.Series(langs, index=out.index, dtype="str")
 
@@ -219,6 +229,7 @@ def clean_with_report(
             s: int(status_counts[s]) for s in (STATUS_EMPTY, STATUS_DUPLICATE, STATUS_FAILED)
         },
         "languages": dict(sorted((k, int(v)) for k, v in Counter(filter(None, langs)).items())),
+        "languages_by_prior": int(found.by_prior),
     }
     logger.info(
         "cleaned %d rows: %d empty, %d duplicate, %d failed, %d PII masks",
