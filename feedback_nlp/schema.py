@@ -32,6 +32,12 @@ TOUCHPOINT = "touchpoint"
 INPUT_TOUCHPOINT = "input_touchpoint"
 THEMES = "themes"
 CREATED_AT = "created_at"
+# Whether an analysed comment says anything a theme could be about (text.content): "specific",
+# or "nonspecific" for bare sentiment, insults and fillers ("ok", "terrible", "you are crap").
+# Empty when the row was not analysed. Coverage is counted over the specific ones.
+CONTENT = "content"
+CONTENT_SPECIFIC = "specific"
+CONTENT_NONSPECIFIC = "nonspecific"
 
 # mentions.parquet -----------------------------------------------------------------------------
 CLAUSE_ID = "clause_id"
@@ -61,6 +67,7 @@ CANONICAL_COLUMNS = [
     TOUCHPOINT,
     THEMES,
     CREATED_AT,
+    CONTENT,
 ]
 
 # status values: rows in == rows out, each row says what happened to it.

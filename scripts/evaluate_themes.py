@@ -11,8 +11,9 @@ SemEval entity) and theme level (category / ENTITY#ATTRIBUTE): micro-F1 per lang
 Semantic thresholds are chosen by 5-fold cross-validation: each fold is scored with thresholds
 fitted on the other four, never on its own rows. Polarity accuracy on correctly found categories
 uses the clause sentiment of the builtin model (`feedback_nlp.encoders.sentiment`) where it is installed.
-Coverage: share of non-empty comments with at least one theme (taxonomy or discovered) on the
-bundled sample and on the development sets.
+Coverage: share of non-empty comments with specific content with at least one theme (taxonomy
+or discovered) on the bundled sample and on the development sets; comments with no specific
+content ("ok", "terrible", "you are crap": text.content) are counted apart (``nonspecific``).
 
 Clause embeddings are computed as `analyze` computes them
 (:func:`feedback_nlp.analysis.models.embed_clauses`, in fp32) and kept in the same result cache
@@ -45,6 +46,7 @@ from feedback_nlp.analysis.models import embed_clauses
 from feedback_nlp.cache import ResultCache, timed_open
 from feedback_nlp.encoders.embedder import Embedder
 from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
+from feedback_nlp.text.content import is_nonspecific
 from feedback_nlp.themes.matcher import ThemeMatcher
 from feedback_nlp.themes.semantic import (
     SemanticScores,
@@ -548,20 +550,30 @@ def coverage(
     discover: bool,
     sentiment: bool,
 ) -> dict:
-    """Share of non-empty texts with at least one theme: by keyword, by the taxonomy (keyword or
-    semantic), and with discovered themes (on negative/mixed clauses when a sentiment model is
-    there, else on all unclaimed clauses)."""
+    """Share of non-empty texts with specific content (text.content: "ok", "terrible" alone
+    have none; their number is given as ``nonspecific``) with at least one theme: by keyword,
+    by the taxonomy (keyword or semantic), and with discovered themes (on negative/mixed
+    clauses when a sentiment model is there, else on all unclaimed clauses)."""
     from feedback_nlp.themes.discover import discover_themes
 
     texts = texts.fillna("").astype(str).reset_index(drop=True)
-    n = max(1, int(texts.str.strip().ne("").sum()))
-    clauses = split_clauses(texts.tolist(), list(langs))
+    langs = list(langs)
+    present = texts.str.strip().ne("").to_numpy()
+    vague = present & np.array([is_nonspecific(t, lang) for t, lang in zip(texts, langs)], bool)
+    specific = set(np.flatnonzero(present & ~vague))
+    n = max(1, len(specific))
+    clauses = split_clauses(texts.tolist(), langs)
     matcher = ThemeMatcher(taxonomy, embed=cache)
     vectors = cache.embed(clauses[s.CLAUSE_TEXT].tolist())
     mentions = matcher.match(clauses, embeddings=vectors)
-    covered = set(mentions[COMMENT_INDEX])
-    keyword = mentions.loc[mentions[s.MATCH] == "keyword", COMMENT_INDEX].nunique()
-    out = {"comments": n, "keyword": round(keyword / n, 4), "taxonomy": round(len(covered) / n, 4)}
+    covered = set(mentions[COMMENT_INDEX]) & specific
+    keyword = len(set(mentions.loc[mentions[s.MATCH] == "keyword", COMMENT_INDEX]) & specific)
+    out = {
+        "comments": int(present.sum()),
+        "nonspecific": int(vague.sum()),
+        "keyword": round(keyword / n, 4),
+        "taxonomy": round(len(covered) / n, 4),
+    }
     if discover:
         probs = clause_sentiment(clauses) if sentiment else None
         frame = None
@@ -570,7 +582,7 @@ def coverage(
                 {s.P_NEGATIVE: probs[:, 0], s.SENTIMENT_SCORE: probs[:, 2] - probs[:, 0]}
             )
         found = discover_themes(clauses, mentions, vectors, matcher=matcher, clause_sentiment=frame)
-        covered |= set(found[COMMENT_INDEX])
+        covered |= set(found[COMMENT_INDEX]) & specific
         themes = found.drop_duplicates([s.TOUCHPOINT, s.THEME]) if len(found) else found
         out["discovered_on"] = (
             "negative/mixed clauses"

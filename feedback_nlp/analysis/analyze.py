@@ -20,6 +20,7 @@ from feedback_nlp.analysis.chunk import (
     mention_counts,
     merge_discovered,
     status_counts,
+    theme_coverage,
 )
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.home import Progress
@@ -86,6 +87,7 @@ def analyze(
         clauses=chunk.clauses,
         mentions=mention_counts(mentions),
         timings=timings,
+        coverage=theme_coverage(comments),
     )
     comments.attrs = {}
     return Analysis(
@@ -106,5 +108,3 @@ def theme_labels(models: Models, mentions: pd.DataFrame) -> dict:
         }
     )
     return labels
-
-

@@ -38,7 +38,12 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.analysis.analyze import Analysis
-from feedback_nlp.analysis.chunk import discover_candidates, merge_discovered, status_counts
+from feedback_nlp.analysis.chunk import (
+    discover_candidates,
+    merge_discovered,
+    status_counts,
+    theme_coverage,
+)
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import timed_open
 from feedback_nlp.errors import FeedbackError
@@ -442,6 +447,7 @@ class StreamedRun:
             models=fingerprints,
             clauses=int(sum(d["clauses"] for d in self.state["done"].values())),
             mentions=counts["mentions"],
+            coverage=theme_coverage(comments),
             run={
                 "engine": self.engine,
                 "chunk_size": self.chunk_size,

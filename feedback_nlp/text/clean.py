@@ -21,6 +21,9 @@ import pandas as pd
 
 from feedback_nlp.schema import (
     COMMENT_ID,
+    CONTENT,
+    CONTENT_NONSPECIFIC,
+    CONTENT_SPECIFIC,
     CREATED_AT,
     ERROR,
     LANG,
@@ -33,6 +36,7 @@ from feedback_nlp.schema import (
     TEXT,
     require_columns,
 )
+from feedback_nlp.text.content import is_nonspecific
 from feedback_nlp.text.empty import is_empty_like
 from feedback_nlp.text.language import identify_languages, language_code
 from feedback_nlp.text.normalize import normalize
@@ -133,6 +137,9 @@ def clean(df: pd.DataFrame, *, redact_pii: bool = False) -> pd.DataFrame:
       unclear ones with their file's (and respondent's) languages as a prior
       (``languages_by_prior`` counts those it decided), ``und`` when still unclear or without
       letters.
+    - ``content``: for the rows left to analyse, ``nonspecific`` when the comment has no word
+      that could name a topic (:mod:`feedback_nlp.text.content`: "ok", "terrible", "you are
+      crap"), else ``specific``; empty for the other rows.
 
     ``out.attrs["clean_report"]`` holds counts of all of this (JSON-ready), for you to look at;
     other attrs are kept. Whether the export had respondent ids is read from the report that
@@ -216,6 +223,14 @@ def clean_with_report(
     for i, code in zip(to_detect, found.codes):
         langs[i] = code
     out[LANG] = pd.Series(langs, index=out.index, dtype="str")
+    content = [
+        (CONTENT_NONSPECIFIC if is_nonspecific(texts[i], langs[i]) else CONTENT_SPECIFIC)
+        if status[i] is None
+        else None
+        for i in range(n)
+    ]
+    out[CONTENT] = pd.Series(content, index=out.index, dtype="str")
+    content_counts = Counter(c for c in content if c is not None)
 
     status_counts = Counter(s for s in status if s is not None)
     out.attrs = {}
@@ -230,6 +245,7 @@ def clean_with_report(
         },
         "languages": dict(sorted((k, int(v)) for k, v in Counter(filter(None, langs)).items())),
         "languages_by_prior": int(found.by_prior),
+        "content": {c: int(content_counts[c]) for c in (CONTENT_SPECIFIC, CONTENT_NONSPECIFIC)},
     }
     logger.info(
         "cleaned %d rows: %d empty, %d duplicate, %d failed, %d PII masks",
