@@ -19,6 +19,7 @@ from feedback_nlp.text.content import is_nonspecific
         ("Terrible!!!", "en"), ("Very very good, thank you", "en"), ("👍", "und"),
         ("Sehr gut, danke!", "de"), ("Bardzo dobrze, polecam", "pl"), ("Très bien merci", "fr"),
         ("Muy bueno, gracias", "es"), ("ดีมากครับ", "th"), ("Scheiße", "de"),
+        ("@united Thank you!", "en"),
     ],
 )  # fmt: skip
 def test_bare_sentiment_insults_and_fillers_are_nonspecific(text, lang):
@@ -31,7 +32,7 @@ def test_bare_sentiment_insults_and_fillers_are_nonspecific(text, lang):
         ("Terrible service", "en"), ("Late installation", "en"), ("delivery", "en"),
         ("Good price but slow shipping", "en"), ("Lieferung zu spät", "de"), ("Bad", "de"),
         ("Kurier był bardzo miły", "pl"), ("Livraison rapide", "fr"), ("Envío lento", "es"),
-        ("ส่งช้ามาก", "th"), ("The app crashes", "und"),
+        ("ส่งช้ามาก", "th"), ("The app crashes", "und"), ("@united #lostluggage", "en"),
         ("good " * 13, "en"),  # more words than a bare verdict has: counted as saying something
     ],
 )  # fmt: skip

@@ -76,6 +76,8 @@ _WORDS_RAW = {
 }
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’/-]*[^\W_])?")
 _THAI_RUN = re.compile("[\u0e01-\u0e4e]+")
+# who a post is addressed to and links say nothing about its topic ("@united thanks!")
+_ADDRESS = re.compile(r"(?:@\w+|https?://\S+|www\.\S+)")
 _MAX_WORDS = 12  # a longer answer says something, whatever its words
 
 
@@ -107,6 +109,7 @@ def is_nonspecific(text: str, lang: str | None) -> bool:
     if not isinstance(text, str):
         return False
     words = _words(lang or "")
+    text = _ADDRESS.sub(" ", text)
     thai = _THAI_RUN.findall(text)
     if thai:
         th_words = _words("th")
