@@ -96,8 +96,9 @@ SENTIMENT_LABELS = ("negative", "neutral", "positive")
 NPS_GROUPS = ("detractor", "passive", "promoter")
 SCORE_SCALES = ("auto", "nps", "stars", "csat")
 
-# Languages we identify and have pipelines for; `und` = undetermined (too short or other).
-SUPPORTED_LANGUAGES = ("en", "de", "pl", "th", "fr", "es")
+# Languages lingua identifies (nl, tr, ru, it since issue 19: before, Dutch read as German and
+# Turkish and Russian as `und`); spaCy pipelines are blank for most. `und` = undetermined.
+SUPPORTED_LANGUAGES = ("en", "de", "pl", "th", "fr", "es", "nl", "tr", "ru", "it")
 UNDETERMINED = "und"
 
 

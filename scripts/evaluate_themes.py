@@ -208,7 +208,9 @@ class Prepared:
 def prepare(ds: Dataset, cache: ClauseEmbedder, *, semantic: bool = True) -> Prepared:
     taxonomy = load_taxonomy(ds.taxonomy)
     t0 = time.perf_counter()
-    clauses = split_clauses(ds.docs["text"].tolist(), ds.docs["lang"].tolist())
+    # --lang-from detected: the language a run would identify, not the data's label
+    read_lang = ds.docs["read_lang"] if "read_lang" in ds.docs else ds.docs["lang"]
+    clauses = split_clauses(ds.docs["text"].tolist(), read_lang.tolist())
     print(
         f"  {ds.name}: {len(ds.docs)} texts -> {len(clauses)} clauses ({time.perf_counter() - t0:.0f}s)",
         file=sys.stderr,
@@ -602,6 +604,19 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument(
+        "--lang-from",
+        choices=("data", "detected"),
+        default="data",
+        help="clause language: the data's label, or identified as `clean` does (each of the "
+        "set's languages read as one file, as an export per market would be)",
+    )
+    ap.add_argument(
+        "--lingua-languages",
+        default=None,
+        help="with --lang-from detected: the languages lingua chooses among (comma-separated; "
+        "default schema.SUPPORTED_LANGUAGES), to measure the set before it was extended",
+    )
     ap.add_argument("--sets", default="germeval,semeval,sample,coverage")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--limit", type=int, default=0, help="only the first N texts of each set")
@@ -624,6 +639,20 @@ def main(argv: list[str] | None = None) -> int:
             results.close()
 
 
+def detected_languages(docs: pd.DataFrame, lingua_languages: str | None) -> list[str]:
+    """The languages `clean` would identify, each of the set's languages read as one file; with
+    `lingua_languages`, lingua chooses among those only (to measure an earlier language set)."""
+    from feedback_nlp.text import language
+
+    if lingua_languages:
+        language._detector.cache_clear()
+        language.SUPPORTED_LANGUAGES = tuple(lingua_languages.split(","))
+    found = language.identify_languages(docs["text"].tolist(), files=docs["lang"].tolist())
+    counts = pd.crosstab(docs["lang"], pd.Series(found.codes, name="read as"))
+    print(f"  languages read as (data language x identified):\n{counts.to_string()}")
+    return found.codes
+
+
 def evaluate_sets(args: argparse.Namespace, argv: list[str] | None, cache: ClauseEmbedder) -> int:
     sets = set(args.sets.split(","))
     report: dict = {"command": " ".join(["scripts/evaluate_themes.py", *(argv or sys.argv[1:])])}
@@ -635,6 +664,8 @@ def evaluate_sets(args: argparse.Namespace, argv: list[str] | None, cache: Claus
         ds = loaders[key](args.data_dir)
         if args.limit:
             ds.docs = ds.docs.iloc[: args.limit].reset_index(drop=True)
+        if args.lang_from == "detected":
+            ds.docs["read_lang"] = detected_languages(ds.docs, args.lingua_languages)
         res = evaluate(
             ds, cache, n_folds=args.folds, semantic=semantic, sentiment=not args.no_sentiment
         )

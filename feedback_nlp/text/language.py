@@ -56,7 +56,7 @@ def _detector():
 
 
 def release_language_models() -> None:
-    """Unload lingua's language models (~150 MB for the six languages); the next language
+    """Unload lingua's language models (~200 MB for the ten languages); the next language
     identification loads them again. A long run calls this once cleaning is done."""
     if _detector.cache_info().currsize:
         _detector().unload_language_models()
@@ -122,8 +122,8 @@ def identify_languages(
 ) -> Languages:
     """Languages of `texts`, short and unclear ones decided with a prior from their file.
 
-    lingua alone is unreliable on a few words: "Late installation" reads as French, "Terrible
-    service" as French, "ok" as Polish. A comment is not written in a vacuum, though: an export
+    lingua alone is unreliable on a few words: "Late installation" and "Terrible service" read
+    as French or `und`, "ok" as Polish. A comment is not written in a vacuum, though: an export
     in one language is in that language throughout. So the confident detections of each file
     (`files`: a file name per text; None: all one file) give the file's language shares; where
     lingua is unsure (under :data:`_SHORT_LETTERS` letters, or its best confidence under
@@ -141,7 +141,7 @@ def identify_languages(
     >>> identify_languages(english + ["Late installation"]).codes
     ['en', 'en', 'en', 'en']
     >>> identify_languages(english + ["Late installation"], prior=False).codes[-1]
-    'fr'
+    'und'
     """
     n = len(texts)
     codes = [UNDETERMINED] * n
