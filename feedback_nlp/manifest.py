@@ -44,11 +44,13 @@ def build_manifest(
     run: dict[str, Any] | None = None,
     memory: dict[str, dict[str, int]] | None = None,
     spacy_pipelines: dict[str, str] | None = None,
+    coverage: dict[str, int | float] | None = None,
 ) -> dict[str, Any]:
     """The manifest of an analysis: `rows` by status (with ``read``), the cleaning report, model
     fingerprints, clause and mention counts, stage timings in seconds; for a whole run also the
     options, the input files (with their hashes, mapping, repairs and problems; repairs are
-    summed over files), how it ran, resident memory per stage and the spaCy pipelines used."""
+    summed over files), how it ran, resident memory per stage and the spaCy pipelines used;
+    `coverage`: analysed comments with a theme, over those with specific content."""
     manifest: dict[str, Any] = {
         "tool": TOOL,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -62,9 +64,9 @@ def build_manifest(
             repairs.update({kind: int(n) for kind, n in f.get("repairs", {}).items()})
         manifest["inputs"] = inputs
         manifest["repairs"] = dict(repairs)
-    manifest.update(
-        rows=rows, clean=clean, models=models, clauses=int(clauses), mentions=mentions
-    )
+    manifest.update(rows=rows, clean=clean, models=models, clauses=int(clauses), mentions=mentions)
+    if coverage is not None:
+        manifest["coverage"] = coverage
     if run is not None:
         manifest["run"] = run
     if spacy_pipelines is not None:

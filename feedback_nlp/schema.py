@@ -37,6 +37,12 @@ CREATED_AT = "created_at"
 # title, which is also the start of its analysed `text`.
 QUESTION = "question"
 TITLE = "title"
+# Whether an analysed comment says anything a theme could be about (text.content): "specific",
+# or "nonspecific" for bare sentiment, insults and fillers ("ok", "terrible", "you are crap").
+# Empty when the row was not analysed. Coverage is counted over the specific ones.
+CONTENT = "content"
+CONTENT_SPECIFIC = "specific"
+CONTENT_NONSPECIFIC = "nonspecific"
 
 # mentions.parquet -----------------------------------------------------------------------------
 CLAUSE_ID = "clause_id"
@@ -66,6 +72,7 @@ CANONICAL_COLUMNS = [
     TOUCHPOINT,
     THEMES,
     CREATED_AT,
+    CONTENT,
 ]
 
 # status values: rows in == rows out, each row says what happened to it.
@@ -95,8 +102,9 @@ NPS_GROUPS = ("detractor", "passive", "promoter")
 # ces: customer effort, 1-5 or 1-7 (its direction is recorded per file in the manifest)
 SCORE_SCALES = ("auto", "nps", "stars", "csat", "ces")
 
-# Languages we identify and have pipelines for; `und` = undetermined (too short or other).
-SUPPORTED_LANGUAGES = ("en", "de", "pl", "th", "fr", "es")
+# Languages lingua identifies (nl, tr, ru, it since issue 19: before, Dutch read as German and
+# Turkish and Russian as `und`); spaCy pipelines are blank for most. `und` = undetermined.
+SUPPORTED_LANGUAGES = ("en", "de", "pl", "th", "fr", "es", "nl", "tr", "ru", "it")
 UNDETERMINED = "und"
 
 

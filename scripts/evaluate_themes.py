@@ -11,8 +11,9 @@ SemEval entity) and theme level (category / ENTITY#ATTRIBUTE): micro-F1 per lang
 Semantic thresholds are chosen by 5-fold cross-validation: each fold is scored with thresholds
 fitted on the other four, never on its own rows. Polarity accuracy on correctly found categories
 uses the clause sentiment of the builtin model (`feedback_nlp.encoders.sentiment`) where it is installed.
-Coverage: share of non-empty comments with at least one theme (taxonomy or discovered) on the
-bundled sample and on the development sets.
+Coverage: share of non-empty comments with specific content with at least one theme (taxonomy
+or discovered) on the bundled sample and on the development sets; comments with no specific
+content ("ok", "terrible", "you are crap": text.content) are counted apart (``nonspecific``).
 
 Clause embeddings are computed as `analyze` computes them
 (:func:`feedback_nlp.analysis.models.embed_clauses`, in fp32) and kept in the same result cache
@@ -45,6 +46,7 @@ from feedback_nlp.analysis.models import embed_clauses
 from feedback_nlp.cache import ResultCache, timed_open
 from feedback_nlp.encoders.embedder import Embedder
 from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
+from feedback_nlp.text.content import is_nonspecific
 from feedback_nlp.themes.matcher import ThemeMatcher
 from feedback_nlp.themes.semantic import (
     SemanticScores,
@@ -206,7 +208,9 @@ class Prepared:
 def prepare(ds: Dataset, cache: ClauseEmbedder, *, semantic: bool = True) -> Prepared:
     taxonomy = load_taxonomy(ds.taxonomy)
     t0 = time.perf_counter()
-    clauses = split_clauses(ds.docs["text"].tolist(), ds.docs["lang"].tolist())
+    # --lang-from detected: the language a run would identify, not the data's label
+    read_lang = ds.docs["read_lang"] if "read_lang" in ds.docs else ds.docs["lang"]
+    clauses = split_clauses(ds.docs["text"].tolist(), read_lang.tolist())
     print(
         f"  {ds.name}: {len(ds.docs)} texts -> {len(clauses)} clauses ({time.perf_counter() - t0:.0f}s)",
         file=sys.stderr,
@@ -548,20 +552,30 @@ def coverage(
     discover: bool,
     sentiment: bool,
 ) -> dict:
-    """Share of non-empty texts with at least one theme: by keyword, by the taxonomy (keyword or
-    semantic), and with discovered themes (on negative/mixed clauses when a sentiment model is
-    there, else on all unclaimed clauses)."""
+    """Share of non-empty texts with specific content (text.content: "ok", "terrible" alone
+    have none; their number is given as ``nonspecific``) with at least one theme: by keyword,
+    by the taxonomy (keyword or semantic), and with discovered themes (on negative/mixed
+    clauses when a sentiment model is there, else on all unclaimed clauses)."""
     from feedback_nlp.themes.discover import discover_themes
 
     texts = texts.fillna("").astype(str).reset_index(drop=True)
-    n = max(1, int(texts.str.strip().ne("").sum()))
-    clauses = split_clauses(texts.tolist(), list(langs))
+    langs = list(langs)
+    present = texts.str.strip().ne("").to_numpy()
+    vague = present & np.array([is_nonspecific(t, lang) for t, lang in zip(texts, langs)], bool)
+    specific = set(np.flatnonzero(present & ~vague))
+    n = max(1, len(specific))
+    clauses = split_clauses(texts.tolist(), langs)
     matcher = ThemeMatcher(taxonomy, embed=cache)
     vectors = cache.embed(clauses[s.CLAUSE_TEXT].tolist())
     mentions = matcher.match(clauses, embeddings=vectors)
-    covered = set(mentions[COMMENT_INDEX])
-    keyword = mentions.loc[mentions[s.MATCH] == "keyword", COMMENT_INDEX].nunique()
-    out = {"comments": n, "keyword": round(keyword / n, 4), "taxonomy": round(len(covered) / n, 4)}
+    covered = set(mentions[COMMENT_INDEX]) & specific
+    keyword = len(set(mentions.loc[mentions[s.MATCH] == "keyword", COMMENT_INDEX]) & specific)
+    out = {
+        "comments": int(present.sum()),
+        "nonspecific": int(vague.sum()),
+        "keyword": round(keyword / n, 4),
+        "taxonomy": round(len(covered) / n, 4),
+    }
     if discover:
         probs = clause_sentiment(clauses) if sentiment else None
         frame = None
@@ -570,7 +584,7 @@ def coverage(
                 {s.P_NEGATIVE: probs[:, 0], s.SENTIMENT_SCORE: probs[:, 2] - probs[:, 0]}
             )
         found = discover_themes(clauses, mentions, vectors, matcher=matcher, clause_sentiment=frame)
-        covered |= set(found[COMMENT_INDEX])
+        covered |= set(found[COMMENT_INDEX]) & specific
         themes = found.drop_duplicates([s.TOUCHPOINT, s.THEME]) if len(found) else found
         out["discovered_on"] = (
             "negative/mixed clauses"
@@ -590,6 +604,19 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument(
+        "--lang-from",
+        choices=("data", "detected"),
+        default="data",
+        help="clause language: the data's label, or identified as `clean` does (each of the "
+        "set's languages read as one file, as an export per market would be)",
+    )
+    ap.add_argument(
+        "--lingua-languages",
+        default=None,
+        help="with --lang-from detected: the languages lingua chooses among (comma-separated; "
+        "default schema.SUPPORTED_LANGUAGES), to measure the set before it was extended",
+    )
     ap.add_argument("--sets", default="germeval,semeval,sample,coverage")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--limit", type=int, default=0, help="only the first N texts of each set")
@@ -612,6 +639,20 @@ def main(argv: list[str] | None = None) -> int:
             results.close()
 
 
+def detected_languages(docs: pd.DataFrame, lingua_languages: str | None) -> list[str]:
+    """The languages `clean` would identify, each of the set's languages read as one file; with
+    `lingua_languages`, lingua chooses among those only (to measure an earlier language set)."""
+    from feedback_nlp.text import language
+
+    if lingua_languages:
+        language._detector.cache_clear()
+        language.SUPPORTED_LANGUAGES = tuple(lingua_languages.split(","))
+    found = language.identify_languages(docs["text"].tolist(), files=docs["lang"].tolist())
+    counts = pd.crosstab(docs["lang"], pd.Series(found.codes, name="read as"))
+    print(f"  languages read as (data language x identified):\n{counts.to_string()}")
+    return found.codes
+
+
 def evaluate_sets(args: argparse.Namespace, argv: list[str] | None, cache: ClauseEmbedder) -> int:
     sets = set(args.sets.split(","))
     report: dict = {"command": " ".join(["scripts/evaluate_themes.py", *(argv or sys.argv[1:])])}
@@ -623,6 +664,8 @@ def evaluate_sets(args: argparse.Namespace, argv: list[str] | None, cache: Claus
         ds = loaders[key](args.data_dir)
         if args.limit:
             ds.docs = ds.docs.iloc[: args.limit].reset_index(drop=True)
+        if args.lang_from == "detected":
+            ds.docs["read_lang"] = detected_languages(ds.docs, args.lingua_languages)
         res = evaluate(
             ds, cache, n_folds=args.folds, semantic=semantic, sentiment=not args.no_sentiment
         )

@@ -25,7 +25,11 @@ from feedback_nlp.schema import (
 )
 from feedback_nlp.text.clean import clean
 from feedback_nlp.text.empty import is_empty_like
-from feedback_nlp.text.language import detect_languages, release_language_models
+from feedback_nlp.text.language import (
+    detect_languages,
+    identify_languages,
+    release_language_models,
+)
 from feedback_nlp.text.normalize import normalize_text
 from feedback_nlp.text.pii import redact
 
@@ -243,6 +247,53 @@ def test_language_models_can_be_released_and_load_again():
 def test_detect_languages_says_und_when_it_cannot_tell():
     assert detect_languages(["ok", "👍", "10/10", "", "!!", "[EMAIL]"]) == [UNDETERMINED] * 6
     assert detect_languages(["ส่งเร็ว", "แอป crash ตอน checkout ทุกครั้งเลย"]) == ["th", "th"]
+
+
+ENGLISH_EXPORT = SENTENCES["en"] + [
+    "The engineer never came and nobody called us back.",
+    "Our bill went up again without any notice at all.",
+]
+
+
+def test_short_comments_in_an_english_export_read_as_english():
+    short = ["Terrible service", "Late installation", "Excellent service"]
+    # read alone, lingua calls them French: the prior is what makes them English
+    assert identify_languages(short, prior=False).codes != ["en"] * 3
+    found = identify_languages(ENGLISH_EXPORT + short + ["👍", "10/10"])
+    assert found.codes == ["en"] * (len(ENGLISH_EXPORT) + 3) + [UNDETERMINED] * 2
+    assert found.by_prior >= 2
+
+
+def test_a_mixed_export_keeps_each_comments_language():
+    texts = SENTENCES["de"] + SENTENCES["en"] + SENTENCES["pl"]
+    short = ["Sehr gut", "Bardzo dobrze", "Billing issues", "👍"]
+    codes = identify_languages(texts + short).codes
+    assert codes[-4:] == ["de", "pl", "en", UNDETERMINED]
+    assert codes[:-4] == detect_languages(texts)
+
+
+def test_a_clear_other_language_is_not_overridden_by_the_prior():
+    # one German answer in an English export: lingua's "en" is implausible (0.07), so it stays
+    assert identify_languages(ENGLISH_EXPORT + ["Sehr gut", "Zu teuer"]).codes[-2:] == ["de", "de"]
+
+
+def test_the_prior_is_per_file_and_per_respondent():
+    texts = SENTENCES["en"] + SENTENCES["fr"] + ["Excellent service", "Excellent service"]
+    files = ["en.csv"] * 5 + ["fr.csv"] * 5 + ["en.csv", "fr.csv"]
+    assert identify_languages(texts, files=files).codes[-2:] == ["en", "fr"]
+    # an English file, but this respondent's other answer is French
+    texts = ENGLISH_EXPORT + ["Excellent service", "Livraison très lente, colis abîmé."]
+    respondents = [None] * len(ENGLISH_EXPORT) + ["r1", "r1"]
+    assert identify_languages(texts).codes[-2:] == ["en", "fr"]
+    assert identify_languages(texts, respondents=respondents).codes[-2:] == ["fr", "fr"]
+
+
+def test_clean_counts_languages_decided_by_the_prior():
+    df = read_like(ENGLISH_EXPORT + ["Terrible service", "Late installation", "👍"])
+    out = clean(df)
+    assert out[LANG].tolist()[:-1] == ["en"] * (len(ENGLISH_EXPORT) + 2)
+    assert out[LANG].iloc[-1] == UNDETERMINED
+    assert out.attrs["clean_report"]["languages_by_prior"] >= 1
 
 
 # --- clean -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from feedback_nlp.analysis.chunk import (
     mention_counts,
     merge_discovered,
     status_counts,
+    theme_coverage,
 )
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.home import Progress
@@ -97,6 +98,7 @@ def analyze(
         clauses=chunk.clauses,
         mentions=mention_counts(mentions),
         timings=timings,
+        coverage=theme_coverage(comments),
     )
     manifest["taxonomy_choice"] = choice.to_dict()
     comments.attrs = {}
@@ -118,5 +120,3 @@ def theme_labels(models: Models, mentions: pd.DataFrame) -> dict:
         }
     )
     return labels
-
-

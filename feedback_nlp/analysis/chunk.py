@@ -41,6 +41,24 @@ def status_counts(comments: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.items()}
 
 
+def theme_coverage(comments: pd.DataFrame) -> dict[str, int | float]:
+    """How many analysed comments got a theme, counted over those with specific content:
+    "ok" or "you are crap" has nothing a theme could be about (text.content), so it is counted
+    apart instead of lowering the coverage."""
+    analysed = (comments[s.STATUS] == s.STATUS_ANALYZED).to_numpy()
+    nonspecific = analysed & (comments[s.CONTENT] == s.CONTENT_NONSPECIFIC).to_numpy()
+    specific = analysed & ~nonspecific
+    themed = np.array([v is not None and len(v) > 0 for v in comments[s.THEMES]], dtype=bool)
+    n_specific, n_themed = int(specific.sum()), int((specific & themed).sum())
+    return {
+        "analyzed": int(analysed.sum()),
+        "nonspecific": int(nonspecific.sum()),
+        "specific": n_specific,
+        "specific_with_themes": n_themed,
+        "specific_coverage": round(n_themed / n_specific, 4) if n_specific else 0.0,
+    }
+
+
 def theme_key(touchpoint: str, theme: str) -> str:
     """How a comment's `themes` list names a theme: unique across touchpoints."""
     return f"{touchpoint}/{theme}"

@@ -23,6 +23,13 @@ def print_analysis_summary(manifest: dict, outdir: Path) -> None:
     langs = manifest.get("clean", {}).get("languages", {})
     if langs:
         out.print("Languages: " + ", ".join(f"{k} {v}" for k, v in langs.items()) + ".")
+    cov = manifest.get("coverage")
+    if cov:
+        out.print(
+            f"Themes in {cov['specific_with_themes']} of {cov['specific']} comments with specific "
+            f"content ({cov['specific_coverage']:.0%}); {cov['nonspecific']} comments had no "
+            "specific content."
+        )
     # what was read from each file, and what went wrong there (row numbers, never comment text)
     for f in manifest.get("inputs", []):
         used = ", ".join(f"{role} ← {col!r}" for role, col in f.get("mapping", {}).items())

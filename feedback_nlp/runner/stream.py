@@ -25,7 +25,6 @@ share of all clauses) so that chunked and unchunked runs find the same themes.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import shutil
 import time
@@ -46,12 +45,17 @@ from feedback_nlp.analysis.choose import (
     resolve_taxonomy,
     sample_positions,
 )
-from feedback_nlp.analysis.chunk import discover_candidates, merge_discovered, status_counts
+from feedback_nlp.analysis.chunk import (
+    discover_candidates,
+    merge_discovered,
+    status_counts,
+    theme_coverage,
+)
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import timed_open
 from feedback_nlp.errors import FeedbackError
 from feedback_nlp.home import Progress
-from feedback_nlp.manifest import build_manifest, versions
+from feedback_nlp.manifest import build_manifest
 from feedback_nlp.output import (
     atomic_path,
     neutralize_formulas,
@@ -67,40 +71,12 @@ from feedback_nlp.runner.engine import (
     release_memory,
     run_chunks,
 )
-from feedback_nlp.settings import ReadOptions, RunOptions
+from feedback_nlp.runner.fingerprint import input_fingerprint
+from feedback_nlp.settings import RunOptions
 
 WORK_DIR = ".feedback-nlp-parts"
 PROGRESS_FILE = "progress.json"
 INPUT_FILE = "input.parquet"
-FORMAT_VERSION = 1
-
-
-def _hash_file(path: Path, digest) -> None:
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        digest.update(b"<unreadable>")  # load() reports it properly
-
-
-def input_fingerprint(inputs: Sequence[str | Path], read: ReadOptions, chunk_size: int) -> str:
-    """What the cleaned chunks depend on: the input files' bytes (and names, in order), the read
-    options (PII redaction included), the chunk size and the feedback-nlp version."""
-    digest = hashlib.sha256()
-    head = {
-        "format": FORMAT_VERSION,
-        "version": versions().get("feedback-nlp", "?"),
-        "read": read.columns(),
-        "redact_pii": read.redact_pii,
-        "chunk_size": chunk_size,
-        "names": [Path(p).name for p in inputs],
-    }
-    digest.update(json.dumps(head, sort_keys=True, default=str).encode())
-    for path in inputs:
-        digest.update(b"\0file\0")
-        _hash_file(Path(path).expanduser(), digest)
-    return digest.hexdigest()
 
 
 def _part(work: Path, k: int, name: str) -> Path:
@@ -470,6 +446,7 @@ class StreamedRun:
             models=fingerprints,
             clauses=int(sum(d["clauses"] for d in self.state["done"].values())),
             mentions=counts["mentions"],
+            coverage=theme_coverage(comments),
             run={
                 "engine": self.engine,
                 "chunk_size": self.chunk_size,

@@ -21,6 +21,9 @@ import pandas as pd
 
 from feedback_nlp.schema import (
     COMMENT_ID,
+    CONTENT,
+    CONTENT_NONSPECIFIC,
+    CONTENT_SPECIFIC,
     CREATED_AT,
     ERROR,
     LANG,
@@ -33,8 +36,9 @@ from feedback_nlp.schema import (
     TEXT,
     require_columns,
 )
+from feedback_nlp.text.content import is_nonspecific
 from feedback_nlp.text.empty import is_empty_like
-from feedback_nlp.text.language import detect_languages, language_code
+from feedback_nlp.text.language import identify_languages, language_code
 from feedback_nlp.text.normalize import normalize
 from feedback_nlp.text.pii import PII_KINDS, redact
 
@@ -129,8 +133,13 @@ def clean(df: pd.DataFrame, *, redact_pii: bool = False) -> pd.DataFrame:
       ``duplicate`` for repeats of an earlier row: the same respondent id and the same text; in
       an export without ids, the same text, date and every other column (undated rows without
       ids are never flagged). Other rows keep a missing status for ``analyze()``.
-    - ``lang``: user-supplied values normalised to ISO 639-1; others identified, ``und`` when
-      too short or unclear.
+    - ``lang``: user-supplied values normalised to ISO 639-1; others identified, short and
+      unclear ones with their file's (and respondent's) languages as a prior
+      (``languages_by_prior`` counts those it decided), ``und`` when still unclear or without
+      letters.
+    - ``content``: for the rows left to analyse, ``nonspecific`` when the comment has no word
+      that could name a topic (:mod:`feedback_nlp.text.content`: "ok", "terrible", "you are
+      crap"), else ``specific``; empty for the other rows.
 
     ``out.attrs["clean_report"]`` holds counts of all of this (JSON-ready), for you to look at;
     other attrs are kept. Whether the export had respondent ids is read from the report that
@@ -203,9 +212,25 @@ def clean_with_report(
 
     langs = [language_code(v) for v in out[LANG].tolist()]
     to_detect = [i for i in np.flatnonzero(eligible | duplicate) if langs[i] is None]
-    for i, code in zip(to_detect, detect_languages([texts[i] for i in to_detect])):
+    # The whole export is here (the streaming run cleans before it chunks), so each file's
+    # language shares are its own, not a chunk's: short comments are read in their file's language.
+    sources = out[SOURCE].tolist()
+    found = identify_languages(
+        [texts[i] for i in to_detect],
+        files=[sources[i] for i in to_detect],
+        respondents=[respondent[i] for i in to_detect],
+    )
+    for i, code in zip(to_detect, found.codes):
         langs[i] = code
     out[LANG] = pd.Series(langs, index=out.index, dtype="str")
+    content = [
+        (CONTENT_NONSPECIFIC if is_nonspecific(texts[i], langs[i]) else CONTENT_SPECIFIC)
+        if status[i] is None
+        else None
+        for i in range(n)
+    ]
+    out[CONTENT] = pd.Series(content, index=out.index, dtype="str")
+    content_counts = Counter(c for c in content if c is not None)
 
     status_counts = Counter(s for s in status if s is not None)
     out.attrs = {}
@@ -219,6 +244,8 @@ def clean_with_report(
             s: int(status_counts[s]) for s in (STATUS_EMPTY, STATUS_DUPLICATE, STATUS_FAILED)
         },
         "languages": dict(sorted((k, int(v)) for k, v in Counter(filter(None, langs)).items())),
+        "languages_by_prior": int(found.by_prior),
+        "content": {c: int(content_counts[c]) for c in (CONTENT_SPECIFIC, CONTENT_NONSPECIFIC)},
     }
     logger.info(
         "cleaned %d rows: %d empty, %d duplicate, %d failed, %d PII masks",
