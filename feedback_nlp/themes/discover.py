@@ -29,6 +29,7 @@ from feedback_nlp.text.pipelines import get_pipeline
 from feedback_nlp.themes.discovered_labels import (
     as_label,
     format_key_phrases,
+    lowered_words,
     phrase_pointers,
     read_pointer,
 )
@@ -52,8 +53,8 @@ MIN_CONTENT_WORDS = 2  # a clause needs this many content words to join a discov
 # sha256 (hex) of a clause's comment text: with it, a re-run over the same comments finds its
 # clusters' labels in the result cache instead of parsing those comments again
 COMMENT_KEY = "comment_key"
-# v2: pointers name phrases ([clause, first token, end token]: label, then key phrases)
-_LABEL_KEY_VERSION = b"labels-v2"
+# v3: pointers name phrases ([clause, first token, end token]: label, then key phrases)
+_LABEL_KEY_VERSION = b"labels-v3"
 
 
 class LabelCache(Protocol):
@@ -351,14 +352,9 @@ def _phrases_from_pointers(
         if not isinstance(found, list) or len(found) < 2:
             return None
         phrases = []
+        lowered = lowered_words(tokens[i] for i in rows)
         for pointer in found:
-            phrase = read_pointer(
-                pointer,
-                rows,
-                texts,
-                tokens,
-                clauses[s.LANG],
-            )
+            phrase = read_pointer(pointer, rows, texts, tokens, clauses[s.LANG], lowered)
             if phrase is None:
                 return None
             phrases.append(phrase)

@@ -29,6 +29,8 @@ from feedback_nlp.text.pipelines import TRAINED_PIPELINES, get_pipeline, transie
 KEY_PHRASES = 3  # key phrases kept per language of a discovered theme
 MAX_TOKENS = 3  # n-gram length; trimmed noun chunks may have one more
 MIN_SHARED = 2  # comments that must say a multi-word phrase for it to get the phrase bonus
+MIN_CLUSTERS_COMMON = 3  # clusters needed before a word can be found common to all of them
+COMMON_SHARE = 0.4  # ... said by this share of all their comments, in this share of clusters
 _PHRASE_BONUS = {1: 1.0, 2: 1.6, 3: 1.7, 4: 1.5}
 _NOUN_BONUS = 1.5
 _CHUNK_BONUS = 1.2
@@ -96,14 +98,19 @@ def _parse(texts: list[str], lang: str) -> list[tuple[list[tuple[int, int]], set
     return out
 
 
-def shown(text: str, tokens, offsets, k0: int, k1: int, lang: str) -> str:
+def shown(text: str, tokens, offsets, k0: int, k1: int, lowered: set[str]) -> str:
     """How the phrase tokens[k0:k1] shows: as written, but "Router" at the start of a clause as
-    "router" (not in German, whose nouns are written so everywhere)."""
+    "router" where the cluster writes that word in lower case elsewhere (not "Comcast")."""
     phrase = text[offsets[k0][0] : offsets[k1 - 1][1]]
     first = tokens[k0]
-    if k0 == 0 and lang != "de" and first[:1].isupper() and first[1:].islower():
+    if k0 == 0 and first[:1].isupper() and first[1:].islower() and first.lower() in lowered:
         phrase = phrase[:1].lower() + phrase[1:]
     return phrase
+
+
+def lowered_words(tokens) -> set[str]:
+    """The words a cluster's clauses (their token lists) write in lower case somewhere."""
+    return {t for toks in tokens for t in toks if t.islower()}
 
 
 def as_label(phrase: str) -> str:
@@ -190,8 +197,11 @@ def phrase_pointers(
         found = _parse([texts[i] for i in members], lang)
         if found is not None:
             parsed.update(zip(members, found))
+    common = _ubiquitous(tokens, langs, comments, clusters)
     cands = {
-        i: _candidates(tokens[i], lemmas[i], langs[i], _stop_words(langs[i]), parsed[i], offsets[i])
+        i: _candidates(
+            tokens[i], lemmas[i], langs[i], _stop_words(langs[i]) | common, parsed[i], offsets[i]
+        )
         if offsets[i] is not None
         else {}
         for i in rows
@@ -225,6 +235,7 @@ def phrase_pointers(
             length = _PHRASE_BONUS[min(n, 4)] if n == 1 or len(said) >= MIN_SHARED else 0.5
             idf = math.log(1 + n_docs / df[key])
             score[key] = sum(said.values()) * idf * length * bonus[key]
+        lowered = lowered_words(tokens[i] for i in m)
         ranked: dict[str, list[tuple]] = defaultdict(list)
         for key in sorted(weight, key=lambda k: (-score[k], k)):
             ranked[key[0]].append(key)
@@ -238,7 +249,7 @@ def phrase_pointers(
                 if any(words <= set(k[1]) or set(k[1]) <= words for k in kept):
                     continue
                 kept.append(key)
-                picked.append(_most_written(key, places[key], m, texts, tokens, offsets))
+                picked.append(_most_written(places[key], m, texts, tokens, offsets, lowered))
                 if len(kept) == KEY_PHRASES:
                     break
         if picked:
@@ -246,22 +257,43 @@ def phrase_pointers(
     return out
 
 
-def _most_written(key, places, members, texts, tokens, offsets) -> list[int]:
-    """The place of the phrase's most frequent written form (a clause-initial capital counts
-    only where the phrase is never written elsewhere)."""
-    lang = key[0]
+def _ubiquitous(tokens, langs, comments, clusters: dict[int, list[int]]) -> set[str]:
+    """Words (lower case) that most comments of most clusters say: the company's name in its
+    own complaints ("Comcast"), the product everyone writes about. They name no one theme, so
+    phrases neither start nor end with them. Needs MIN_CLUSTERS_COMMON clusters to tell."""
+    if len(clusters) < MIN_CLUSTERS_COMMON:
+        return set()
+    said: dict[str, set] = defaultdict(set)  # word -> comments
+    where: dict[str, set] = defaultdict(set)  # word -> clusters
+    every: set = set()
+    for c, m in clusters.items():
+        for i in m:
+            every.add(comments[i])
+            for t in tokens[i]:
+                said[t.lower()].add(comments[i])
+                where[t.lower()].add(c)
+    return {
+        w
+        for w, who in said.items()
+        if len(who) >= COMMON_SHARE * len(every)
+        and len(where[w]) >= COMMON_SHARE * len(clusters)
+    }
+
+
+def _most_written(places, members, texts, tokens, offsets, lowered) -> list[int]:
+    """The place of the phrase's most frequent written form (see :func:`shown`)."""
     forms: Counter = Counter()
     first: dict[str, tuple[int, int, int]] = {}
     for j, k0, k1 in places:
         i = members[j]
-        form = shown(texts[i], tokens[i], offsets[i], k0, k1, lang)
+        form = shown(texts[i], tokens[i], offsets[i], k0, k1, lowered)
         forms[form] += 1
         first.setdefault(form, (j, k0, k1))
     best = min(forms, key=lambda f: (-forms[f], f))
     return list(first[best])
 
 
-def read_pointer(pointer, members, texts, tokens, langs) -> tuple[str, str] | None:
+def read_pointer(pointer, members, texts, tokens, langs, lowered) -> tuple[str, str] | None:
     """(lang, phrase) that a pointer names, or None where it does not fit the clauses."""
     if not (isinstance(pointer, list) and len(pointer) == 3):
         return None
@@ -274,7 +306,7 @@ def read_pointer(pointer, members, texts, tokens, langs) -> tuple[str, str] | No
     offsets = token_offsets(texts[i], tokens[i])
     if offsets is None:
         return None
-    return langs[i], shown(texts[i], tokens[i], offsets, k0, k1, langs[i])
+    return langs[i], shown(texts[i], tokens[i], offsets, k0, k1, lowered)
 
 
 def format_key_phrases(phrases: list[tuple[str, str]]) -> str:
