@@ -53,7 +53,7 @@ def is_word_list(label: str, clauses: list[str]) -> bool:
     return " / " in label or not any(low in c.lower() for c in clauses)
 
 
-def report(name: str, mentions: pd.DataFrame) -> tuple[int, int]:
+def report(name: str, mentions: pd.DataFrame, quotes: bool = False) -> tuple[int, int]:
     from feedback_nlp import schema as s
     from feedback_nlp.themes.discovered_labels import parse_key_phrases
 
@@ -71,6 +71,9 @@ def report(name: str, mentions: pd.DataFrame) -> tuple[int, int]:
             f"  {'WORDLIST ' if bad else ''}{label!r:40} {tp:20} "
             f"{g[s.COMMENT_ID].nunique():4d} comments  key: {'; '.join(phrases[:2])}"
         )
+        if quotes:  # the most central clause, to judge the label by
+            top = g.sort_values(s.CONFIDENCE, ascending=False)[s.CLAUSE_TEXT].iloc[0]
+            print(f"      e.g. {str(top)[:90]!r}")
     return len(groups), lists
 
 
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=400, help="comments per set (seeded sample)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sets", default="comcast,airline_negative,cfpb,sample")
+    p.add_argument("--quotes", action="store_true", help="print each theme's most central clause")
     args = p.parse_args(argv)
 
     import feedback_nlp as fnlp
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         if taxonomy not in models:
             models[taxonomy] = Models(ModelOptions(taxonomy=taxonomy))
         result = fnlp.analyze(frame, models=models[taxonomy])
-        n, bad = report(f"{name} ({len(frame)} comments, {taxonomy})", result.mentions)
+        n, bad = report(f"{name} ({len(frame)} comments, {taxonomy})", result.mentions, args.quotes)
         total, lists = total + n, lists + bad
     print(f"\n{total} discovered themes, {lists} labels that are word lists")
     return 0

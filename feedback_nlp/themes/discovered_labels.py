@@ -9,7 +9,8 @@ lemmas so that inflections count together. A candidate scores by how many of the
 comments say it, each weighted by how central its clause is (cosine to the centroid), times
 how distinctive it is among all clusters (IDF), with a bonus for 2-3 word phrases said by at
 least two comments, for noun chunks and for phrases containing a noun. Phrases made only of
-sentiment words ("poor", "terrible") are never candidates: they say how, not what.
+sentiment words ("poor", "terrible") or generic ones ("complaint", "issue") are never
+candidates: they say how, not what.
 
 A phrase is shown as it is written most often, so the label is always text of the clauses.
 Its place is kept as a pointer (clause, first token, end token), which is all the result cache
@@ -49,6 +50,11 @@ SENTIMENT_WORDS = frozenset(
     inadmissible bien bon malo mala pésimo fatal decepcionado vergonzoso bueno zły źle słaby
     fatalny tragiczny okropny beznadziejny dobry dobrze
     """.split()  # noqa: SIM905
+)
+
+# Words every complaint may use of itself: "Complaint" or "Issues" alone names no theme.
+GENERIC_WORDS = frozenset(
+    "complaint issue problem customer company experience thing stuff lot way".split()  # noqa: SIM905
 )
 
 
@@ -100,10 +106,18 @@ def _parse(texts: list[str], lang: str) -> list[tuple[list[tuple[int, int]], set
 
 def shown(text: str, tokens, offsets, k0: int, k1: int, lowered: set[str]) -> str:
     """How the phrase tokens[k0:k1] shows: as written, but "Router" at the start of a clause as
-    "router" where the cluster writes that word in lower case elsewhere (not "Comcast")."""
+    "router" where the cluster writes that word in lower case elsewhere (not "Comcast") and the
+    phrase is not in title case."""
     phrase = text[offsets[k0][0] : offsets[k1 - 1][1]]
     first = tokens[k0]
-    if k0 == 0 and first[:1].isupper() and first[1:].islower() and first.lower() in lowered:
+    title_case = any(t[:1].isupper() for t in tokens[k0 + 1 : k1])  # "Unfair Pricing" stays
+    if (
+        k0 == 0
+        and first[:1].isupper()
+        and first[1:].islower()
+        and first.lower() in lowered
+        and not title_case
+    ):
         phrase = phrase[:1].lower() + phrase[1:]
     return phrase
 
@@ -158,7 +172,8 @@ def _candidates(tokens, lemmas, lang, stop, parsed, offsets) -> dict[tuple, tupl
     for k0, k1 in sorted(spans):
         words = [(lemmas[k] or tokens[k]).lower() for k in range(k0, k1)]
         meaning = [w for k, w in zip(range(k0, k1), words) if content[k]]
-        if all(w in SENTIMENT_WORDS or tokens[k].lower() in SENTIMENT_WORDS
+        vague = SENTIMENT_WORDS | GENERIC_WORDS
+        if all(w in vague or tokens[k].lower() in vague
                for k, w in zip(range(k0, k1), words) if content[k]):  # fmt: skip
             continue
         bonus = _CHUNK_BONUS if (k0, k1) in chunk_spans else 1.0
