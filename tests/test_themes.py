@@ -658,3 +658,13 @@ def test_a_cluster_that_matches_no_touchpoint_goes_to_other():
     none = mentions.iloc[:0]
     found = discover_themes(clauses, none, vectors, matcher=matcher, distance=0.6, min_size=3)
     assert set(found[s.TOUCHPOINT]) == {"delivery"}
+
+
+def test_a_cluster_of_sentiment_words_alone_is_no_theme():
+    """"terrible awful horrible" names no topic: no label could be anything but sentiment."""
+    texts = ["terrible awful horrible", "awful terrible horrible", "horrible awful terrible"]
+    clauses, mentions, vectors, matcher = discovery_input(texts)
+    assert discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6).empty
+    both = discovery_input([*texts, *ZIPPER])
+    found = discover_themes(*both[:3], matcher=both[3], distance=0.6)
+    assert set(found["label"]) == {"Zipper broke"}

@@ -246,12 +246,16 @@ def discover_themes(
             clusters=clusters,
             main_lang=main_lang,
         )
-        phrases = _phrases_from_pointers(clauses, clusters, [pointers.get(c) for c in clusters])
+        found_pointers = [pointers.get(c, []) for c in clusters]
+        phrases = _phrases_from_pointers(clauses, clusters, found_pointers)
         if key and phrases is not None:
-            label_cache.put(key, [pointers.get(c) for c in clusters])
+            label_cache.put(key, found_pointers)
         if phrases is None:  # cannot happen: the pointers were just made from these clauses
             raise RuntimeError("discovered-theme phrases do not fit their clauses")
 
+    clusters = {c: m for c, m in clusters.items() if c in phrases}
+    if not clusters:
+        return assemble_mentions(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
     labels = {c: as_label(phrases[c][0][1]) for c in clusters}
     ordered = sorted(clusters, key=lambda c: (-len(clusters[c]), labels[c]))  # stable ids
     used: set[str] = set()
@@ -349,6 +353,8 @@ def _phrases_from_pointers(
     texts, tokens = clauses[s.CLAUSE_TEXT], clauses[TOKENS]
     out: dict[int, list[tuple[str, str]]] = {}
     for (c, rows), found in zip(clusters.items(), pointers):
+        if found == []:  # no phrase names it (sentiment words alone): not a theme
+            continue
         if not isinstance(found, list) or len(found) < 2:
             return None
         phrases = []

@@ -198,7 +198,7 @@ def phrase_pointers(
     main_lang: dict[int, str],
 ) -> dict[int, list[list[int]]]:
     """Per cluster: [[j, k0, k1], ...], its label phrase first, then its key phrases (up to
-    KEY_PHRASES per language, the main language first); ``j`` is the position of the clause in
+    KEY_PHRASES per language, the main language first), or [] where no phrase names it; ``j`` is the position of the clause in
     the cluster's list of rows, ``k0:k1`` its tokens. The inputs are per row (all rows of all
     clusters); ``clusters`` maps each cluster to its rows."""
     rows = sorted({i for m in clusters.values() for i in m})
@@ -267,8 +267,9 @@ def phrase_pointers(
                 picked.append(_most_written(places[key], m, texts, tokens, offsets, lowered))
                 if len(kept) == KEY_PHRASES:
                     break
-        if picked:
-            out[c] = [picked[0], *picked]  # the label is the top phrase of the main language
+        # a cluster that says nothing but sentiment or generic words ("terrible", "very bad")
+        # names no topic: an empty list, and discovery drops it
+        out[c] = [picked[0], *picked] if picked else []
     return out
 
 
