@@ -389,8 +389,9 @@ class ResultCache:
         self._write("INSERT OR IGNORE INTO clauses VALUES (?, ?, ?, ?)", rows)
 
     def get_labels(self, model: str, key: bytes) -> list | None:
-        """The label pointers stored for ``key`` (JSON: per cluster a list of [int, int]), or
-        None; a value of any other form is deleted. Whether they fit is the caller's check."""
+        """The label pointers stored for ``key`` (JSON: per cluster a list of [clause, first
+        token, end token] per phrase), or None; a value of any other form is deleted. Whether
+        they fit is the caller's check."""
         if self._conn is None:
             return None
         try:
@@ -424,7 +425,7 @@ def _valid_label_pointers(blob: bytes) -> list | None:
     ok = isinstance(value, list) and all(
         isinstance(found, list)
         and all(
-            isinstance(p, list) and len(p) == 2 and all(type(x) is int and x >= 0 for x in p)
+            isinstance(p, list) and len(p) == 3 and all(type(x) is int and x >= 0 for x in p)
             for p in found
         )
         for found in value

@@ -161,6 +161,8 @@ THEME_COLUMNS = [
 # Extra columns of the themes frame (not in the contract; kept in themes.csv after the above).
 GROUP = "group"  # value of the `by` dimension a row is ranked within ("all" for by="theme")
 TOUCHPOINT_LABEL = "touchpoint_label"
+# a discovered theme's key phrases per language, "en: a; b | de: c" (mentions.parquet, themes.csv)
+KEY_PHRASES = "key_phrases"
 RANK_OVERALL = "rank_overall"
 SCORED_COMMENTS = "scored_comments"  # comments with an NPS group in the row's population
 NPS = "nps"  # NPS of that population

@@ -226,3 +226,70 @@ def test_summarize_and_report_rerank_an_existing_analysis(export, tmp_path, patc
     assert result.exit_code == 0, result.output
     missing = runner.invoke(app, ["report", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1 and "not a complete feedback-nlp output folder" in missing.output
+
+
+def _analysis_folder(path, mentions: pd.DataFrame):
+    """An output folder as `analyze` leaves it, with the given mentions (no models needed)."""
+    path.mkdir()
+    ids = sorted(set(mentions["comment_id"])) or ["c0"]
+    pd.DataFrame({"comment_id": ids, "themes": [[] for _ in ids]}).to_parquet(
+        path / "comments.parquet"
+    )
+    mentions.to_parquet(path / "mentions.parquet")
+    manifest = {"inputs": [{"path": "/data/complaints.csv"}],
+                "models": {"taxonomy": "ecommerce-cx@0"}}  # fmt: skip
+    (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return path
+
+
+def test_taxonomy_suggest_writes_the_discovered_themes_as_a_taxonomy(tmp_path):
+    from feedback_nlp.themes.taxonomy_file import load_taxonomy
+
+    n = 5
+    mentions = pd.DataFrame(
+        {
+            "comment_id": [f"c{i}" for i in range(n)] + ["k0"],
+            "clause_text": ["router activation failed", "Router activation failed again",
+                            "router activation never worked", "Router-Aktivierung fehlgeschlagen",
+                            "router activation failed", "late parcel"],
+            "touchpoint": ["other"] * n + ["delivery"],
+            "theme": ["discovered_router_activation"] * n + ["late_delivery"],
+            "label": ["Router activation"] * n + ["Late or slow delivery"],
+            "match": ["discovered"] * n + ["keyword"],
+            "confidence": [0.91, 0.95, 0.7, 0.8, 0.6, 0.9],
+            "lang": ["en", "en", "en", "de", "en", "en"],
+            "key_phrases": ["en: router activation; activation | de: Router-Aktivierung"] * n
+            + [None],
+        }
+    )  # fmt: skip
+    out = _analysis_folder(tmp_path / "out", mentions)
+    target = tmp_path / "suggested.yaml"
+    result = runner.invoke(app, ["taxonomy", "suggest", str(out), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert str(target) in result.output and "--taxonomy" in result.output
+    assert runner.invoke(app, ["taxonomy", "check", str(target)]).exit_code == 0
+    tax = load_taxonomy(str(target))  # the loader accepts it: round trip
+    (theme,) = tax.themes
+    assert (theme.touchpoint, theme.id, theme.label) == (
+        "other", "router_activation", "Router activation"
+    )  # fmt: skip
+    assert tax.touchpoints[0].label == "Other"
+    assert theme.description == "Discovered in complaints.csv: 5 mentions"
+    assert theme.keywords["en"] == ("router activation", "activation")
+    assert theme.keywords["de"] == ("Router-Aktivierung",)
+    # most central first, one per comment, taxonomy mentions never
+    assert list(theme.examples) == ["Router activation failed again", "router activation failed",
+                                    "Router-Aktivierung fehlgeschlagen"]  # fmt: skip
+
+
+def test_taxonomy_suggest_without_discovered_themes_is_a_one_line_error(tmp_path):
+    one = {"comment_id": "k0", "clause_text": "late parcel", "touchpoint": "delivery",
+           "theme": "late_delivery", "label": "Late", "match": "keyword", "confidence": 0.9,
+           "lang": "en"}  # fmt: skip
+    mentions = pd.DataFrame([one])
+    out = _analysis_folder(tmp_path / "out", mentions)
+    result = runner.invoke(app, ["taxonomy", "suggest", str(out)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "no discovered themes" in line and "Traceback" not in result.output
+    assert not (out / "suggested.yaml").exists()

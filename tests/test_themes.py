@@ -503,9 +503,11 @@ def test_discovery_finds_unclaimed_clusters():
     assert set(found[s.MATCH]) == {"discovered"}
     assert sorted(found[COMMENT_INDEX]) == [0, 1, 2, 3]
     assert found[s.THEME].nunique() == 1
-    assert "zipper" in found["label"].iloc[0]
-    assert found[s.THEME].iloc[0].startswith("discovered_")
-    assert list(found.columns) == list(mentions.columns)
+    # a phrase the clauses say, in sentence case, not a list of words
+    assert found["label"].iloc[0] == "Zipper broke"
+    assert found[s.THEME].iloc[0] == "discovered_zipper_broke"
+    assert found[s.KEY_PHRASES].iloc[0].startswith("en: zipper broke")
+    assert list(found.columns) == [*mentions.columns, s.KEY_PHRASES]
 
 
 def test_discovery_respects_min_size_and_sentiment():
@@ -607,3 +609,62 @@ def test_keyword_matching_leaves_no_new_strings_in_the_vocab():
     mentions = matcher.match(clauses, semantic=False)
     assert len(strings) == before
     assert len(set(mentions[COMMENT_INDEX])) == 30  # every clause still found its theme
+
+
+def test_discovered_label_is_a_phrase_of_the_clauses_never_a_word_list():
+    """Mixed-language cluster: named in its majority language, key phrases of each language;
+    sentiment words alone ("terrible") never name it."""
+    texts = [
+        "terrible router activation failed",
+        "router activation failed again, terrible",
+        "the router activation failed twice",
+        "Router activation failed on Monday",
+        "Die Router Aktivierung schlug fehl",
+        "Router Aktivierung schlug fehl, schrecklich",
+    ]
+    langs = ["en"] * 4 + ["de"] * 2
+    clauses = split_clauses(texts, langs)
+    vectors = fake_embed([t.replace("Aktivierung", "activation") for t in clauses[s.CLAUSE_TEXT]])
+    matcher = ThemeMatcher(taxonomy_from_dict(TINY), embed=fake_embed)
+    mentions = matcher.match(clauses, embeddings=vectors)
+    found = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.9)
+    assert found[s.THEME].nunique() == 1 and len(found) == 6
+    label = found["label"].iloc[0]
+    assert " / " not in label and label.lower() != "terrible"
+    assert any(label.lower() in t.lower() for t in texts[:4]), label  # English: the majority
+    from feedback_nlp.themes.discovered_labels import parse_key_phrases
+
+    phrases = parse_key_phrases(found[s.KEY_PHRASES].iloc[0])
+    assert list(phrases) == ["en", "de"]
+    assert phrases["en"][0].lower() == label.lower()
+    assert all(any(p in t for t in texts[4:]) for p in phrases["de"]), phrases
+
+
+def test_a_cluster_that_matches_no_touchpoint_goes_to_other():
+    texts = ["the glitter unicorn sparkle fades", "glitter unicorn sparkle fades fast",
+             "my glitter unicorn sparkle fades", "glitter unicorn sparkle fades away"]  # fmt: skip
+    clauses, mentions, vectors, matcher = discovery_input(texts)
+    found = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6)
+    assert set(found[s.TOUCHPOINT]) == {"other"}
+    # the same cluster said in the words of the delivery theme's examples goes under delivery
+    late = ["my parcel arrived two weeks late again", "parcel arrived two weeks late sadly",
+            "my parcel arrived two weeks late once more"]  # fmt: skip
+    tax = taxonomy_from_dict({**TINY, "touchpoints": {
+        k: v for k, v in TINY["touchpoints"].items() if k == "delivery"} | {
+        "app": {"themes": {"crash": {"label": "App crashes", "examples": ["app crashes"]}}}}})  # fmt: skip
+    clauses = split_clauses(late, ["en"] * 3)
+    vectors = fake_embed(clauses[s.CLAUSE_TEXT].tolist())
+    matcher = ThemeMatcher(tax, embed=fake_embed)
+    none = mentions.iloc[:0]
+    found = discover_themes(clauses, none, vectors, matcher=matcher, distance=0.6, min_size=3)
+    assert set(found[s.TOUCHPOINT]) == {"delivery"}
+
+
+def test_a_cluster_of_sentiment_words_alone_is_no_theme():
+    """"terrible awful horrible" names no topic: no label could be anything but sentiment."""
+    texts = ["terrible awful horrible", "awful terrible horrible", "horrible awful terrible"]
+    clauses, mentions, vectors, matcher = discovery_input(texts)
+    assert discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6).empty
+    both = discovery_input([*texts, *ZIPPER])
+    found = discover_themes(*both[:3], matcher=both[3], distance=0.6)
+    assert set(found["label"]) == {"Zipper broke"}

@@ -22,7 +22,7 @@ from feedback_nlp.text.clauses import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKE
 from feedback_nlp.themes.discover import COMMENT_KEY, _candidates, discover_themes
 
 # Extra mention columns kept after the contract's: readable labels, language, what matched.
-MENTION_EXTRAS = ["label", s.LANG, "keyword"]
+MENTION_EXTRAS = ["label", s.LANG, "keyword", s.KEY_PHRASES]
 SENTIMENT_COLUMNS = [s.SENTIMENT, s.SENTIMENT_SCORE, s.P_NEGATIVE, s.P_NEUTRAL, s.P_POSITIVE]
 
 

@@ -1,5 +1,5 @@
 """The commands around the analysis: evaluate (sentiment accuracy on a labelled file),
-taxonomy list|show|check, models list|prepare."""
+taxonomy list|show|check|suggest, models list|prepare."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def evaluate(
 
 taxonomy_app = typer.Typer(
     no_args_is_help=True,
-    help="Print or validate a taxonomy of touchpoints and themes.\n\n"
+    help="Print, validate or suggest a taxonomy of touchpoints and themes.\n\n"
     "Example:  feedback-nlp taxonomy check my_taxonomy.yaml",
 )
 app.add_typer(taxonomy_app, name="taxonomy")
@@ -186,6 +186,76 @@ def taxonomy_check(taxonomy: TaxonomyArg) -> None:
     for problem in problems:
         err.print(f"  - {problem}", markup=False, highlight=False)
     raise typer.Exit(EXIT_INPUT)
+
+
+@taxonomy_app.command("suggest")
+def taxonomy_suggest(
+    outdir: Annotated[Path, typer.Argument(help="An analysis folder (feedback-nlp analyze -o).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="YAML file to write [default: OUTDIR/suggested.yaml]."),
+    ] = None,
+) -> None:
+    """Write the discovered themes of an analysis as a taxonomy file, to review and reuse.
+
+    Each discovered theme becomes a theme under the touchpoint it was placed under (or
+    `other`): its label, "Discovered in <file>: N mentions", its key phrases as keywords per
+    language and its most typical clauses as examples (as they are in the analysis, so
+    redacted where --redact-pii was used).
+
+    Example:  feedback-nlp taxonomy suggest out/ -o suggested.yaml
+    """
+    import yaml
+
+    from feedback_nlp.runner.pipeline import load_analysis
+    from feedback_nlp.themes.suggest import has_discovered, suggest_taxonomy
+    from feedback_nlp.themes.taxonomy_file import check_taxonomy, load_taxonomy
+
+    with user_errors():
+        result = load_analysis(outdir)
+    if not has_discovered(result.mentions):
+        err.print(
+            f"[bold red]Error:[/] {outdir} has no discovered themes (no cluster of unclaimed "
+            "complaints reached the taxonomy's discover_min_size); nothing to suggest.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_INPUT)
+    manifest = result.manifest or {}
+    files = [Path(str(f.get("path", ""))).name for f in manifest.get("inputs", []) or []]
+    source = ", ".join(f for f in files if f) or Path(outdir).name
+    tp_labels: dict = {}
+    used = str(manifest.get("models", {}).get("taxonomy", "")).rsplit("@", 1)[0]
+    try:  # the analysed taxonomy's touchpoint labels, where it can still be read
+        tp_labels = {tp.id: tp.label for tp in load_taxonomy(used).touchpoints} if used else {}
+    except Exception:  # noqa: BLE001 - a moved or renamed taxonomy file: ids stay as labels
+        tp_labels = {}
+    data = suggest_taxonomy(
+        result.mentions, source=source, name=f"{Path(outdir).name}-suggested",
+        touchpoint_labels=tp_labels,
+    )  # fmt: skip
+    path = output or Path(outdir) / "suggested.yaml"
+    with user_errors():
+        from feedback_nlp.errors import InputFileError
+
+        try:
+            path.write_text(
+                yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+            )
+        except OSError as exc:
+            raise InputFileError(f"Cannot write {path}: {exc.strerror or exc}") from None
+    problems = check_taxonomy(str(path))
+    if problems:  # a bug: what suggest writes must load
+        raise RuntimeError(f"suggested taxonomy {path} does not check: {problems}")
+    n = sum(len(tp["themes"]) for tp in data["touchpoints"].values())
+    out.print(f"Wrote {n} discovered theme(s) to {path}.", highlight=False, soft_wrap=True)
+    out.print(
+        "Review it, then copy its themes into your own taxonomy file (start one with "
+        "`feedback-nlp taxonomy show NAME --yaml > mine.yaml`), or analyse with "
+        f"`--taxonomy {path}` to match these themes alone.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 models_app = typer.Typer(

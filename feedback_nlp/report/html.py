@@ -204,6 +204,7 @@ def _theme_card(
             f'<div class="fig">{_sparkline_svg(spark, "complaints per " + (period or "period"))}'
             f"trend <b>{_e(trend)}</b>{_e(against)}</div>"
         )
+    keys = row.get(s.KEY_PHRASES)  # a discovered theme's, per language
     quotes = "".join(
         f"<li><q>{_e(q)}</q><cite>{_e(' · '.join(x for x in (cid, lang) if x))}</cite></li>"
         for q, cid, lang in row_quotes(row)
@@ -211,7 +212,9 @@ def _theme_card(
     return (
         f'<article class="theme"><header><span class="rank">{_e(row[s.RANK])}</span>'
         f"<h3>{_e(row[s.LABEL])}</h3>{badge}</header>"
-        f'<p class="stats">{stats}</p><div class="figs">{figs}</div>'
+        f'<p class="stats">{stats}</p>'
+        + (f'<p class="stats">Key phrases: {_e(keys)}</p>' if isinstance(keys, str) else "")
+        + f'<div class="figs">{figs}</div>'
         + (f'<ul class="quotes">{quotes}</ul>' if quotes else "")
         + "</article>"
     )

@@ -91,6 +91,12 @@ def render_markdown(
                 for q, cid, lang in quotes:
                     source = md_escape(", ".join(x for x in (cid, lang) if x))
                     lines.append(f"- {md_escape(row[s.LABEL])}: “{md_escape(q)}” ({source})")
+        keyed = [row for _, row in shown.iterrows() if isinstance(row.get(s.KEY_PHRASES), str)]
+        if keyed:  # discovered themes: what their comments keep saying, per language
+            lines += ["", "**Key phrases of discovered themes**", ""]
+            lines += [
+                f"- {md_escape(row[s.LABEL])}: {md_escape(row[s.KEY_PHRASES])}" for row in keyed
+            ]
         lines.append("")
     if not groups:
         lines += [md_escape(no_complaints_text(themes)), ""]

@@ -231,6 +231,7 @@ def summarize(
     themes[s.EXAMPLE_COMMENT_IDS] = pd.Series(ids, index=themes.index, dtype="object")
     themes[s.EXAMPLE_QUOTES] = pd.Series(quotes, index=themes.index, dtype="object")
     themes[s.EXAMPLE_LANGS] = pd.Series(langs, index=themes.index, dtype="object")
+    themes[s.KEY_PHRASES] = _key_phrases(mentions, themes)
 
     for c in (
         s.MENTIONS,
@@ -255,6 +256,7 @@ def summarize(
         s.PRAISE_MENTIONS,
         s.PRAISE_COMMENTS,
         s.TOPIC_MENTIONS,
+        s.KEY_PHRASES,
     ]
     if s.QUESTION in comments.columns:  # a survey with several open questions: which ones
         themes[s.QUESTIONS] = _questions_of(comments[s.QUESTION], pair_row, pair_pos, n_rows)
@@ -291,3 +293,17 @@ def summarize(
         "unranked_groups": unranked,  # group -> its largest number of complaints (< min_mentions)
     }
     return out
+
+
+def _key_phrases(mentions: pd.DataFrame, themes: pd.DataFrame) -> pd.Series:
+    """Per theme row, the key phrases its mentions carry (discovered themes; None for others)."""
+    phrases: dict = {}
+    if s.KEY_PHRASES in mentions.columns:
+        known = mentions[mentions[s.KEY_PHRASES].notna()]
+        for t, h, k in zip(known[s.TOUCHPOINT], known[s.THEME], known[s.KEY_PHRASES]):
+            phrases.setdefault((t, h), k)
+    return pd.Series(
+        [phrases.get((t, h)) for t, h in zip(themes[s.TOUCHPOINT], themes[s.THEME])],
+        index=themes.index,
+        dtype="object",
+    )

@@ -3,9 +3,10 @@
 Negative and mixed clauses that no taxonomy theme claims are clustered on their embeddings
 (average-linkage agglomerative clustering on cosine distance, over the distinct clause texts in
 sorted order, so the result does not depend on row order). Clusters that reach a minimum number
-of comments become themes, labelled by their most distinctive lemmas (class-based TF-IDF) in the
-cluster's main language, and placed under the touchpoint of the nearest taxonomy theme (or
-``other`` when none is near). Mentions come back with ``match = "discovered"``.
+of comments become themes, named by a phrase of their own clauses in the cluster's main language
+(:mod:`feedback_nlp.themes.discovered_labels`), with key phrases per language, and placed under
+the touchpoint whose themes the cluster and most of its clauses are nearest (or ``other``).
+Mentions come back with ``match = "discovered"`` and ``key_phrases``.
 
 >>> extra = discover_themes(clauses, mentions, embeddings, matcher=matcher)   # doctest: +SKIP
 >>> extra[["touchpoint", "theme", "label"]].drop_duplicates()                  # doctest: +SKIP
@@ -14,7 +15,6 @@ cluster's main language, and placed under the touchpoint of the nearest taxonomy
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -26,6 +26,13 @@ import pandas as pd
 from feedback_nlp import schema as s
 from feedback_nlp.text.clauses import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS
 from feedback_nlp.text.pipelines import get_pipeline
+from feedback_nlp.themes.discovered_labels import (
+    as_label,
+    format_key_phrases,
+    lowered_words,
+    phrase_pointers,
+    read_pointer,
+)
 from feedback_nlp.themes.matcher import (
     KEYWORD,
     LABEL,
@@ -35,9 +42,10 @@ from feedback_nlp.themes.matcher import (
 )
 from feedback_nlp.themes.taxonomy import OTHER_TOUCHPOINT, MatchSettings
 
+KEY_PHRASES = s.KEY_PHRASES
+
 BLOCK_ROWS = 4096  # candidates compared with centroids at a time (bounded memory)
 MAX_CLUSTERED = 4000  # distinct texts clustered directly; the rest join their nearest cluster
-LABEL_TERMS = 3
 _SLUG = re.compile(r"[^\w]+")
 _NOISE = re.compile(r"^(@|https?:|www\.|rt$|/)|\d", re.IGNORECASE)
 NULL_SIMILARITY = 0.9  # a clause this close to a content-free statement is not discovered
@@ -45,7 +53,8 @@ MIN_CONTENT_WORDS = 2  # a clause needs this many content words to join a discov
 # sha256 (hex) of a clause's comment text: with it, a re-run over the same comments finds its
 # clusters' labels in the result cache instead of parsing those comments again
 COMMENT_KEY = "comment_key"
-_LABEL_KEY_VERSION = b"labels-v1"
+# v3: pointers name phrases ([clause, first token, end token]: label, then key phrases)
+_LABEL_KEY_VERSION = b"labels-v3"
 
 
 class LabelCache(Protocol):
@@ -136,30 +145,6 @@ def _cluster(vectors: np.ndarray, distance: float, seed: int) -> np.ndarray:
     return labels
 
 
-def _shown(token: str) -> str:
-    """How a token shows in a label: "Parcel" as "parcel", "DHL" and "iPhone" as written."""
-    return token.lower() if token[:1].isupper() and token[1:].islower() else token
-
-
-def _ctfidf_labels(docs: dict[int, list[tuple[str, str]]]) -> dict[int, list[str]]:
-    """Top terms per cluster by class-based TF-IDF: tf(t, c) * log(1 + A / f(t))."""
-    counts = {c: Counter(lemma for lemma, _ in terms) for c, terms in docs.items()}
-    total = Counter()
-    for cnt in counts.values():
-        total.update(cnt)
-    avg_words = sum(total.values()) / max(1, len(counts))
-    shown: dict[int, list[str]] = {}
-    for c, cnt in counts.items():
-        size = sum(cnt.values()) or 1
-        scored = sorted(((cnt[t] / size) * math.log(1 + avg_words / total[t]), t) for t in cnt)
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        surface = defaultdict(Counter)
-        for lemma, token in docs[c]:
-            surface[lemma][_shown(token)] += 1
-        shown[c] = [surface[t].most_common(1)[0][0] for _, t in scored[:LABEL_TERMS]]
-    return shown
-
-
 def discover_themes(
     clauses: pd.DataFrame,
     mentions: pd.DataFrame,
@@ -206,7 +191,6 @@ def discover_themes(
         # make no theme; anything else, however far from the taxonomy, may
         rows = rows[prototypes.null_similarity(embeddings[rows]) < NULL_SIMILARITY]
     # one point per distinct text with enough content words, in sorted text order
-    content: dict[int, list[tuple[str, str]]] = {}  # row -> its (lemma, token) content words
     by_text: dict[str, list[int]] = defaultdict(list)
     for i in rows:
         lemmas = clauses.at[i, LEMMAS]
@@ -215,8 +199,6 @@ def discover_themes(
         else:
             terms = _content_lemmas(lemmas, clauses.at[i, TOKENS], clauses.at[i, s.LANG])
             enough = len(terms) >= MIN_CONTENT_WORDS
-            if enough:
-                content[i] = terms
         if enough:
             by_text[clauses.at[i, s.CLAUSE_TEXT].strip().lower()].append(i)
     if not by_text:
@@ -239,62 +221,60 @@ def discover_themes(
     if not clusters:
         return assemble_mentions(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
 
-    main_lang = {
-        c: Counter(clauses.loc[m, s.LANG]).most_common(1)[0][0] for c, m in clusters.items()
-    }
-    labelling = {
-        c: [i for i in m if clauses.at[i, s.LANG] == main_lang[c]] for c, m in clusters.items()
-    }
-    key = _label_key(clauses, labelling) if label_cache is not None else None
-    terms = _labels_from_pointers(clauses, labelling, label_cache.get(key)) if key else None
-    if terms is None:
-        lacking = [i for m in labelling.values() for i in m if i not in content]
-        if lacking:
-            if lemmatize is None:
-                raise ValueError(
-                    f"{len(lacking)} clauses have no lemmas and no lemmatize was given"
-                )
-            for i, lemmas in zip(lacking, lemmatize(lacking)):
-                content[i] = _content_lemmas(lemmas, clauses.at[i, TOKENS], clauses.at[i, s.LANG])
-        terms = _ctfidf_labels(
-            {c: [t for i in m for t in content[i]] for c, m in labelling.items()}
-        )
-        if key:
-            pointers = _label_pointers(clauses, labelling, terms)
-            if pointers is not None:
-                label_cache.put(key, pointers)
-
+    # one theme across languages: named in the language most of its clauses use (English
+    # where tied), with the key phrases of each language
+    main_lang = {c: _main_lang(clauses.loc[m, s.LANG]) for c, m in clusters.items()}
     centroids = {c: _unit(embeddings[m].mean(axis=0)) for c, m in clusters.items()}
-    themes_of_tax = matcher.taxonomy.themes if matcher is not None else ()
+    centrality = np.zeros(len(clauses), dtype=np.float64)
+    for c, m in clusters.items():
+        unit = embeddings[m] / np.linalg.norm(embeddings[m], axis=1, keepdims=True).clip(1e-12)
+        centrality[m] = unit @ centroids[c]
+    key = _label_key(clauses, clusters) if label_cache is not None else None
+    phrases = _phrases_from_pointers(clauses, clusters, label_cache.get(key)) if key else None
+    if phrases is None:
+        lacking = [i for m in clusters.values() for i in m if clauses.at[i, LEMMAS] is None]
+        if lacking and lemmatize is None:
+            raise ValueError(f"{len(lacking)} clauses have no lemmas and no lemmatize was given")
+        lemmas_of = dict(zip(lacking, lemmatize(lacking))) if lacking else {}
+        pointers = phrase_pointers(
+            texts=clauses[s.CLAUSE_TEXT].tolist(),
+            tokens=clauses[TOKENS].tolist(),
+            lemmas=[lemmas_of.get(i, x) for i, x in enumerate(clauses[LEMMAS])],
+            langs=clauses[s.LANG].tolist(),
+            comments=clauses[COMMENT_INDEX].tolist(),
+            centrality=centrality.tolist(),
+            clusters=clusters,
+            main_lang=main_lang,
+        )
+        found_pointers = [pointers.get(c, []) for c in clusters]
+        phrases = _phrases_from_pointers(clauses, clusters, found_pointers)
+        if key and phrases is not None:
+            label_cache.put(key, found_pointers)
+        if phrases is None:  # cannot happen: the pointers were just made from these clauses
+            raise RuntimeError("discovered-theme phrases do not fit their clauses")
 
-    # stable order and ids: biggest first, then by label
-    ordered = sorted(clusters, key=lambda c: (-len(clusters[c]), " ".join(terms[c])))
+    clusters = {c: m for c, m in clusters.items() if c in phrases}
+    if not clusters:
+        return assemble_mentions(clauses.iloc[:0], _empty_found(), clause_sentiment, [])
+    labels = {c: as_label(phrases[c][0][1]) for c in clusters}
+    ordered = sorted(clusters, key=lambda c: (-len(clusters[c]), labels[c]))  # stable ids
     used: set[str] = set()
-    rows_i, tps, ids, label_col, confs = [], [], [], [], []
+    rows_i, tps, ids, label_col, keys_col, confs = [], [], [], [], [], []
     for c in ordered:
-        touchpoint = OTHER_TOUCHPOINT
-        if prototypes is not None:
-            spec = prototypes.scores(centroids[c][None, :]).specificity[0]
-            j = int(spec.argmax())
-            if spec[j] >= settings.touchpoint_threshold:
-                touchpoint = themes_of_tax[j].touchpoint
-        slug = "_".join(_SLUG.sub("_", t.lower()).strip("_") for t in terms[c][:2]) or "theme"
+        touchpoint = _placement(matcher, prototypes, centroids[c], embeddings[clusters[c]])
+        slug = _SLUG.sub("_", phrases[c][0][1].lower()).strip("_") or "theme"
         theme_id, n = f"discovered_{slug}", 2
         while theme_id in used:
             theme_id, n = f"discovered_{slug}_{n}", n + 1
         used.add(theme_id)
-        label = " / ".join(terms[c])
+        key_phrases = format_key_phrases(phrases[c][1:])
         for i in clusters[c]:
             rows_i.append(i)
             tps.append(touchpoint)
             ids.append(theme_id)
-            label_col.append(label)
-            confs.append(
-                round(
-                    float(embeddings[i] @ centroids[c] / max(np.linalg.norm(embeddings[i]), 1e-12)),
-                    4,
-                )
-            )
+            label_col.append(labels[c])
+            keys_col.append(key_phrases)
+            confs.append(round(float(centrality[i]), 4))
     order = sorted(
         range(len(rows_i)),
         key=lambda k: (
@@ -312,6 +292,7 @@ def discover_themes(
             s.MATCH: MATCH_DISCOVERED,
             s.CONFIDENCE: pd.Series([confs[k] for k in order], dtype="float64"),
             KEYWORD: pd.Series([None] * len(order), dtype="object"),
+            KEY_PHRASES: [keys_col[k] for k in order],
         }
     )
     return assemble_mentions(
@@ -319,13 +300,39 @@ def discover_themes(
     )
 
 
-def _label_key(clauses: pd.DataFrame, labelling: dict[int, list[int]]) -> bytes | None:
-    """What a set of labels depends on: each cluster's labelling clauses (their comment's text
-    hash, offsets and language), in cluster order. None without comment hashes."""
+def _main_lang(langs: pd.Series) -> str:
+    """The language most clauses use; English where it ties for first, else alphabetical."""
+    counts = Counter(langs)
+    top = max(counts.values())
+    tied = sorted(lang for lang, n in counts.items() if n == top)
+    return "en" if "en" in tied else tied[0]
+
+
+def _placement(matcher, prototypes, centroid: np.ndarray, members: np.ndarray) -> str:
+    """The touchpoint whose themes the cluster matches: the centroid's most specific theme at
+    `touchpoint_threshold` or more, where most member clauses are nearest that touchpoint too
+    (a centroid can lean on a touchpoint its clauses do not speak of); else `other`."""
+    if prototypes is None or matcher is None or not matcher.taxonomy.themes:
+        return OTHER_TOUCHPOINT
+    themes = matcher.taxonomy.themes
+    spec = prototypes.scores(np.vstack([centroid[None, :], members])).specificity
+    best = int(spec[0].argmax())
+    if spec[0, best] < matcher.taxonomy.matching.touchpoint_threshold:
+        return OTHER_TOUCHPOINT
+    touchpoint = themes[best].touchpoint
+    # each clause's nearest touchpoint: that of its most specific theme
+    nearest = [themes[int(j)].touchpoint for j in spec[1:].argmax(axis=1)]
+    agree = sum(t == touchpoint for t in nearest)
+    return touchpoint if 2 * agree > len(nearest) else OTHER_TOUCHPOINT
+
+
+def _label_key(clauses: pd.DataFrame, clusters: dict[int, list[int]]) -> bytes | None:
+    """What a cluster's phrases depend on: its clauses (their comment's text hash, offsets and
+    language), in cluster order. None without comment hashes."""
     if COMMENT_KEY not in clauses.columns:
         return None
-    h = hashlib.sha256(_LABEL_KEY_VERSION + str(LABEL_TERMS).encode())
-    for c, rows in labelling.items():
+    h = hashlib.sha256(_LABEL_KEY_VERSION)
+    for c, rows in clusters.items():
         h.update(f"#{c}".encode())
         for i in rows:
             comment = clauses.at[i, COMMENT_KEY]
@@ -336,51 +343,29 @@ def _label_key(clauses: pd.DataFrame, labelling: dict[int, list[int]]) -> bytes 
     return h.digest()
 
 
-def _label_pointers(
-    clauses: pd.DataFrame, labelling: dict[int, list[int]], terms: dict[int, list[str]]
-) -> list | None:
-    """Per cluster, per term: [position of a labelling clause, token index] showing that term."""
-    out = []
-    for c, rows in labelling.items():
-        found = []
-        for term in terms[c]:
-            hit = next(
-                (
-                    [j, k]
-                    for j, i in enumerate(rows)
-                    for k, token in enumerate(clauses.at[i, TOKENS])
-                    if _shown(token) == term
-                ),
-                None,
-            )
-            if hit is None:  # cannot happen: every term is a member's token
+def _phrases_from_pointers(
+    clauses: pd.DataFrame, clusters: dict[int, list[int]], pointers: list | None
+) -> dict[int, list[tuple[str, str]]] | None:
+    """Per cluster, the (lang, phrase) its pointers name (label first, then key phrases), read
+    from the clauses' text; None if the pointers do not fit."""
+    if not isinstance(pointers, list) or len(pointers) != len(clusters):
+        return None
+    texts, tokens = clauses[s.CLAUSE_TEXT], clauses[TOKENS]
+    out: dict[int, list[tuple[str, str]]] = {}
+    for (c, rows), found in zip(clusters.items(), pointers):
+        if found == []:  # no phrase names it (sentiment words alone): not a theme
+            continue
+        if not isinstance(found, list) or len(found) < 2:
+            return None
+        phrases = []
+        lowered = lowered_words(tokens[i] for i in rows)
+        for pointer in found:
+            phrase = read_pointer(pointer, rows, texts, tokens, clauses[s.LANG], lowered)
+            if phrase is None:
                 return None
-            found.append(hit)
-        out.append(found)
+            phrases.append(phrase)
+        out[c] = phrases
     return out
-
-
-def _labels_from_pointers(
-    clauses: pd.DataFrame, labelling: dict[int, list[int]], pointers: list | None
-) -> dict[int, list[str]] | None:
-    """The terms the pointers name, read from the clauses' tokens; None if they do not fit."""
-    if pointers is None or len(pointers) != len(labelling):
-        return None
-    terms: dict[int, list[str]] = {}
-    try:
-        for (c, rows), found in zip(labelling.items(), pointers):
-            shown = []
-            for j, k in found:
-                if not (isinstance(j, int) and 0 <= j < len(rows)):
-                    return None
-                tokens = clauses.at[rows[j], TOKENS]
-                if not (isinstance(k, int) and 0 <= k < len(tokens)):
-                    return None
-                shown.append(_shown(tokens[k]))
-            terms[c] = shown
-    except (TypeError, ValueError, IndexError):
-        return None
-    return terms
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -396,5 +381,6 @@ def _empty_found() -> pd.DataFrame:
             s.MATCH: pd.Series(dtype="object"),
             s.CONFIDENCE: pd.Series(dtype="float64"),
             KEYWORD: pd.Series(dtype="object"),
+            KEY_PHRASES: pd.Series(dtype="object"),
         }
     )
