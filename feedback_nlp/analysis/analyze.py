@@ -86,6 +86,7 @@ def analyze(
         clauses=chunk.clauses,
         mentions=mention_counts(mentions),
         timings=timings,
+        passes=[chunk.passes],
     )
     comments.attrs = {}
     return Analysis(

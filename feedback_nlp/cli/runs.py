@@ -143,7 +143,12 @@ def analyze(
             engine=engine,
             ray_address=ray_address,
         )
-        result, themes = run(inputs, output, options, progress=progress_printer(quiet))
+        progress = progress_printer(quiet)
+        try:
+            result, themes = run(inputs, output, options, progress=progress)
+        finally:  # an error's one line must not land inside the bar
+            if progress is not None:
+                progress.close()
     if not quiet:
         print_analysis_summary(result.manifest, output)
         print_top_complaints(themes, output / "report.html", min_mentions)
