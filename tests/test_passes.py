@@ -204,3 +204,32 @@ def test_the_bar_shows_comments_rate_and_goes_away():
     printer.advance(10, 10)
     assert printer._bar is None  # done: the bar is stopped (and, transient, cleared)
     printer.close()  # closing twice is harmless
+
+
+def test_bench_leads_with_the_headline_against_the_naive_way():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
+    spec = importlib.util.spec_from_file_location("bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    passes = {"comments": 990, "sentiment_texts": 1800, "embedding_texts": 1500,
+              "cache_hits": 0, "per_comment": 3.333}  # fmt: skip
+    baseline = {
+        "n": 1000, "analysed": 990, "naive_s": 40.0, "naive_per_s": 25.0,
+        "naive_ms_per_sentiment_pass": 38.0, "ours_s": 50.0, "ours_per_s": 20.0,
+        "ours_stages_s": {"sentiment": 10.0}, "ours_sentiment_texts": 1800,
+        "ours_embedded_texts": 1500, "ours_ms_per_sentiment_text": 5.6, "speedup": 0.8,
+        "naive_threads": 2, "ours_passes": passes,
+        "before": {"python": "main/python", "per_s": 15.0, "speedup": 0.6},
+    }  # fmt: skip
+    report = {"command": "bench.py", "machine": "m", "load": "1", "sentiment_model": "builtin",
+              "started": "now", "minutes": 1, "sizes": [], "notes": [],
+              "baseline": baseline}  # fmt: skip
+    text = bench.render(report)
+    first = text.splitlines()[2]
+    assert first.startswith("**Headline") and "0.8x" in first and "3.333 model passes" in first
+    assert "0.6x the naive way" in first
+    merged = bench.merge_into(Path("/nonexistent/benchmarks.md"), text)
+    assert merged.startswith(bench.START)

@@ -79,7 +79,15 @@ LabelTaxonomyOpt = Annotated[
     str | None,
     typer.Option("--taxonomy", help="Take theme labels from this taxonomy (name or YAML file)."),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print nothing but errors: no progress bar, and with --engine ray none of Ray's "
+        "own log lines or bars.",
+    ),
+]
 
 
 @contextmanager
