@@ -16,6 +16,20 @@ from pathlib import Path
 Progress = Callable[[str], None]
 
 
+def advance(progress: Progress | None, done: int, total: int) -> None:
+    """Tell `progress` that `done` of `total` comments are analysed. Only a progress that draws
+    a bar has an ``advance(done, total)`` method (the CLI's on a terminal); others hear nothing."""
+    bar = getattr(progress, "advance", None)
+    if bar is not None:
+        bar(done, total)
+
+
+def is_quiet(progress: Progress | None) -> bool:
+    """Whether nobody watches: no `progress` at all (``--quiet``, or stderr not a terminal).
+    Then the Ray engine's own log lines and progress bars are silenced too."""
+    return progress is None
+
+
 def cache_dir() -> Path:
     """Where prepared models and the result cache live: ``$FEEDBACK_NLP_HOME`` or
     ``~/.cache/feedback-nlp``."""

@@ -45,12 +45,14 @@ def build_manifest(
     memory: dict[str, dict[str, int]] | None = None,
     spacy_pipelines: dict[str, str] | None = None,
     coverage: dict[str, int | float] | None = None,
+    passes: list[dict[str, int]] | None = None,
 ) -> dict[str, Any]:
     """The manifest of an analysis: `rows` by status (with ``read``), the cleaning report, model
     fingerprints, clause and mention counts, stage timings in seconds; for a whole run also the
     options, the input files (with their hashes, mapping, repairs and problems; repairs are
     summed over files), how it ran, resident memory per stage and the spaCy pipelines used;
-    `coverage`: analysed comments with a theme, over those with specific content."""
+    `coverage`: analysed comments with a theme, over those with specific content.
+    `passes` (one dict per chunk) become the model passes of the run (:func:`pass_totals`)."""
     manifest: dict[str, Any] = {
         "tool": TOOL,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -71,10 +73,23 @@ def build_manifest(
         manifest["run"] = run
     if spacy_pipelines is not None:
         manifest["spacy_pipelines"] = spacy_pipelines
+    if passes is not None:
+        manifest["passes"] = pass_totals(passes)
     manifest["timings_s"] = round_timings(timings)
     if memory is not None:
         manifest["memory_mb"] = memory  # resident MB after each stage, and the peak so far
     return manifest
+
+
+def pass_totals(chunks: list[dict[str, int]]) -> dict[str, Any]:
+    """The model passes of a run, summed over its chunks: texts through the sentiment model and
+    through the embedder, texts the result cache answered instead, and model passes (sentiment
+    + embedder) per analysed comment. A resumed run's earlier chunks count as they were run."""
+    keys = ("comments", "sentiment_texts", "embedding_texts", "cache_hits")
+    total = {k: int(sum(int(c.get(k, 0)) for c in chunks)) for k in keys}
+    model = total["sentiment_texts"] + total["embedding_texts"]
+    total["per_comment"] = round(model / total["comments"], 3) if total["comments"] else 0.0
+    return total
 
 
 def round_timings(timings: dict[str, float]) -> dict[str, float]:

@@ -39,6 +39,9 @@ BUILTIN = "builtin"  # the packaged sentiment model / encoder
 DEFAULT_BATCH_SIZE = 32  # texts per model batch
 DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
 DEFAULT_MIN_MENTIONS = 5
+# Which sentiment decides whether an unclaimed clause of a longer comment may join a discovered
+# theme: its own ("clause", one more model pass per such clause) or its comment's ("comment").
+CANDIDATE_SENTIMENT = "clause"
 PERIOD_AUTO = "auto"  # monthly trends where the comments have dates, none otherwise
 # Rank within the input's own journey stages / channels where it names them (a mapped
 # touchpoint column), else within the taxonomy's touchpoints (DESIGN.md, "Where the ranking groups")

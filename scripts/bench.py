@@ -161,12 +161,13 @@ def _home(base: Path) -> Path:
     return base
 
 
-def run_cli(args: list[str], home: Path, threads: int | None) -> dict:
-    """Run `feedback-nlp ARGS` in a child; wall seconds, peak RSS (MiB), exit code."""
+def run_cli(args: list[str], home: Path, threads: int | None, *, python: str | None = None) -> dict:
+    """Run `feedback-nlp ARGS` in a child (under `python`, default this interpreter); wall
+    seconds, peak RSS (MiB), exit code."""
     env = {**os.environ, "FEEDBACK_NLP_HOME": str(home)}
     if threads:
         env["OMP_NUM_THREADS"] = str(threads)
-    cmd = [sys.executable, "-m", "feedback_nlp", *args]
+    cmd = [python or sys.executable, "-m", "feedback_nlp", *args]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -221,6 +222,7 @@ def bench_size(n: int, work: Path, args) -> dict:
         "rows": manifest["rows"],
         "clauses": manifest["clauses"],
         "cache_warm": warm_manifest["run"]["cache"],
+        "passes": manifest.get("passes"),
         "threads": manifest["run"].get("threads"),
     }
 
@@ -282,7 +284,29 @@ def bench_baseline(export: Path, n: int, work: Path, args) -> dict:
     naive = time.perf_counter() - t0
     manifest = json.loads((work / "baseline_ours" / "manifest.json").read_text())
     stages, cache = manifest["timings_s"], manifest["run"]["cache"]
-    sentiment_texts = cache.get("sentiment_misses", 0) if isinstance(cache, dict) else 0
+    passes = manifest.get("passes")
+    if passes:  # texts that went through the models (the cache's misses count rows)
+        sentiment_texts, embedded = passes["sentiment_texts"], passes["embedding_texts"]
+    else:
+        sentiment_texts = cache.get("sentiment_misses", 0) if isinstance(cache, dict) else 0
+        embedded = cache.get("embedding_misses", 0) if isinstance(cache, dict) else 0
+    before = None
+    if args.before_python:  # another checkout's feedback-nlp, same comments, same run
+        log(f"baseline: {args.before_python} -m feedback_nlp analyze on the same {n} comments")
+        then = run_cli(
+            ["analyze", str(subset), "-o", str(work / "baseline_before"), "--quiet",
+             "--sentiment-model", args.sentiment_model],
+            _home(work / "home_before"), args.threads, python=args.before_python,
+        )  # fmt: skip
+        before_manifest = json.loads((work / "baseline_before" / "manifest.json").read_text())
+        before = {
+            "python": args.before_python,
+            "seconds": round(then["seconds"], 1),
+            "per_s": round(n / then["seconds"], 1),
+            "speedup": round(naive / then["seconds"], 2),
+            "stages_s": before_manifest["timings_s"],
+            "passes": before_manifest.get("passes"),
+        }
     return {
         "n": n,
         "analysed": len(texts),
@@ -293,7 +317,9 @@ def bench_baseline(export: Path, n: int, work: Path, args) -> dict:
         "ours_per_s": round(n / ours["seconds"], 1),
         "ours_stages_s": stages,
         "ours_sentiment_texts": sentiment_texts,
-        "ours_embedded_texts": cache.get("embedding_misses", 0) if isinstance(cache, dict) else 0,
+        "ours_embedded_texts": embedded,
+        "ours_passes": passes,
+        "before": before,
         "ours_ms_per_sentiment_text": round(1000 * stages["sentiment"] / sentiment_texts, 1)
         if sentiment_texts
         else None,
@@ -325,10 +351,35 @@ def _machine(threads: int | None) -> str:
     )
 
 
+def headline(b: dict) -> str:
+    """The one line `make bench` leads with: end to end against the naive way, same comments."""
+    passes = b.get("ours_passes") or {}
+    line = (
+        f"**Headline: `feedback-nlp analyze` {b['ours_per_s']} comments/s end to end against "
+        f"{b['naive_per_s']} the naive way (one HF pipeline call per comment) on the same "
+        f"{b['n']:,} comments: {b['speedup']}x**"
+    )
+    if passes:
+        line += (
+            f"; {passes['per_comment']} model passes per analysed comment "
+            f"({passes['sentiment_texts']:,} sentiment + {passes['embedding_texts']:,} embedder "
+            f"for {passes['comments']:,} comments, {passes['cache_hits']:,} cache hits)"
+        )
+    before = b.get("before")
+    if before:
+        line += (
+            f". Before (`{before['python']}`): {before['per_s']} comments/s, "
+            f"{before['speedup']}x the naive way"
+        )
+    return line + "."
+
+
 def render(report: dict) -> str:
-    lines = [
-        "# Benchmarks",
-        "",
+    lines = ["# Benchmarks", ""]
+    b = report.get("baseline")
+    if b:
+        lines += [headline(b), ""]
+    lines += [
         "Written by `make bench` (`scripts/bench.py`); the last run is below. Wall-clock times on a",
         "shared machine are noisy: compare the ratios measured within one run.",
         "",
@@ -347,16 +398,17 @@ def render(report: dict) -> str:
         "",
         (
             "| comments | distinct texts | mean chars | cold s | comments/s | ms/comment | peak RSS MiB "
-            "| warm (cached) s | warm speed-up | threads |"
+            "| warm (cached) s | warm speed-up | threads | model passes/comment |"
         ),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["sizes"]:
         e = r["export"]
         lines.append(
             f"| {r['n']:,} | {e['distinct_texts']:,} | {e['mean_chars']} | {r['cold_s']} "
             f"| {r['cold_per_s']} | {r['cold_ms_per_comment']} | {r['peak_rss_mib']} "
-            f"| {r['warm_s']} | {r['warm_speedup']}x | {r.get('threads')} |"
+            f"| {r['warm_s']} | {r['warm_speedup']}x | {r.get('threads')} "
+            f"| {(r.get('passes') or {}).get('per_comment', '')} |"
         )
     lines += ["", "## Per stage, cold run (seconds, from manifest.json `timings_s`)", ""]
     sizes = report["sizes"]
@@ -421,10 +473,11 @@ def render(report: dict) -> str:
             f"End-to-end ratio: **{b['speedup']}x**. The two do different amounts of work: the "
             f"baseline runs one sentiment pass per comment ({b['analysed']:,} passes, "
             f"{b['naive_ms_per_sentiment_pass']} ms each, models loaded before the clock starts); "
-            f"feedback-nlp runs {b['ours_sentiment_texts']:,} sentiment passes (comments and their "
-            f"clauses, {b['ours_ms_per_sentiment_text']} ms each: batched, length-sorted, "
+            f"feedback-nlp runs {b['ours_sentiment_texts']:,} sentiment passes (comments, and "
+            "the clauses of longer comments that carry a theme or may join a discovered one, "
+            f"{b['ours_ms_per_sentiment_text']} ms each: batched, length-sorted, "
             f"bf16 where the CPU has it) and {b['ours_embedded_texts']:,} embedding passes "
-            "(clauses and the taxonomy's prototypes), plus themes, discovery and the reports, "
+            "(distinct clauses), plus themes, discovery and the reports, "
             "with model loading inside the clock. Its stages: "
             + ", ".join(f"{k} {v}" for k, v in b["ours_stages_s"].items())
             + ".",
@@ -457,6 +510,12 @@ def main() -> None:
         "--baseline", type=int, default=2000, help="comments in the side-by-side baseline (0: skip)"
     )
     p.add_argument("--sentiment-model", default="builtin")
+    p.add_argument(
+        "--before-python",
+        default=None,
+        help="also time another checkout's feedback-nlp on the baseline's comments, e.g. "
+        "/work/main/.venv/bin/python (its ratio to the naive way joins the headline)",
+    )
     p.add_argument("--threads", type=int, default=0, help="OMP/torch threads (0: default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--work", type=Path, default=None, help="keep exports and outputs here")
@@ -491,6 +550,8 @@ def main() -> None:
     report["minutes"] = round((time.time() - started) / 60, 1)
     text = render(report)
     print(text)
+    if report.get("baseline"):  # last on the terminal too, where it is seen
+        print(headline(report["baseline"]), file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(merge_into(args.out, text), encoding="utf-8")
     if args.json:

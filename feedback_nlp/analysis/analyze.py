@@ -99,6 +99,7 @@ def analyze(
         mentions=mention_counts(mentions),
         timings=timings,
         coverage=theme_coverage(comments),
+        passes=[chunk.passes],
     )
     manifest["taxonomy_choice"] = choice.to_dict()
     comments.attrs = {}

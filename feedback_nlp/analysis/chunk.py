@@ -18,8 +18,14 @@ from feedback_nlp.analysis.cached import LabelCache
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import text_key
 from feedback_nlp.home import Progress
+from feedback_nlp.settings import CANDIDATE_SENTIMENT
 from feedback_nlp.text.clauses import COMMENT_INDEX, CONTENT_WORDS, LEMMAS, TOKENS, split_clauses
-from feedback_nlp.themes.discover import COMMENT_KEY, _candidates, discover_themes
+from feedback_nlp.themes.discover import (
+    COMMENT_KEY,
+    MIN_CONTENT_WORDS,
+    _candidates,
+    discover_themes,
+)
 
 # Extra mention columns kept after the contract's: readable labels, language, what matched.
 MENTION_EXTRAS = ["label", s.LANG, "keyword", s.KEY_PHRASES]
@@ -64,10 +70,78 @@ def theme_key(touchpoint: str, theme: str) -> str:
     return f"{touchpoint}/{theme}"
 
 
-def _sentiment(models: Models, texts: list[str], langs: list[str]):
-    from feedback_nlp.encoders.sentiment import sentiment_frame  # torch: loaded when used
+_ROW = "_row"  # a clause's position in the chunk's clause frame, carried onto its mentions
 
-    return sentiment_frame(models.predict_sentiment(texts, langs))
+
+class _PassCounter:
+    """The model calls of one chunk, each on distinct texts only, counted: texts that went
+    through the sentiment model and the embedder, and those the result cache answered instead
+    (its hit counters move during the call). The manifest adds them up (``run.passes``)."""
+
+    def __init__(self, models: Models) -> None:
+        self.models = models
+        self.sentiment_texts = self.embedding_texts = self.cache_hits = 0
+
+    def _hits(self) -> int:
+        cache = self.models.cache
+        if cache is None or not cache.active:
+            return 0
+        return cache.stats.sentiment_hits + cache.stats.embedding_hits
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        distinct = list(dict.fromkeys(texts))
+        before = self._hits()
+        vectors = self.models.embed_clauses(distinct)
+        hits = self._hits() - before
+        self.cache_hits += hits
+        self.embedding_texts += len(distinct) - hits
+        where = {t: i for i, t in enumerate(distinct)}
+        return vectors[[where[t] for t in texts]]
+
+    def sentiment(self, texts: list[str], langs: list[str]) -> pd.DataFrame:
+        from feedback_nlp.encoders.sentiment import sentiment_frame  # torch: loaded when used
+
+        pairs = list(zip(texts, langs))
+        distinct = list(dict.fromkeys(pairs))
+        before = self._hits()
+        probs = self.models.predict_sentiment([t for t, _ in distinct], [lg for _, lg in distinct])
+        hits = self._hits() - before
+        self.cache_hits += hits
+        self.sentiment_texts += len(distinct) - hits
+        where = {p: i for i, p in enumerate(distinct)}
+        probs = np.asarray(probs, dtype=np.float32).reshape(-1, 3)
+        return sentiment_frame(probs[[where[p] for p in pairs]] if pairs else probs)
+
+    def counts(self, comments: int) -> dict[str, int]:
+        return {
+            "comments": int(comments),
+            "sentiment_texts": int(self.sentiment_texts),
+            "embedding_texts": int(self.embedding_texts),
+            "cache_hits": int(self.cache_hits),
+        }
+
+
+def _clause_sentiment(
+    senti: pd.DataFrame, n_comments: int, comment_index: np.ndarray, from_comment: np.ndarray,
+    scored: np.ndarray,
+) -> pd.DataFrame:  # fmt: skip
+    """Sentiment per clause: the `from_comment` clauses' (a one-clause comment's, or a borrowed
+    one) from their comment (rows ``< n_comments`` of `senti`), the `scored` clauses' from the
+    rows after; nulls for the clauses not scored."""
+    n = len(comment_index)
+    take = np.full(n, -1, dtype=np.int64)
+    take[from_comment] = comment_index[from_comment]
+    take[scored] = n_comments + np.arange(len(scored))
+    have = take >= 0
+    out = {}
+    for col in SENTIMENT_COLUMNS:
+        if col == s.SENTIMENT:
+            column = np.full(n, None, dtype=object)
+        else:
+            column = np.full(n, np.nan, dtype="float64")
+        column[have] = senti[col].to_numpy()[take[have]]
+        out[col] = column
+    return pd.DataFrame(out)
 
 
 def _comment_themes(
@@ -112,6 +186,8 @@ class ChunkResult:
     embeddings: np.ndarray
     clauses: int = 0
     timings: dict = field(default_factory=dict)
+    # texts through each model and cache hits (see _PassCounter)
+    passes: dict = field(default_factory=dict)
 
 
 CANDIDATE_COLUMNS = [s.COMMENT_ID, s.CLAUSE_ID, s.CLAUSE_TEXT, s.START_CHAR, s.END_CHAR, s.LANG]
@@ -126,9 +202,13 @@ def analyze_chunk(
     *,
     discover: bool = True,
     progress: Progress | None = None,
+    candidate_sentiment: str = CANDIDATE_SENTIMENT,
 ) -> ChunkResult:
     """Clauses, sentiment, embeddings and taxonomy themes of a *cleaned* frame (rows with a
-    status are passed through). Pure per batch: the local and Ray engines both call it."""
+    status are passed through). Pure per batch: the local and Ray engines both call it.
+
+    `candidate_sentiment` (:data:`feedback_nlp.settings.CANDIDATE_SENTIMENT`): ``clause`` scores
+    each clause discovery may cluster; ``comment`` lets it borrow its comment's sentiment."""
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     comments = _with_canonical_columns(frame)
@@ -146,24 +226,55 @@ def analyze_chunk(
     clauses[s.COMMENT_ID] = [ids[i] for i in clauses[COMMENT_INDEX]]
     timings["clauses"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
     clause_texts = clauses[s.CLAUSE_TEXT].tolist()
     clause_langs = clauses[s.LANG].tolist()
-    say(f"Sentiment of {len(texts)} comments and {len(clause_texts)} clauses")
-    # one call: a one-clause comment and its clause are the same text, computed once
-    senti = _sentiment(models, texts + clause_texts, langs + clause_langs)
+    counter = _PassCounter(models)
+
+    # Themes first: a clause needs its own sentiment only if a mention carries it or discovery
+    # may cluster it. Each distinct clause text is embedded once.
+    t0 = time.perf_counter()
+    say(f"Matching {len(clause_texts)} clauses against the {models.taxonomy.name} taxonomy")
+    embeddings = counter.embed(clause_texts) if clause_texts else None
+    clauses[_ROW] = np.arange(len(clauses))
+    mentions = models.matcher.match(clauses, embeddings=embeddings, keyword_hits=keyword_hits)
+    timings["themes"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    # A one-clause comment is its own clause (the same text but for surrounding blanks): its
+    # comment's sentiment stands for it. Other clauses are scored only where a mention or a
+    # discovery candidate needs them; every distinct (text, language) is scored once.
+    per_comment = np.bincount(clauses[COMMENT_INDEX].to_numpy(), minlength=len(texts))
+    alone = per_comment[clauses[COMMENT_INDEX].to_numpy()] == 1
+    mentioned = np.zeros(len(clauses), dtype=bool)
+    mentioned[mentions[_ROW].to_numpy(dtype=np.int64)] = True
+    unclaimed = ~mentioned
+    if discover:  # what discovery can cluster: unclaimed clauses with enough content words
+        unclaimed &= clauses[CONTENT_WORDS].to_numpy() >= MIN_CONTENT_WORDS
+    else:
+        unclaimed[:] = False
+    if candidate_sentiment == "comment":  # candidates borrow their comment's sentiment
+        borrow = ~alone & unclaimed
+        scored = np.flatnonzero(~alone & mentioned)
+    else:
+        borrow = np.zeros(len(clauses), dtype=bool)
+        scored = np.flatnonzero(~alone & (mentioned | unclaimed))
+    say(f"Sentiment of {len(texts)} comments and {len(scored)} clauses")
+    senti = counter.sentiment(
+        texts + [clause_texts[i] for i in scored], langs + [clause_langs[i] for i in scored]
+    )
     comment_senti = senti.iloc[: len(texts)].set_axis(pending)
-    clause_senti = senti.iloc[len(texts) :].reset_index(drop=True)
+    clause_senti = _clause_sentiment(
+        senti, len(texts), clauses[COMMENT_INDEX].to_numpy(), alone | borrow, scored
+    )
     timings["sentiment"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    say(f"Matching {len(clause_texts)} clauses against the {models.taxonomy.name} taxonomy")
-    embeddings = models.embed_clauses(clause_texts) if clause_texts else None
-    mentions = models.matcher.match(
-        clauses, embeddings=embeddings, clause_sentiment=clause_senti, keyword_hits=keyword_hits
-    )
+    at = mentions[_ROW].to_numpy(dtype=np.int64)
+    for col in (s.SENTIMENT, s.SENTIMENT_SCORE):
+        mentions[col] = clause_senti[col].to_numpy()[at]
     if discover and len(clauses):
         rows = _candidates(clauses, mentions, clause_senti)
+        rows = rows[unclaimed[rows] & clause_senti[s.P_NEGATIVE].notna().to_numpy()[rows]]
     else:
         rows = np.zeros(0, dtype=np.int64)
     picked = clauses.iloc[rows][CANDIDATE_COLUMNS + [COMMENT_INDEX, TOKENS, LEMMAS, CONTENT_WORDS]]
@@ -188,7 +299,7 @@ def analyze_chunk(
     candidate_vectors = (
         embeddings[rows] if embeddings is not None else np.zeros((0, dim), np.float32)
     )
-    timings["themes"] = time.perf_counter() - t0
+    timings["themes"] += time.perf_counter() - t0
 
     comments.loc[pending, s.STATUS] = s.STATUS_ANALYZED
     for col in SENTIMENT_COLUMNS:  # rows not analysed keep nulls
@@ -207,6 +318,7 @@ def analyze_chunk(
         embeddings=np.ascontiguousarray(candidate_vectors, dtype=np.float32),
         clauses=len(clauses),
         timings=timings,
+        passes=counter.counts(len(texts)),
     )
 
 

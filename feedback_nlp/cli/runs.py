@@ -155,7 +155,12 @@ def analyze(
             engine=engine,
             ray_address=ray_address,
         )
-        result, themes = run(inputs, output, options, progress=progress_printer(quiet))
+        progress = progress_printer(quiet)
+        try:
+            result, themes = run(inputs, output, options, progress=progress)
+        finally:  # an error's one line must not land inside the bar
+            if progress is not None:
+                progress.close()
     if not quiet:
         chosen = describe_choice(result.manifest.get("taxonomy_choice"))
         if chosen:

@@ -8,6 +8,7 @@ Exit 2 means "partial": some rows could not be analysed, all of them accounted f
 from __future__ import annotations
 
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,7 +103,15 @@ LabelTaxonomyOpt = Annotated[
     str | None,
     typer.Option("--taxonomy", help="Take theme labels from this taxonomy (name or YAML file)."),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print nothing but errors: no progress bar, and with --engine ray none of Ray's "
+        "own log lines or bars.",
+    ),
+]
 
 
 @contextmanager
@@ -118,8 +127,59 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INPUT) from None
 
 
-def progress_printer(quiet: bool):
-    """Progress messages go to stderr, and only when a person is watching (a TTY)."""
+class ProgressPrinter:
+    """Progress on a terminal's stderr: a dim line per step and, while comments are analysed,
+    a bar (comments done / total, comments per second, time left) that vanishes when done."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._bar = None
+        self._task = None
+        self._start = (0.0, 0)  # when the bar appeared, and how many were done then (resumed)
+
+    def __call__(self, message: str) -> None:
+        self.console.print(f"[dim]… {message}[/]")  # drawn above the bar while it shows
+
+    def advance(self, done: int, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        if self._bar is None:
+            if done >= total:
+                return
+            self._bar = Progress(
+                TextColumn("Analysing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("comments  {task.fields[rate]}"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self._task = self._bar.add_task("analyse", total=total, rate="")
+            self._start = (time.perf_counter(), done)
+            self._bar.start()
+        elapsed = time.perf_counter() - self._start[0]
+        rate = (done - self._start[1]) / elapsed if elapsed > 0 else 0.0
+        shown = f"{rate:.1f} comments/s" if done > self._start[1] else ""
+        self._bar.update(self._task, completed=done, total=total, rate=shown)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """Take the bar off the terminal (also when the run stops early)."""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def progress_printer(quiet: bool) -> ProgressPrinter | None:
+    """Progress goes to stderr, and only when a person is watching (a TTY) and not --quiet."""
     if quiet or not sys.stderr.isatty():
         return None
-    return lambda message: err.print(f"[dim]… {message}[/]")
+    return ProgressPrinter(err)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import timed_open
 from feedback_nlp.encoders.device import usable_cores
 from feedback_nlp.errors import FeedbackError
-from feedback_nlp.home import Progress
+from feedback_nlp.home import Progress, advance, is_quiet
 from feedback_nlp.output import to_parquet_frame
 from feedback_nlp.settings import ModelOptions, RunOptions
 
@@ -85,6 +86,12 @@ class ChunkSource:
             langs += part[s.LANG].fillna(s.UNDETERMINED).astype(str).tolist()
         return texts, langs
 
+    def rows(self, k: int) -> int:
+        """How many comments chunk `k` holds (from the file's footer: nothing read)."""
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self.path).metadata.row_group(k).num_rows
+
     def read_bytes(self, k: int) -> bytes:
         import pyarrow.parquet as pq
 
@@ -112,6 +119,7 @@ def encode_result(result: ChunkResult) -> dict:
             "embeddings.npy": vectors.getvalue(),
         },
         "clauses": int(result.clauses),
+        "passes": {k: int(v) for k, v in result.passes.items()},
         "timings": {k: round(float(v), 4) for k, v in result.timings.items()},
     }
 
@@ -141,6 +149,16 @@ def run_chunks(
     progress. The local engine uses `models` (or makes them); Ray workers each make their own with
     ``make_models(options.models)`` and open their own result cache (``options.cache``)."""
     say = progress or (lambda _m: None)
+    total_rows = sum(source.rows(k) for k in todo)
+    done_rows = 0
+
+    def finished(k: int, encoded: dict) -> None:
+        nonlocal done_rows
+        on_result(k, encoded)
+        done_rows += source.rows(k)
+        advance(progress, done_rows, total_rows)
+
+    advance(progress, 0, total_rows)
     if options.engine == "local":
         if models is None:
             models = make_models(options.models)
@@ -158,18 +176,19 @@ def run_chunks(
             # parts, handing memory back
             stages = sum(encoded["timings"].values())
             encoded["timings"]["chunk_overhead"] = round(time.perf_counter() - t0 - stages, 4)
-            on_result(k, encoded)
+            finished(k, encoded)
             del encoded
         return
     _run_ray(
         options,
         source,
         list(todo),
-        on_result=on_result,
+        on_result=finished,
         make_models=make_models,
         discover=discover,
         workers=workers,
         say=say,
+        quiet=is_quiet(progress),
     )
 
 
@@ -217,6 +236,7 @@ def _run_ray(
     discover: bool,
     workers: int | None,
     say: Progress,
+    quiet: bool = False,
 ) -> None:
     ray = _import_ray()
     if not todo:
@@ -224,7 +244,18 @@ def _run_ray(
     started_here = not ray.is_initialized()
     if started_here:
         say(f"Starting Ray ({options.ray_address or 'a local instance'})")
-        ray.init(address=options.ray_address, log_to_driver=False, ignore_reinit_error=True)
+        ray.init(
+            address=options.ray_address,
+            log_to_driver=False,
+            ignore_reinit_error=True,
+            # quiet: Ray's own INFO lines (cluster start, dashboard) and its bars stay off too
+            logging_level=logging.ERROR if quiet else logging.INFO,
+        )
+    if quiet:  # Ray Data's own logger (execution plans, stats) too
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = not quiet
+    context.print_on_execution_start = not quiet
     try:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         size = max(1, min(workers or cpus, len(todo)))

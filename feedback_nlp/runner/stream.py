@@ -132,6 +132,7 @@ class StreamedRun:
         self.chunk_size = options.chunk_size
         self.use_cache = options.cache
         self.engine = options.engine
+        self.progress = progress  # None: nobody watches (run_chunks then silences Ray too)
         self.say = progress or (lambda _m: None)
         self.timings: dict[str, float] = {}
         self.memory: dict[str, dict[str, int]] = {}  # stage -> {"rss": MB, "peak": MB}
@@ -293,6 +294,7 @@ class StreamedRun:
             self._timed(stage, seconds)
         self.state["done"][str(k)] = {
             "clauses": encoded["clauses"],
+            "passes": encoded.get("passes", {}),
             "timings": encoded["timings"],
             "threads": encoded.get("threads"),
             # this process's resident memory after the chunk: it grew chunk after chunk until
@@ -400,7 +402,7 @@ class StreamedRun:
                 on_result=self._save_chunk,
                 models=models,
                 make_models=self.make_models,
-                progress=self.say,
+                progress=self.progress,
             )
             self._checkpoint("chunks")
             # Discovery needs the spaCy pipelines and the taxonomy's prototype vectors, not the
@@ -465,6 +467,7 @@ class StreamedRun:
             spacy_pipelines=pipelines,
             timings=self.timings,
             memory=self.memory,
+            passes=[d.get("passes", {}) for d in self.state["done"].values()],
         )
         manifest["taxonomy_choice"] = self.choice
         return Analysis(comments=comments, mentions=mentions, manifest=manifest, labels=labels)
