@@ -152,3 +152,36 @@ def test_mean_impact_matches_the_definition_on_random_values():
     rest = np.setdiff1d(np.arange(400), mentioned)
     assert point[0] == pytest.approx(values.mean() - values[rest].mean())
     assert low[0] <= point[0] <= high[0] and n[0] == 400 and mean[0] == pytest.approx(values.mean())
+
+
+def test_reports_name_the_scale_they_ranked_by(tmp_path):
+    from rich.console import Console
+
+    from feedback_nlp.report.figures import ranked_by_text
+    from feedback_nlp.report.terminal import top_complaints_table
+    from feedback_nlp.report.write import write_report
+
+    comments, mentions = rated_export(1, 5, 4)
+    themes = summarize(comments, mentions, by="theme", n_boot=50, score_scales="stars")
+    crash = _row(themes, "crash")
+    sentence = ranked_by_text(themes)
+    assert sentence.startswith("Ranked by star-rating impact: average 3.33 ★ would be ")
+    assert f"{crash[s.RATING] - crash[s.RATING_IMPACT]:.2f} ★" in sentence
+    assert "'Crash'" in sentence
+    console = Console(width=160, record=True)
+    console.print(top_complaints_table(themes))
+    shown = console.export_text()
+    assert "Star-rating impact (90% CI)" in shown and f"{crash[s.RATING_IMPACT]:+.2f}" in shown
+    write_report(comments, mentions, themes, tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Star-rating impact" in html and "average star rating" in html
+    assert "Ranked by star-rating impact" in md and "Star-rating impact (90% CI)" in md
+    csv = pd.read_csv(tmp_path / "themes.csv")
+    assert list(csv.columns[: len(s.THEME_COLUMNS)]) == s.THEME_COLUMNS  # contract unchanged
+    assert set(s.RATING_COLUMNS) <= set(csv.columns)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
+    cells = [str(c) for row in wb["summary"].iter_rows(values_only=True) for c in row]
+    assert any("Ranked by star-rating impact" in c for c in cells)

@@ -54,7 +54,7 @@ RATING_SCALES = {
     "csat": ("CSAT", "/ 5"),
     "csat3": ("CSAT", "/ 3"),
     "csat2": ("CSAT", "% satisfied"),
-    "ces": ("CES", "effort score"),
+    "ces": ("CES", ""),
 }
 
 
@@ -115,6 +115,7 @@ def ratings(comments: pd.DataFrame, scales: str | dict | None) -> tuple[np.ndarr
     better = not (scale == "ces" and direction == HIGHER_IS_MORE_EFFORT)
     values[chosen] = score[chosen] if better else (low + high) - score[chosen]
     name, unit = RATING_SCALES[scale]
+    factor = 100.0 if scale == "csat2" else 1.0
     return values, {
         "scale": scale,
         "name": name,
@@ -124,7 +125,9 @@ def ratings(comments: pd.DataFrame, scales: str | dict | None) -> tuple[np.ndarr
         "low": low,
         "high": high,
         "higher_is_better": better,
-        "factor": 100.0 if scale == "csat2" else 1.0,
+        "factor": factor,
+        # the average as the scale reads it (before any flip), times factor
+        "average": float(factor * score[chosen].mean()),
         "rated": int(chosen.sum()),
         "left_out": int(sum(tally.values()) - chosen.sum()),
     }
