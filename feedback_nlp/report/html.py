@@ -270,7 +270,9 @@ def _ranking(themes: pd.DataFrame, trends: pd.DataFrame | None) -> list[str]:
         body.append(f"<section><h2>{_e(heading)}</h2>")
         for _, row in rows.head(MAX_THEMES_PER_GROUP).iterrows():
             key = tuple(row[k] for k in keys)
-            body.append(_theme_card(row, scale, shown_impact, sparks.get(key, []), period, category))
+            body.append(
+                _theme_card(row, scale, shown_impact, sparks.get(key, []), period, category)
+            )
         if len(rows) > MAX_THEMES_PER_GROUP:
             body.append(
                 f'<p class="note">{len(rows) - MAX_THEMES_PER_GROUP} more in '
