@@ -235,10 +235,10 @@ def _ranking(themes: pd.DataFrame, trends: pd.DataFrame | None) -> list[str]:
     scale = None
     columns = impact_columns(themes)
     rating = ranked_by(themes) == s.RATING_IMPACT
-    unit = rating_scale(themes).get("unit", "") if rating else "points"
-    if rating and rating_scale(themes).get("unit") == "% satisfied":
-        unit = "percentage points"
-    shown_impact = (columns, impact_name(themes), unit or "points")
+    unit = {"stars": "★", "csat2": "percentage points"}.get(
+        rating_scale(themes).get("scale", "") if rating else "", "points"
+    )
+    shown_impact = (columns, impact_name(themes), unit)
     if shown[columns[0]].notna().any():
         vals = shown[list(columns)].astype("float64")
         scale = (
