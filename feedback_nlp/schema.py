@@ -166,6 +166,15 @@ KEY_PHRASES = "key_phrases"
 RANK_OVERALL = "rank_overall"
 SCORED_COMMENTS = "scored_comments"  # comments with an NPS group in the row's population
 NPS = "nps"  # NPS of that population
+# Where comments are rated on stars, CSAT or CES (not NPS): the rating impact, in the scale's
+# points (negative: the theme's complaints cost), its interval, the rated comments of the row's
+# population and their average rating, as the scale reads it.
+RATING_IMPACT = "rating_impact"
+RATING_IMPACT_LOW = "rating_impact_low"
+RATING_IMPACT_HIGH = "rating_impact_high"
+RATED_COMMENTS = "rated_comments"
+RATING = "rating"
+RATING_COLUMNS = [RATING_IMPACT, RATING_IMPACT_LOW, RATING_IMPACT_HIGH, RATED_COMMENTS, RATING]
 EXAMPLE_LANGS = "example_langs"
 TREND_CHANGE = "trend_change"
 TREND_P_VALUE = "trend_p_value"

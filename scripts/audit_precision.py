@@ -5,6 +5,13 @@ Three steps, so that a person judges each mention before seeing how confident th
     python scripts/audit_precision.py build /tmp/audit/complaints.csv          # the export
     feedback-nlp analyze /tmp/audit/complaints.csv -o /tmp/audit/out --taxonomy ecommerce-cx
     python scripts/audit_precision.py sample /tmp/audit/out docs/precision_audit.csv --n 200
+
+or, one export per source as each industry would send it, each analysed with the default
+`--taxonomy auto` (the taxonomy each export got is a column of the sheet):
+
+    python scripts/audit_precision.py build /tmp/audit/exports --per-file
+    for f in /tmp/audit/exports/*.csv; do feedback-nlp analyze "$f" -o "/tmp/audit/out/$(basename "$f" .csv)"; done
+    python scripts/audit_precision.py sample /tmp/audit/out/* docs/precision_audit.csv --n 200
     #   ... fill the `correct` column of docs/precision_audit.csv (1 right, 0 wrong) by reading
     #   each clause and its theme; the confidences are in a separate file, seen only afterwards
     python scripts/audit_precision.py score docs/precision_audit.csv
@@ -49,7 +56,7 @@ def _records(name: str):
             yield json.loads(line)
 
 
-def build(out: Path, per_source: int, seed: int) -> None:
+def build(out: Path, per_source: int, seed: int, per_file: bool = False) -> None:
     rng = random.Random(seed)
     rows = []
     for source, (name, keep) in SOURCES.items():
@@ -60,16 +67,34 @@ def build(out: Path, per_source: int, seed: int) -> None:
                 {"Response ID": r["id"], "Source": source, "Comment": r["text"][:MAX_CHARS]}
             )
         print(f"{source}: {min(per_source, len(pool))} of {len(pool)} complaints", file=sys.stderr)
+    frame = pd.DataFrame(rows)
+    if per_file:  # one export per source, in the folder `out`
+        out.mkdir(parents=True, exist_ok=True)
+        for source, part in frame.groupby("Source"):
+            part.to_csv(out / f"{source}.csv", index=False)
+        print(f"wrote {len(rows)} rows to {out}/<source>.csv", file=sys.stderr)
+        return
     out.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(out, index=False)
+    frame.to_csv(out, index=False)
     print(f"wrote {len(rows)} rows to {out}", file=sys.stderr)
 
 
-def sample(outdir: Path, sheet: Path, n: int, seed: int) -> None:
-    comments = pd.read_parquet(outdir / "comments.parquet")
-    mentions = pd.read_parquet(outdir / "mentions.parquet")
-    source = comments.set_index("comment_id")["Source"]
-    mentions = mentions.assign(source=mentions["comment_id"].map(source)).reset_index(drop=True)
+def _taxonomy_of(outdir: Path) -> str:
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    choice = manifest.get("taxonomy_choice") or {}
+    return choice.get("chosen") or manifest.get("options", {}).get("models", {}).get("taxonomy", "")
+
+
+def sample(outdirs: list[Path], sheet: Path, n: int, seed: int) -> None:
+    parts = []
+    for outdir in outdirs:
+        comments = pd.read_parquet(outdir / "comments.parquet")
+        found = pd.read_parquet(outdir / "mentions.parquet")
+        source = comments.set_index("comment_id")["Source"]
+        parts.append(
+            found.assign(source=found["comment_id"].map(source), taxonomy=_taxonomy_of(outdir))
+        )
+    mentions = pd.concat(parts, ignore_index=True)
     rng = random.Random(seed)
     by_source = {k: list(g.index) for k, g in mentions.groupby("source")}
     for rows in by_source.values():
@@ -88,6 +113,7 @@ def sample(outdir: Path, sheet: Path, n: int, seed: int) -> None:
             "audit_id": chosen["audit_id"],
             "source": chosen["source"],
             "lang": chosen["lang"],
+            "taxonomy": chosen["taxonomy"],
             "clause_text": chosen["clause_text"],
             "touchpoint": chosen["touchpoint"],
             "theme": chosen["theme"],
@@ -111,7 +137,7 @@ def score(sheet: Path) -> None:
     df = df[df["correct"].astype(str).isin(["0", "1", "0.0", "1.0"])]
     df["correct"] = df["correct"].astype(float).astype(int)
     print(f"precision {df['correct'].mean():.3f} on {len(df)} judged mentions")
-    for col in ("source", "match"):
+    for col in [c for c in ("source", "taxonomy", "match") if c in df]:
         table = df.groupby(col)["correct"].agg(["mean", "size"]).round(3)
         print(f"\nby {col}:\n{table.to_string()}")
 
@@ -125,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("out", type=Path)
     b.add_argument("--per-source", type=int, default=150)
     b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--per-file", action="store_true", help="one export per source in folder OUT")
     s = sub.add_parser("sample", help="draw mentions for judging")
-    s.add_argument("outdir", type=Path)
+    s.add_argument("outdirs", type=Path, nargs="+", help="analysis folders, then the sheet")
     s.add_argument("sheet", type=Path)
     s.add_argument("--n", type=int, default=200)
     s.add_argument("--seed", type=int, default=0)
@@ -134,9 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("sheet", type=Path)
     args = p.parse_args(argv)
     if args.step == "build":
-        build(args.out, args.per_source, args.seed)
+        build(args.out, args.per_source, args.seed, args.per_file)
     elif args.step == "sample":
-        sample(args.outdir, args.sheet, args.n, args.seed)
+        sample(args.outdirs, args.sheet, args.n, args.seed)
     else:
         score(args.sheet)
     return 0

@@ -105,12 +105,96 @@ def format_number(value, fmt: str, default: str = "–") -> str:
     return default if value is None or pd.isna(value) else format(value, fmt)
 
 
-def impact_text(row: pd.Series) -> str:
-    if pd.isna(row[s.NPS_IMPACT]):
+def ranked_by(themes: pd.DataFrame) -> str:
+    """The column the ranking followed (summarize's rule): nps_impact, rating_impact or comments;
+    a frame read back from themes.csv (no attrs) by what it carries."""
+    found = themes.attrs.get("summary", {}).get("ranked_by")
+    if found:
+        return found
+    if s.NPS_IMPACT in themes.columns and themes[s.NPS_IMPACT].notna().any():
+        return s.NPS_IMPACT
+    if s.RATING_IMPACT in themes.columns and themes[s.RATING_IMPACT].notna().any():
+        return s.RATING_IMPACT
+    return s.COMMENTS
+
+
+def rating_scale(themes: pd.DataFrame) -> dict:
+    return themes.attrs.get("summary", {}).get("rating_scale") or {}
+
+
+def impact_name(themes: pd.DataFrame) -> str:
+    """What the impact column of the reports measures: "NPS impact", "Star-rating impact"."""
+    if ranked_by(themes) != s.RATING_IMPACT:
+        return "NPS impact"
+    name = rating_scale(themes).get("name", "rating")
+    name = "star-rating" if name == "star rating" else name
+    return f"{name[0].upper()}{name[1:]} impact"
+
+
+def impact_columns(themes: pd.DataFrame) -> tuple[str, str, str]:
+    """(impact, low, high) columns the reports show: the ranking's."""
+    if ranked_by(themes) == s.RATING_IMPACT:
+        return s.RATING_IMPACT, s.RATING_IMPACT_LOW, s.RATING_IMPACT_HIGH
+    return s.NPS_IMPACT, s.NPS_IMPACT_LOW, s.NPS_IMPACT_HIGH
+
+
+def _points(value: float, scale: dict) -> str:
+    """An average on a rating scale as it reads: "3.41 ★", "3.41 / 5", "66.7% satisfied"."""
+    if scale.get("unit") == "% satisfied":
+        return f"{value:.1f}% satisfied"
+    return f"{value:.2f} {scale.get('unit', '')}".strip()
+
+
+def scale_note(scale: dict) -> str:
+    """ " (1-5, higher = more effort)" for CES, whose direction varies; "" otherwise."""
+    if scale.get("scale") != "ces":
+        return ""
+    way = "easier" if scale.get("higher_is_better", True) else "more effort"
+    return f" (1-{float(scale.get('high', 7)):g}, higher = {way})"
+
+
+def ranked_by_text(themes: pd.DataFrame) -> str:
+    """How the complaints are ranked, with what the worst costs: "Ranked by star-rating impact:
+    average 3.41 ★ would be 3.63 ★ without complaints about 'App crashes'."."""
+    by = ranked_by(themes)
+    if by == s.COMMENTS or s.RANK_OVERALL not in themes.columns:
+        return "Ranked by the number of comments with a complaint (no NPS or rating scores)."
+    top = themes[themes[s.RANK_OVERALL] == 1]
+    name = impact_name(themes)
+    head = "Ranked by " + (name if name.startswith(("NPS", "CSAT", "CES")) else name.lower())
+    head += scale_note(rating_scale(themes)) if by == s.RATING_IMPACT else ""
+    if top.empty or pd.isna(top.iloc[0][by]):
+        return head + "."
+    row = top.iloc[0]
+    label = str(row[s.LABEL])
+    if by == s.NPS_IMPACT:
+        if pd.isna(row.get(s.NPS)):
+            return head + "."
+        return (
+            f"{head}: NPS {row[s.NPS]:+.1f} would be {row[s.NPS] - row[by]:+.1f} without "
+            f"complaints about '{label}'."
+        )
+    scale = rating_scale(themes)
+    if pd.isna(row.get(s.RATING)):
+        return head + "."
+    sign = 1 if scale.get("higher_is_better", True) else -1
+    without = float(row[s.RATING]) - sign * float(row[by])
+    return (
+        f"{head}: average {_points(float(row[s.RATING]), scale)} would be "
+        f"{_points(without, scale)} without complaints about '{label}'."
+    )
+
+
+def impact_text(row: pd.Series, columns: tuple[str, str, str] | None = None) -> str:
+    """ "-0.21 (-0.30 to -0.12)": the impact with its interval, in the columns given (NPS's by
+    default); 2 decimals for ratings (a fifth of a star matters), 1 for NPS points."""
+    col, low, high = columns or (s.NPS_IMPACT, s.NPS_IMPACT_LOW, s.NPS_IMPACT_HIGH)
+    if col not in row.index or pd.isna(row[col]):
         return "–"
-    text = f"{row[s.NPS_IMPACT]:+.1f}"
-    if not pd.isna(row[s.NPS_IMPACT_LOW]):
-        text += f" ({row[s.NPS_IMPACT_LOW]:+.1f} to {row[s.NPS_IMPACT_HIGH]:+.1f})"
+    fmt = "+.2f" if col == s.RATING_IMPACT else "+.1f"
+    text = format(row[col], fmt)
+    if not pd.isna(row[low]):
+        text += f" ({format(row[low], fmt)} to {format(row[high], fmt)})"
     return text
 
 
@@ -145,7 +229,7 @@ def complete_themes(themes: pd.DataFrame) -> pd.DataFrame:
     if s.TOUCHPOINT_LABEL not in out.columns:
         out[s.TOUCHPOINT_LABEL] = [prettify(t) for t in out[s.TOUCHPOINT]]
     if s.RANK_OVERALL not in out.columns:
-        out[s.RANK_OVERALL] = rank_themes(out, [])
+        out[s.RANK_OVERALL] = rank_themes(out, [], ranked_by(out))
     for col in (s.EXAMPLE_COMMENT_IDS, s.EXAMPLE_QUOTES, s.EXAMPLE_LANGS):
         values = out[col].tolist() if col in out.columns else [None] * len(out)
         out[col] = pd.Series([_as_list(v) for v in values], index=out.index, dtype=object)

@@ -23,8 +23,13 @@ from feedback_nlp.report.figures import (
     format_number,
     group_title,
     headline,
+    impact_columns,
+    impact_name,
     impact_text,
     no_complaints_text,
+    ranked_by,
+    ranked_by_text,
+    rating_scale,
     report_title,
     row_quotes,
     summary_by,
@@ -87,14 +92,18 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _impact_svg(row: pd.Series, lo: float, hi: float) -> str:
-    """A horizontal bar from 0 to the impact with a 90 % interval whisker, on [lo, hi] points."""
+def _impact_svg(
+    row: pd.Series, lo: float, hi: float, columns: tuple[str, str, str], name: str
+) -> str:
+    """A horizontal bar from 0 to the impact (NPS or rating, `columns`) with a 90 % interval
+    whisker, on [lo, hi] points."""
     width, pad = 300.0, 6.0
 
     def x(v: float) -> float:
         return pad + (v - lo) / ((hi - lo) or 1.0) * (width - 2 * pad)
 
-    value = float(row[s.NPS_IMPACT])
+    col, low, high = columns
+    value = float(row[col])
     x0, x1 = x(0.0), x(value)
     colour = "var(--neg)" if value < 0 else "var(--pos)"
     parts = [
@@ -107,13 +116,13 @@ def _impact_svg(row: pd.Series, lo: float, hi: float) -> str:
             'vector-effect="non-scaling-stroke"/>'
         ),
     ]
-    if not pd.isna(row[s.NPS_IMPACT_LOW]):
-        a, b = x(float(row[s.NPS_IMPACT_LOW])), x(float(row[s.NPS_IMPACT_HIGH]))
+    if not pd.isna(row[low]):
+        a, b = x(float(row[low])), x(float(row[high]))
         parts.append(
             f'<path d="M{a:.1f} 14H{b:.1f}M{a:.1f} 9V19M{b:.1f} 9V19" stroke="var(--ci)" '
             'stroke-width="1.5" fill="none" vector-effect="non-scaling-stroke"/>'
         )
-    label = f"NPS impact {impact_text(row)}"
+    label = f"{name} {impact_text(row, columns)}"
     return (
         f'<svg class="bar" viewBox="0 0 {width:.0f} 28" preserveAspectRatio="none" role="img" '
         f'aria-label="{_e(label)}">'
@@ -167,6 +176,7 @@ def _series(trends: pd.DataFrame | None, keys: list[str]) -> dict[tuple, list[fl
 def _theme_card(
     row: pd.Series,
     scale: tuple[float, float] | None,
+    impact: tuple[tuple[str, str, str], str, str],
     spark: list[float],
     period: str | None,
     category: bool,
@@ -183,14 +193,13 @@ def _theme_card(
         f"praise: <b>{count_text(row, s.PRAISE_MENTIONS)}</b> mentions · "
         f"net sentiment of the topic <b>{format_number(row[s.NET_SENTIMENT], '+.2f')}</b>"
     )
-    if scale is not None and not pd.isna(row[s.NPS_IMPACT]):
-        bar = _impact_svg(row, *scale)
-        caption = f"NPS impact <b>{_e(impact_text(row).split(' (')[0])}</b> points"
-        if not pd.isna(row[s.NPS_IMPACT_LOW]):
-            caption += (
-                f' <span class="ci">(90% CI {row[s.NPS_IMPACT_LOW]:+.1f} to '
-                f"{row[s.NPS_IMPACT_HIGH]:+.1f})</span>"
-            )
+    columns, name, unit = impact
+    if scale is not None and not pd.isna(row[columns[0]]):
+        bar = _impact_svg(row, *scale, columns, name)
+        text = impact_text(row, columns)
+        caption = f"{_e(name)} <b>{_e(text.split(' (')[0])}</b> {_e(unit)}"
+        if " (" in text:
+            caption += f' <span class="ci">(90% CI {_e(text.split(" (")[1][:-1])})</span>'
     else:
         total = row.get(s.TOPIC_MENTIONS)
         share = float(row[s.MENTIONS]) / float(total) if not pd.isna(total) and total else 0.0
@@ -228,8 +237,14 @@ def _ranking(themes: pd.DataFrame, trends: pd.DataFrame | None) -> list[str]:
         return [f'<p class="note">{_e(no_complaints_text(themes))}</p>']
     shown = pd.concat([rows.head(MAX_THEMES_PER_GROUP) for _, _, rows in groups])
     scale = None
-    if shown[s.NPS_IMPACT].notna().any():
-        vals = shown[[s.NPS_IMPACT, s.NPS_IMPACT_LOW, s.NPS_IMPACT_HIGH]].astype("float64")
+    columns = impact_columns(themes)
+    rating = ranked_by(themes) == s.RATING_IMPACT
+    unit = {"stars": "★", "csat2": "percentage points"}.get(
+        rating_scale(themes).get("scale", "") if rating else "", "points"
+    )
+    shown_impact = (columns, impact_name(themes), unit)
+    if shown[columns[0]].notna().any():
+        vals = shown[list(columns)].astype("float64")
         scale = (
             min(0.0, float(np.nanmin(vals.to_numpy()))),
             max(0.0, float(np.nanmax(vals.to_numpy()))),
@@ -240,9 +255,13 @@ def _ranking(themes: pd.DataFrame, trends: pd.DataFrame | None) -> list[str]:
     period = themes.attrs.get("summary", {}).get("period")
     category = by not in (s.TOUCHPOINT, s.THEME)
     top = pd.concat([rows for _, _, rows in groups]).sort_values(s.RANK_OVERALL).head(5)
-    body = ['<h2>Top complaints</h2><ol class="top">']
+    body = [
+        f'<h2>Top complaints</h2><p class="note">{_e(ranked_by_text(themes))}</p><ol class="top">'
+    ]
+    short = "NPS" if not rating else impact_name(themes).removesuffix(" impact")
     for _, row in top.iterrows():
-        impact = "" if pd.isna(row[s.NPS_IMPACT]) else f" — NPS {row[s.NPS_IMPACT]:+.1f}"
+        value = impact_text(row, columns).split(" (")[0]
+        impact = "" if value == "–" else f" — {short} {value}"
         if by == s.THEME:
             where = ""
         elif by == s.TOUCHPOINT:
@@ -255,7 +274,9 @@ def _ranking(themes: pd.DataFrame, trends: pd.DataFrame | None) -> list[str]:
         body.append(f"<section><h2>{_e(heading)}</h2>")
         for _, row in rows.head(MAX_THEMES_PER_GROUP).iterrows():
             key = tuple(row[k] for k in keys)
-            body.append(_theme_card(row, scale, sparks.get(key, []), period, category))
+            body.append(
+                _theme_card(row, scale, shown_impact, sparks.get(key, []), period, category)
+            )
         if len(rows) > MAX_THEMES_PER_GROUP:
             body.append(
                 f'<p class="note">{len(rows) - MAX_THEMES_PER_GROUP} more in '
@@ -309,14 +330,22 @@ def render_html(
     langs = head.get("languages", {})
     total = sum(langs.values()) or 1
     lang_note = ", ".join(f"{k} {v / total:.0%}" for k, v in list(langs.items())[:4])
+    rated = rating_scale(themes)
+    score_kpi = (
+        "–" if head["nps"] is None else f"{head['nps']:+.0f}",
+        "NPS",
+        f"{head.get('scored', 0):,} scored" if head["nps"] is not None else "no NPS scores",
+    )
+    if head["nps"] is None and rated.get("rated"):  # stars, CSAT, CES: the average rating
+        score_kpi = (
+            f"{rated['average']:.1f}" + ("%" if rated.get("unit") == "% satisfied" else ""),
+            f"average {rated['name']}",
+            f"{rated['rated']:,} rated",
+        )
     kpis = [
         (f"{head['comments']:,}", "comments", f"{head['analysed']:,} analysed"),
         (str(len(langs)), "languages", lang_note),
-        (
-            "–" if head["nps"] is None else f"{head['nps']:+.0f}",
-            "NPS",
-            f"{head.get('scored', 0):,} scored" if head["nps"] is not None else "no NPS scores",
-        ),
+        score_kpi,
         (
             str(int(themes[s.RANK].notna().sum())),
             "complaint themes ranked",
@@ -340,7 +369,8 @@ def render_html(
     notes = [
         (
             "NPS impact = NPS of all scored comments − NPS of the scored comments that do not mention "
-            "the theme (negative: the theme costs points); 90% interval from a bootstrap over "
+            "the theme (negative: the theme costs points); rating impact (stars, CSAT, CES) the "
+            "same on the average rating, in the scale's points; 90% interval from a bootstrap over "
             f"comments ({summary.get('n_boot', 'n')} replicates)."
         ),
         (

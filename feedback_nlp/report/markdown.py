@@ -17,8 +17,11 @@ from feedback_nlp.report.figures import (
     count_text,
     format_number,
     headline,
+    impact_columns,
+    impact_name,
     impact_text,
     no_complaints_text,
+    ranked_by_text,
     report_title,
     row_quotes,
     trend_text,
@@ -53,6 +56,12 @@ def render_markdown(
     ]
     if head["nps"] is not None:
         facts.append(f"**NPS:** {head['nps']:+.0f} ({head.get('scored', 0):,} scored)")
+    rated = themes.attrs.get("summary", {}).get("rating_scale") or {}
+    if rated.get("rated"):
+        facts.append(
+            f"**Average {md_escape(rated['name'])}:** {rated['average']:.2f} "
+            f"({rated['rated']:,} rated)"
+        )
     if "from" in head:
         facts.append(f"**Period:** {head['from']} to {head['to']}")
     chosen = describe_choice((manifest or {}).get("taxonomy_choice"))
@@ -60,12 +69,16 @@ def render_markdown(
         facts.append(f"**Taxonomy:** {md_escape(chosen)}")
     lines += [f"- {f}" for f in facts] + [""]
     groups = complaint_groups(themes)
+    columns = impact_columns(themes)
+    if groups:
+        lines += [md_escape(ranked_by_text(themes)), ""]
     for heading, _name, rows in groups:
         lines += [
             f"## {md_escape(heading)}",
             "",
             (
-                f"| # | {COMPLAINT_HEADER} | Complaints | Comments | NPS impact (90% CI) | Praise "
+                f"| # | {COMPLAINT_HEADER} | Complaints | Comments | {impact_name(themes)} "
+                "(90% CI) | Praise "
                 "| Trend |"
             ),
             "|---:|---|---:|---:|---|---:|---|",
@@ -77,7 +90,7 @@ def render_markdown(
                 md_escape(row[s.LABEL]),
                 count_text(row, s.MENTIONS),
                 count_text(row, s.COMMENTS),
-                md_escape(impact_text(row)),
+                md_escape(impact_text(row, columns)),
                 count_text(row, s.PRAISE_MENTIONS),
                 md_escape(trend_text(row)),
             ]
@@ -109,7 +122,9 @@ def render_markdown(
             "Each row is a topic; Complaints counts its negative mentions, Comments the comments "
             "with one, Praise its positive mentions (never counted as complaints). NPS impact = "
             "NPS of all scored comments minus NPS of the scored comments without a complaint "
-            "about the topic; 90% bootstrap interval. Trend: change of the share of comments "
+            "about the topic; rating impact (stars, CSAT, CES) the same on the average rating, in "
+            "the scale's points (negative: the complaints cost); 90% bootstrap interval. Trend: "
+            "change of the share of comments "
             "complaining about it against the previous period, shown only where both periods "
             "have at least 5 complaints and the change is significant (p < 0.05)."
         ),

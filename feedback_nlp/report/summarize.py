@@ -1,4 +1,4 @@
-"""Rank complaint themes: counts, NPS impact with a bootstrap interval, trends, example quotes.
+"""Rank complaint themes: counts, NPS / rating impact with a bootstrap interval, trends, quotes.
 
 Pure functions from the comments and mentions frames (DESIGN.md contract 2) to the themes frame
 (themes.csv); nothing here reads files, prints, or loads a model. Its parts: NPS impact in
@@ -14,7 +14,7 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.errors import NothingRankedWarning
-from feedback_nlp.report.impact import nps_impact, nps_points
+from feedback_nlp.report.impact import mean_impact, nps_impact, nps_points, ratings
 from feedback_nlp.report.labels import theme_label, touchpoint_label
 from feedback_nlp.report.prepared import (
     comment_pairs,
@@ -27,15 +27,28 @@ from feedback_nlp.report.quotes import Embed, select_quotes
 from feedback_nlp.report.trends import check_period, latest_trend
 
 
-def rank_themes(df: pd.DataFrame, within: list[str]) -> pd.Series:
-    """1 = worst complaint: most negative NPS impact (NA counts as 0), then most comments with a
-    complaint, most complaints (negative mentions), label. Without scores that is the number of
-    complaining comments. Rows that are no complaint (fewer than `min_mentions` negative mentions,
-    `rank` already NA where the frame has one) get NA."""
+def ranked_by(themes: pd.DataFrame) -> str:
+    """The one ranking rule: NPS impact where the comments have NPS scores, else rating impact
+    (stars, CSAT, CES) where they have ratings, else the number of complaining comments."""
+    if s.SCORED_COMMENTS in themes.columns and (themes[s.SCORED_COMMENTS].fillna(0) > 0).any():
+        return s.NPS_IMPACT
+    if s.RATED_COMMENTS in themes.columns and (themes[s.RATED_COMMENTS].fillna(0) > 0).any():
+        return s.RATING_IMPACT
+    return s.COMMENTS
+
+
+def rank_themes(df: pd.DataFrame, within: list[str], by: str = s.NPS_IMPACT) -> pd.Series:
+    """1 = worst complaint: most negative impact in column `by` (nps_impact or rating_impact;
+    NA counts as 0), then most comments with a complaint, most complaints (negative mentions),
+    label. Without scores (`by` = comments) that is the number of complaining comments. Rows that
+    are no complaint (fewer than `min_mentions` negative mentions, `rank` already NA where the
+    frame has one) get NA."""
     ranked = df[s.RANK].notna() if s.RANK in df.columns else pd.Series(True, index=df.index)
     sub = df[ranked.to_numpy(dtype=bool)]
     order = sub.assign(
-        _impact=sub[s.NPS_IMPACT].astype("float64").fillna(0.0),  # NA: no measurable impact
+        _impact=(  # NA: no measurable impact
+            sub[by].astype("float64").fillna(0.0) if by in (s.NPS_IMPACT, s.RATING_IMPACT) else 0.0
+        ),
         _com=-sub[s.COMMENTS].astype("float64"),
         _men=-sub[s.MENTIONS].astype("float64"),
     ).sort_values(["_impact", "_com", "_men", s.LABEL, s.THEME], kind="stable")
@@ -95,6 +108,7 @@ def summarize(
     n_boot: int = 1000,
     quote_embeddings: Embed | None = None,
     by_label: str | None = None,
+    score_scales: str | dict | None = None,
 ) -> pd.DataFrame:
     """The themes frame (themes.csv, DESIGN.md contract 2): complaint themes ranked by their
     complaints (negative mentions), one row per (group, touchpoint, theme), sorted by group, then
@@ -118,8 +132,15 @@ def summarize(
     without it, or without dates, `trend` is NA. labels: {(touchpoint, theme): label},
     optionally also {theme: label} and {touchpoint: label}; others are the prettified id.
     quote_embeddings: texts -> array (n, d) to pick quotes with; without it, TF-IDF character
-    3-grams. Without NPS groups (or 0-10 scores) nps_impact is NA and ranks follow the number
-    of complaining comments.
+    3-grams. Without NPS groups (or 0-10 scores) nps_impact is NA.
+
+    score_scales: the scale of the scores, one name ("stars") or {source file: the manifest's
+    input record with score_scale, score_points, score_direction}; without it, a `score_scale`
+    column of `comments` if any. Where comments are rated on stars, CSAT or CES the frame also
+    has rating_impact, rating_impact_low, rating_impact_high, rated_comments and rating (the
+    average), and ``attrs["summary"]["rating_scale"]`` records the scale (report.impact.ratings).
+    Ranks follow NPS impact where there are NPS scores, else rating impact, else the number of
+    complaining comments (``attrs["summary"]["ranked_by"]``).
 
     >>> themes = summarize(result.comments, result.mentions, period="month")  # doctest: +SKIP
     >>> themes.query("rank <= 3")[["touchpoint", "label", "nps_impact"]]       # doctest: +SKIP
@@ -173,24 +194,53 @@ def summarize(
         ).reshape(n_rows, n_tp)
         themes.insert(1, s.TOUCHPOINT, p.touchpoints[tally.argmax(axis=1)] if n_rows else [])
 
-    # NPS impact of the complaint: the scored comments that carry a negative mention of it,
-    # against the others (within each segment when `by` is a comments column).
+    # NPS / rating impact of the complaint: the scored comments that carry a negative mention of
+    # it, against the others (within each segment when `by` is a comments column).
+    rating, scale = ratings(comments, score_scales)
     points = nps_points(comments).to_numpy(dtype="float64", na_value=np.nan)
-    scored = np.isfinite(points) & (p.seg_of_comment >= 0)
-    new_pos = np.full(len(comments) + 1, -1, dtype=np.int64)  # last slot: pos -1
-    new_pos[np.flatnonzero(scored)] = np.arange(int(scored.sum()))
-    pair_scored = new_pos[pair_pos]
-    ok = pair_scored >= 0
+    points[np.isfinite(rating)] = np.nan  # a rating (1-5 stars) is no NPS answer
+
+    def scored_pairs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        scored = np.isfinite(values) & (p.seg_of_comment >= 0)
+        new_pos = np.full(len(comments) + 1, -1, dtype=np.int64)  # last slot: pos -1
+        new_pos[np.flatnonzero(scored)] = np.arange(int(scored.sum()))
+        pair_scored = new_pos[pair_pos]
+        ok = pair_scored >= 0
+        return scored, pair_row[ok], pair_scored[ok]
+
+    scored, rows, cols = scored_pairs(points)
     impact = nps_impact(
         points[scored].astype(np.int64),
         p.seg_of_comment[scored],
         p.seg_of_key[keep],
-        pair_row[ok],
-        pair_scored[ok],
+        rows,
+        cols,
         n_boot=n_boot,
         seed=seed,
     )
     themes = pd.concat([themes, impact], axis=1)
+    if scale is not None:
+        scored, rows, cols = scored_pairs(rating)
+        point, low, high, n_rated, mean = mean_impact(
+            rating[scored],
+            p.seg_of_comment[scored],
+            p.seg_of_key[keep],
+            rows,
+            cols,
+            n_boot=n_boot,
+            seed=seed,
+            factor=scale["factor"],
+        )
+        if not scale["higher_is_better"]:  # the average as the scale reads it (more effort)
+            mean = scale["factor"] * (scale["low"] + scale["high"]) - mean
+        themes[s.RATING_IMPACT] = pd.array(point, dtype="Float64")
+        themes[s.RATING_IMPACT_LOW] = pd.array(low, dtype="Float64")
+        themes[s.RATING_IMPACT_HIGH] = pd.array(high, dtype="Float64")
+        themes[s.RATED_COMMENTS] = n_rated
+        themes[s.RATING] = pd.array(mean, dtype="Float64")
+    else:
+        themes[s.RATED_COMMENTS] = 0
+    rank_by = ranked_by(themes)
 
     themes[s.LABEL] = [
         theme_label(labels, t, h) for t, h in zip(themes[s.TOUCHPOINT], themes[s.THEME])
@@ -198,8 +248,8 @@ def summarize(
     themes[s.TOUCHPOINT_LABEL] = [touchpoint_label(labels, t) for t in themes[s.TOUCHPOINT]]
     themes[s.RANK] = pd.array(np.where(complaint[keep], 0, -1), dtype="Int64")
     themes[s.RANK] = themes[s.RANK].where(themes[s.RANK] >= 0, pd.NA)
-    themes[s.RANK] = rank_themes(themes, [] if by == s.THEME else [s.GROUP])
-    themes[s.RANK_OVERALL] = rank_themes(themes, [])
+    themes[s.RANK] = rank_themes(themes, [] if by == s.THEME else [s.GROUP], rank_by)
+    themes[s.RANK_OVERALL] = rank_themes(themes, [], rank_by)
     trend = (
         latest_trend(p, comments, themes, period)
         if period
@@ -238,6 +288,7 @@ def summarize(
         s.COMMENTS,
         s.NEGATIVE_COMMENTS,
         s.SCORED_COMMENTS,
+        s.RATED_COMMENTS,
         s.PRAISE_MENTIONS,
         s.PRAISE_COMMENTS,
         s.TOPIC_MENTIONS,
@@ -249,6 +300,8 @@ def summarize(
         s.RANK_OVERALL,
         s.SCORED_COMMENTS,
         s.NPS,
+        # only where comments are rated (stars, CSAT, CES): NPS-only outputs keep their columns
+        *(s.RATING_COLUMNS if scale is not None else []),
         s.EXAMPLE_LANGS,
         s.TREND_CHANGE,
         s.TREND_P_VALUE,
@@ -287,6 +340,8 @@ def summarize(
         "n_boot": n_boot,
         "seed": seed,
         "interval": "90% bootstrap percentile",
+        "ranked_by": rank_by,
+        "rating_scale": scale,
         "quotes": "embeddings" if quote_embeddings else "tfidf-char-3gram",
         "ranked": int(out[s.RANK].notna().sum()),
         "reason": reason,

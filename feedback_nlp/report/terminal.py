@@ -14,7 +14,10 @@ from feedback_nlp.report.figures import (
     count_text,
     format_number,
     group_title,
+    impact_columns,
+    impact_name,
     impact_text,
+    ranked_by_text,
     trend_text,
 )
 
@@ -24,7 +27,13 @@ def top_complaints_table(themes: pd.DataFrame, *, per_touchpoint: int = 3) -> Ta
     channel, the taxonomy touchpoint, ...); every cell is a Text, so no label or id is read as
     rich markup."""
     themes = complete_themes(themes)
-    table = Table(title="Top complaint themes", header_style="bold", expand=False)
+    table = Table(
+        title="Top complaint themes",
+        caption=ranked_by_text(themes),  # names the scale the ranking follows
+        header_style="bold",
+        expand=False,
+    )
+    columns = impact_columns(themes)
     # Theme gets room for a long word ("recommendation") so a narrow terminal breaks labels
     # between words; the numbers' headers wrap instead
     for name, justify, min_width in (
@@ -32,7 +41,7 @@ def top_complaints_table(themes: pd.DataFrame, *, per_touchpoint: int = 3) -> Ta
         ("#", "right", None),
         (COMPLAINT_HEADER, "left", 14),
         ("Complaints", "right", None),
-        ("NPS impact (90% CI)", "right", None),
+        (f"{impact_name(themes)} (90% CI)", "right", None),
         ("Praise", "right", None),
         ("Trend", "left", None),
     ):
@@ -48,7 +57,7 @@ def top_complaints_table(themes: pd.DataFrame, *, per_touchpoint: int = 3) -> Ta
                 Text(format_number(row[s.RANK], "d")),
                 Text(str(row[s.LABEL])),
                 Text(count_text(row, s.MENTIONS)),
-                Text(impact_text(row)),
+                Text(impact_text(row, columns)),
                 Text(count_text(row, s.PRAISE_MENTIONS)),
                 Text(trend, style=style),
                 end_section=(i == len(shown) - 1 and g < len(groups) - 1),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.output import write_atomic, write_csv
-from feedback_nlp.report.figures import headline, report_title
+from feedback_nlp.report.figures import complete_themes, headline, ranked_by_text, report_title
 from feedback_nlp.report.html import render_html
 from feedback_nlp.report.markdown import render_markdown
 from feedback_nlp.report.tables import themes_for_csv, write_xlsx
@@ -52,6 +52,7 @@ def write_report(
     text = render_markdown(comments, themes, trends=trends, manifest=manifest, title=title)
     head = headline(comments, themes)
     summary = {"title": report_title(title), **head, **themes.attrs.get("summary", {})}
+    summary["ranked by"] = ranked_by_text(complete_themes(themes))  # names the scale
     return [
         write_atomic(out / "report.html", lambda tmp: tmp.write_text(page, encoding="utf-8")),
         write_atomic(out / "report.md", lambda tmp: tmp.write_text(text, encoding="utf-8")),

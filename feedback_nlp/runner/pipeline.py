@@ -67,6 +67,18 @@ def by_label(result: Analysis, by: str) -> str | None:
     return " / ".join(names) or None
 
 
+def score_scales(result: Analysis) -> dict[str, dict]:
+    """{source file name: its scale record (score_scale, score_points, score_direction)} from
+    the manifest's inputs: a row's scale is its file's (also when re-ranking an output folder)."""
+    found = {}
+    for f in (result.manifest or {}).get("inputs", []):
+        if f.get("source") and f.get("score_scale"):
+            found[str(f["source"])] = {
+                k: f.get(k) for k in ("score_scale", "score_points", "score_direction")
+            }
+    return found
+
+
 def summarize_analysis(
     result: Analysis,
     *,
@@ -93,6 +105,7 @@ def summarize_analysis(
         period=resolve_period(result.comments, period),
         min_mentions=min_mentions,
         labels=result.labels or None,
+        score_scales=score_scales(result),
     )
 
 
