@@ -668,3 +668,14 @@ def test_a_cluster_of_sentiment_words_alone_is_no_theme():
     both = discovery_input([*texts, *ZIPPER])
     found = discover_themes(*both[:3], matcher=both[3], distance=0.6)
     assert set(found["label"]) == {"Zipper broke"}
+
+
+def test_a_thai_cluster_of_sentiment_words_alone_is_no_theme():
+    """"แย่มาก" (very bad) names no topic either; it had become a discovered theme that took
+    clauses about batteries and materials (precision audit, docs/themes.md)."""
+    texts = ["แย่มาก ห่วย", "ห่วย แย่มาก", "แย่มาก ห่วยมาก", "ห่วยมาก แย่มาก"]
+    clauses = split_clauses(texts, ["th"] * len(texts))
+    vectors = fake_embed(clauses[s.CLAUSE_TEXT].tolist())
+    matcher = ThemeMatcher(taxonomy_from_dict(TINY), embed=fake_embed)
+    mentions = matcher.match(clauses, embeddings=vectors)
+    assert discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6).empty

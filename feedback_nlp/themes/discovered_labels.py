@@ -49,6 +49,7 @@ SENTIMENT_WORDS = frozenset(
     leider mies unmöglich nie immer wieder mauvais nul décevant déçu lamentable honteux
     inadmissible bien bon malo mala pésimo fatal decepcionado vergonzoso bueno zły źle słaby
     fatalny tragiczny okropny beznadziejny dobry dobrze
+    แย่ แย่มาก ห่วย ห่วยมาก แย่ที่สุด ผิดหวัง ไม่ดี เลว ดี ดีมาก ชอบ ชอบมาก ประทับใจ พอใจ มาก มากๆ
     """.split()  # noqa: SIM905
 )
 
