@@ -78,7 +78,8 @@ TaxonomyOpt = Annotated[
         "--taxonomy",
         help="auto (default: the shipped taxonomy that covers the most of a sample of the "
         "comments; printed and recorded in manifest.json) | a shipped taxonomy (ecommerce-cx, "
-        "railway, restaurant, ...) | your own FILE.yaml (used as given).",
+        "telecom, banking, travel, saas, railway, restaurant: `feedback-nlp taxonomy list`) | "
+        "your own FILE.yaml (used as given).",
     ),
 ]
 PeriodOpt = Annotated[
