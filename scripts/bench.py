@@ -149,15 +149,18 @@ def build_export(n: int, path: Path, *, seed: int = 0) -> dict:
 
 
 def _home(base: Path) -> Path:
-    """A FEEDBACK_NLP_HOME with the user's prepared encoder linked in and no result cache."""
+    """A FEEDBACK_NLP_HOME with the user's prepared encoder and ONNX graphs linked in (what
+    `feedback-nlp models prepare` makes once per machine) and no result cache."""
     from feedback_nlp.encoders.convert import prepare_encoder
     from feedback_nlp.home import cache_dir
 
     prepare_encoder()
+    subprocess.run([sys.executable, "-m", "feedback_nlp", "models", "prepare"], check=True)
     base.mkdir(parents=True, exist_ok=True)
-    link = base / "encoders"
-    if not link.exists():
-        link.symlink_to(cache_dir() / "encoders", target_is_directory=True)
+    for name in ("encoders", "onnx"):
+        link = base / name
+        if not link.exists() and (cache_dir() / name).is_dir():
+            link.symlink_to(cache_dir() / name, target_is_directory=True)
     return base
 
 
