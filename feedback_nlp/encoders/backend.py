@@ -25,7 +25,7 @@ import numpy as np
 from feedback_nlp import settings
 from feedback_nlp.encoders.convert import prepare_encoder
 from feedback_nlp.encoders.device import usable_cores
-from feedback_nlp.encoders.embedder import padded_batches
+from feedback_nlp.encoders.embedder import distinct_token_ids, padded_batches
 from feedback_nlp.encoders.labels import NEGATIVE, NEUTRAL, POSITIVE
 from feedback_nlp.encoders.load import encoder_fingerprint, load_builtin_parts, load_encoder
 from feedback_nlp.encoders.onnx import (
@@ -237,21 +237,10 @@ class OnnxEmbedder:
 
     def embed(self, texts: Sequence[str], *, prefix: str = "passage: ") -> np.ndarray:
         """``(len(texts), dim)`` float32 unit vectors, in the order of ``texts``."""
-        if isinstance(texts, str):
-            raise TypeError("embed() takes a sequence of strings; wrap a single text in a list")
-        texts = list(texts)
-        bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
-        if bad is not None:
-            raise TypeError(f"embed() needs strings; item {bad} is {type(texts[bad]).__name__}")
-        unique: dict[str, int] = {}
-        inverse = np.array([unique.setdefault(t, len(unique)) for t in texts], dtype=np.int64)
-        out = np.zeros((len(unique), self.dim), dtype=np.float32)
-        if not unique:
+        ids, inverse = distinct_token_ids(self.tokenizer, texts, prefix, self.max_length)
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        if not ids:
             return out[inverse]
-        ids = self.tokenizer(
-            [prefix + t for t in unique], truncation=True, max_length=self.max_length,
-            padding=False, return_attention_mask=False,
-        )["input_ids"]  # fmt: skip
         self.runner.threads = self.num_threads
         for batch, input_ids, mask in padded_batches(ids, self.batch_size, self._pad_id):
             out[batch] = self.runner(input_ids.numpy(), mask.numpy())

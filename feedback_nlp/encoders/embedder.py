@@ -65,21 +65,10 @@ class Embedder:
         """``(len(texts), dim)`` float32 unit vectors, in the order of ``texts``."""
         import torch
 
-        if isinstance(texts, str):
-            raise TypeError("embed() takes a sequence of strings; wrap a single text in a list")
-        texts = list(texts)
-        bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
-        if bad is not None:
-            raise TypeError(f"embed() needs strings; item {bad} is {type(texts[bad]).__name__}")
-        unique: dict[str, int] = {}  # each distinct text is embedded once
-        inverse = np.array([unique.setdefault(t, len(unique)) for t in texts], dtype=np.int64)
-        out = np.zeros((len(unique), self.dim), dtype=np.float32)
-        if not unique:
+        ids, inverse = distinct_token_ids(self.tokenizer, texts, prefix, self.max_length)
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        if not ids:
             return out[inverse]
-        ids = self.tokenizer(
-            [prefix + t for t in unique], truncation=True, max_length=self.max_length,
-            padding=False, return_attention_mask=False,
-        )["input_ids"]  # fmt: skip
         with torch_threads(self.num_threads), torch.inference_mode():
             for batch, input_ids, mask in padded_batches(ids, self.batch_size, self._pad_id):
                 hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
@@ -88,6 +77,29 @@ class Embedder:
                 pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
                 out[batch] = pooled.numpy()
         return out[inverse]
+
+
+def distinct_token_ids(
+    tokenizer, texts: Sequence[str], prefix: str, max_length: int
+) -> tuple[list[list[int]], np.ndarray]:
+    """The token ids of each distinct text (``prefix`` + text, truncated, unpadded) and, per
+    text of ``texts``, the index of its distinct one: each distinct text is embedded once, by
+    either backend. A bare string or a non-string item is a TypeError."""
+    if isinstance(texts, str):
+        raise TypeError("embed() takes a sequence of strings; wrap a single text in a list")
+    texts = list(texts)
+    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+    if bad is not None:
+        raise TypeError(f"embed() needs strings; item {bad} is {type(texts[bad]).__name__}")
+    unique: dict[str, int] = {}
+    inverse = np.array([unique.setdefault(t, len(unique)) for t in texts], dtype=np.int64)
+    if not unique:
+        return [], inverse
+    ids = tokenizer(
+        [prefix + t for t in unique], truncation=True, max_length=max_length,
+        padding=False, return_attention_mask=False,
+    )["input_ids"]  # fmt: skip
+    return ids, inverse
 
 
 def padded_batches(
