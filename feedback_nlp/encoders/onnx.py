@@ -207,6 +207,10 @@ def open_session(path: Path, threads: int) -> Any:
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3  # errors only: optimiser notes are not the user's business
+    # No CPU memory arena: it keeps the buffers of the largest batch for the session's life.
+    # On the bench's 600-comment export peak RSS fell from 2.63-2.66 GB to 2.40 GB (two runs
+    # each, order swapped; wall time within the machine's noise: 49/92 s with, 56/59 s without).
+    options.enable_cpu_mem_arena = False
     try:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own classes; all mean "unusable file"
