@@ -185,3 +185,16 @@ def test_reports_name_the_scale_they_ranked_by(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
     cells = [str(c) for row in wb["summary"].iter_rows(values_only=True) for c in row]
     assert any("Ranked by star-rating impact" in c for c in cells)
+
+
+def test_the_ranked_by_sentence_names_the_group_its_numbers_belong_to():
+    """Impacts are measured within a group: "NPS -2.7 would be +19.3" is that group's NPS, so the
+    sentence says which group (it read as the whole export's before)."""
+    from feedback_nlp.report.figures import ranked_by_text
+
+    comments, mentions = rated_export(1, 5, 4)
+    kw = {"n_boot": 50, "score_scales": "stars"}
+    by_theme = ranked_by_text(summarize(comments, mentions, by="theme", **kw))
+    by_touchpoint = ranked_by_text(summarize(comments, mentions, by="touchpoint", **kw))
+    assert "(worst: in" not in by_theme
+    assert "(worst: in Touchpoint '" in by_touchpoint

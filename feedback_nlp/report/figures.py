@@ -153,6 +153,18 @@ def scale_note(scale: dict) -> str:
     return f" (1-{float(scale.get('high', 7)):g}, higher = {way})"
 
 
+def _within_group(themes: pd.DataFrame, row: pd.Series) -> str:
+    """ " (worst: in Channel 'Mobile app')" for a row ranked within a group; "" for one ranking
+    of the whole export (by theme)."""
+    group = row.get(s.GROUP)
+    if group is None or pd.isna(group) or str(group) == "all":
+        return ""
+    by = themes.attrs.get("summary", {}).get("by", s.TOUCHPOINT)
+    if by == s.TOUCHPOINT and pd.notna(row.get(s.TOUCHPOINT_LABEL, pd.NA)):
+        group = row[s.TOUCHPOINT_LABEL]
+    return f" (worst: in {group_title(themes)} '{group}')"
+
+
 def ranked_by_text(themes: pd.DataFrame) -> str:
     """How the complaints are ranked, with what the worst costs: "Ranked by star-rating impact:
     average 3.41 ★ would be 3.63 ★ without complaints about 'App crashes'."."""
@@ -167,6 +179,9 @@ def ranked_by_text(themes: pd.DataFrame) -> str:
         return head + "."
     row = top.iloc[0]
     label = str(row[s.LABEL])
+    # impacts are measured within the row's group: its NPS or average is the group's, not the
+    # whole export's, so the sentence names the group ("in Channel 'Mobile app'")
+    head += _within_group(themes, row)
     if by == s.NPS_IMPACT:
         if pd.isna(row.get(s.NPS)):
             return head + "."
