@@ -26,26 +26,13 @@ from pathlib import Path
 
 import numpy as np
 import sentiment_data as data
+from bench_sentiment import log, test_texts  # the same held-out texts, the same log lines
 from train_sentiment import macro_f1
 
 from feedback_nlp.encoders import onnx
 from feedback_nlp.encoders.backend import load_embedder, load_sentiment
 from feedback_nlp.encoders.device import has_fast_bf16, torch_threads
 from feedback_nlp.encoders.embedder import padded_batches
-
-
-def log(msg: str) -> None:
-    print(time.strftime("%H:%M:%S"), msg, flush=True)
-
-
-def test_texts(per_set: int, seed: int = 7) -> dict[str, list]:
-    rng = random.Random(seed)
-    out = {}
-    for name in data.EVAL_SETS:
-        items = data.eval_set(name)
-        rng.shuffle(items)
-        out[name] = items[:per_set]
-    return out
 
 
 def f1_mean(sets: dict[str, list], pred: np.ndarray) -> float:
