@@ -16,7 +16,7 @@ used, and theme discovery names most of the complaints.
 A taxonomy the user names (or a YAML file) is used as given, without sampling.
 
 >>> models, choice = resolve_taxonomy(Models(), texts, langs)   # doctest: +SKIP
->>> describe_choice(choice.to_dict())                            # doctest: +SKIP
+>>> manifest.describe_choice(choice.to_dict())                   # doctest: +SKIP
 'telecom (auto: covers 88 % of 400 sampled comments; next: ecommerce-cx 61 %)'
 """
 
@@ -30,7 +30,7 @@ import numpy as np
 from feedback_nlp import schema as s
 from feedback_nlp.analysis.models import Models
 from feedback_nlp.home import Progress
-from feedback_nlp.manifest import HOW_AUTO, HOW_GIVEN, describe_choice  # noqa: F401 (re-export)
+from feedback_nlp.manifest import HOW_AUTO, HOW_GIVEN
 from feedback_nlp.settings import (
     AUTO_MIN_COVERAGE,
     AUTO_NEAR_TIE,

@@ -38,13 +38,7 @@ import pandas as pd
 
 from feedback_nlp import schema as s
 from feedback_nlp.analysis.analyze import Analysis
-from feedback_nlp.analysis.choose import (
-    HOW_AUTO,
-    TaxonomyChoice,
-    describe_choice,
-    resolve_taxonomy,
-    sample_positions,
-)
+from feedback_nlp.analysis.choose import TaxonomyChoice, resolve_taxonomy, sample_positions
 from feedback_nlp.analysis.chunk import (
     discover_candidates,
     merge_discovered,
@@ -55,7 +49,7 @@ from feedback_nlp.analysis.models import Models
 from feedback_nlp.cache import timed_open
 from feedback_nlp.errors import FeedbackError
 from feedback_nlp.home import Progress
-from feedback_nlp.manifest import build_manifest
+from feedback_nlp.manifest import HOW_AUTO, build_manifest, describe_choice
 from feedback_nlp.output import (
     atomic_path,
     neutralize_formulas,
