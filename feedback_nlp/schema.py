@@ -99,8 +99,9 @@ MENTION_COLUMNS = [
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 NPS_GROUPS = ("detractor", "passive", "promoter")
-# ces: customer effort, 1-5 or 1-7 (its direction is recorded per file in the manifest)
-SCORE_SCALES = ("auto", "nps", "stars", "csat", "ces")
+# ces: customer effort, 1-5 or 1-7 (its direction is recorded per file in the manifest);
+# rating10: a review's own rating out of 10 ("7.9", "8/10"), not NPS
+SCORE_SCALES = ("auto", "nps", "stars", "csat", "ces", "rating10")
 
 # Languages lingua identifies (nl, tr, ru, it since issue 19: before, Dutch read as German and
 # Turkish and Russian as `und`); spaCy pipelines are blank for most. `und` = undetermined.

@@ -45,6 +45,7 @@ def _row(themes, theme):
     [
         ({"score_scale": "stars"}, 1, 5, 4, 10 / 3),
         ({"score_scale": "csat"}, 1, 5, 4, 10 / 3),
+        ({"score_scale": "rating10"}, 3.5, 9.2, 8, (3.5 + 9.2 + 8) / 3),
         (
             {"score_scale": "ces", "score_points": 7, "score_direction": HIGHER_IS_EASIER},
             2,

@@ -187,6 +187,31 @@ def test_more_written_scores(raw: str, value: float) -> None:
     assert parse_score(raw)[0] == value
 
 
+@pytest.mark.parametrize(
+    ("header", "cells", "scale"),
+    [
+        ("Reviewer_Score", ["7.9", "10", "2.5", "8.8"], "rating10"),  # decimals above 5
+        ("score", ["8/10", "3/10", "10/10", "6/10"], "rating10"),  # the cells say "out of 10"
+        ("Review score", [1, 7, 10, 9], "rating10"),  # named for a review's score
+        ("Note (sur 10)", [6, 2, 9, 10], "rating10"),
+        ("Rating", [1, 7, 10, 9], "nps"),  # a bare "Rating" above 5 stays NPS, as before
+        ("How likely are you to recommend us?", [0, 7, 10, 9], "nps"),
+        ("Score", [1, 7, 10, 9], "nps"),  # a bare "score" above 5 stays NPS, as before
+        ("NPS rating", ["8/10", "3/10", "10/10", "6/10"], "nps"),  # the name says NPS
+        ("Rating", [1, 4, 5, 3], "stars"),
+    ],
+)
+def test_a_review_score_out_of_ten_is_not_nps(
+    tmp_path: Path, header: str, cells: list[object], scale: str
+) -> None:
+    rows = [["comment", header]] + [[f"answer {k} words", c] for k, c in enumerate(cells)]
+    result = load(write_csv(tmp_path / "scores.csv", rows))
+    report = result.files[0]
+    assert report.score_scale == scale and report.counts["scores_out_of_range"] == 0
+    assert result.frame[SCORE].notna().all()
+    assert result.frame[NPS_GROUP].notna().all() == (scale == "nps")
+
+
 def test_ces_export(tmp_path: Path) -> None:
     agreement = write_csv(
         tmp_path / "ces.csv",

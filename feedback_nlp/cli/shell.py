@@ -53,7 +53,10 @@ ScoreScale = Annotated[
     str,
     typer.Option(
         "--score-scale",
-        help="auto | nps (0-10) | stars (1-5) | csat (1-5) | ces (effort, 1-5 or 1-7).",
+        help=(
+            "auto | nps (0-10) | stars (1-5) | csat (1-5) | ces (effort, 1-5 or 1-7) | "
+            "rating10 (a review score out of 10, e.g. 7.9 or 8/10)."
+        ),
     ),
 ]
 TouchpointCol = Annotated[

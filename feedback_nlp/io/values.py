@@ -62,6 +62,9 @@ SCALES = {
     "csat3": (1.0, 3.0),
     "csat2": (0.0, 1.0),
     "ces": (1.0, 7.0),
+    # a review score out of 10 (hotel and travel sites: "7.9", "8/10"); not NPS, which is an
+    # answer to "how likely are you to recommend" and has no decimals
+    "rating10": (0.0, 10.0),
 }
 # How a CES scale runs: the "it was easy to ..." agreement and ease labels rise with ease; the
 # older "how much effort did you have to put in" (1-5) rises with effort.
@@ -113,10 +116,30 @@ class Scores:
 
 _NPS_NAME = re.compile(r"nps|recommend|likely|empfehl|polec|recomend")
 _CSAT_NAME = re.compile(r"csat|satisf|zufrieden|zadowol")
+# Names that say a review's score out of 10. A bare "Rating" / "Bewertung" / "Score" with values
+# above 5 stays NPS (survey tools name the NPS question so too; --score-scale rating10 says
+# otherwise): reading a real NPS as a rating would lose the NPS, the costlier mistake.
+_RATING_NAME = re.compile(
+    r"review.?score|reviewer.?score|guest.?score|review.?rating|out of 10|von 10|sur 10|na 10"
+    r"|de 10|/ ?10"
+)
 _CES_NAME = re.compile(
     r"\bces\b|effort|easy|aufwand|leicht|einfach|wysiłek|łatw|esfuerzo|facil|facile"
 )
 _EASE_NAME = re.compile(r"easy|leicht|einfach|łatw|facil|facile")
+
+
+def _out_of_ten(voters: list[float], maxima: set[int], folded: str) -> bool:
+    """A rating out of 10 rather than NPS: cells that say "/ 10", decimals above 5 ("7.9"), or a
+    column named for a review score ("Reviewer score", "Rating (out of 10)") with values above 5
+    -- unless the name says NPS / recommend, CSAT or CES."""
+    if _NPS_NAME.search(folded) or _CSAT_NAME.search(folded) or _CES_NAME.search(folded):
+        return False
+    if maxima == {10}:
+        return True
+    if not voters or max(voters) <= 5:
+        return False
+    return any(not x.is_integer() for x in voters) or bool(_RATING_NAME.search(folded))
 
 
 def is_ces_name(name: str) -> bool:
@@ -137,8 +160,9 @@ def parse_scores(values: list[Any], scale: str, name: str = "") -> Scores:
     """Parse a score column and decide its scale; out-of-range and unreadable values become NA.
 
     "auto" reads NPS when a 0 or a maximum of 6-10 appears, stars when everything is 1-5
-    (unless the column's name says NPS, CSAT or CES); values outside 0-10 do not vote, so one
-    typo (99) does not hide an NPS column. Rating labels ("Very satisfied", "Good", "Stimme zu")
+    (unless the column's name says NPS, CSAT or CES), a rating out of 10 (``rating10``) when the
+    cells say "/ 10", have decimals above 5, or the column is named for a review score; values outside
+    0-10 do not vote, so one typo (99) does not hide an NPS column. Rating labels ("Very satisfied", "Good", "Stimme zu")
     are read on their own scale (rating_words.py) when they are most of the column; the labels
     read are returned in ``words``. "Offered"/"Unoffered" (no rating given) are empty, not
     unreadable.
@@ -184,6 +208,8 @@ def parse_scores(values: list[Any], scale: str, name: str = "") -> Scores:
             scale = "stars"
         elif is_ces_name(name) and voters and min(voters) >= 1 and max(voters) <= 7:
             scale = "ces"
+        elif _out_of_ten(voters, maxima, folded):
+            scale = "rating10"
         elif maxima == {10} or (voters and (0 in voters or max(voters) > 5)):
             scale = "nps"
         elif voters:

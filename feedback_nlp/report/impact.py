@@ -55,6 +55,7 @@ RATING_SCALES = {
     "csat3": ("CSAT", "/ 3"),
     "csat2": ("CSAT", "% satisfied"),
     "ces": ("CES", ""),
+    "rating10": ("rating", "/ 10"),
 }
 
 
