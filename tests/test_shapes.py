@@ -16,6 +16,8 @@ from feedback_nlp import schema as s
 from feedback_nlp.cli import app
 from feedback_nlp.io.load import load
 from feedback_nlp.io.values import parse_score
+from feedback_nlp.report.html import render_html
+from feedback_nlp.report.markdown import render_markdown
 from feedback_nlp.report.summarize import summarize
 from feedback_nlp.runner.pipeline import inspect_inputs
 from feedback_nlp.schema import COMMENT_ID, NPS_GROUP, ROW_NUMBER, SCORE, STATUS, TEXT
@@ -318,6 +320,9 @@ def test_themes_name_the_questions_and_rank_by_question() -> None:
     by_question = summarize(comments, mentions, by=s.QUESTION, min_mentions=1)
     assert sorted(by_question[s.GROUP].astype(str)) == ["Improve?", "Liked?"]
     assert s.QUESTIONS not in summarize(comments.drop(columns=s.QUESTION), mentions).columns
+    # the reports say which question the complaints answered
+    assert "Answers to: Improve? (3) | Liked? (3)" in render_html(comments, themes)
+    assert "- Late: Improve? (3) | Liked? (3)" in render_markdown(comments, themes).replace("\\", "")
 
 
 def test_a_title_without_a_body_column_is_the_text(tmp_path: Path) -> None:

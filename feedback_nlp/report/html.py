@@ -214,6 +214,7 @@ def _theme_card(
             f"trend <b>{_e(trend)}</b>{_e(against)}</div>"
         )
     keys = row.get(s.KEY_PHRASES)  # a discovered theme's, per language
+    asked = row.get(s.QUESTIONS)  # a survey with several open questions: where it was said
     quotes = "".join(
         f"<li><q>{_e(q)}</q><cite>{_e(' · '.join(x for x in (cid, lang) if x))}</cite></li>"
         for q, cid, lang in row_quotes(row)
@@ -223,6 +224,7 @@ def _theme_card(
         f"<h3>{_e(row[s.LABEL])}</h3>{badge}</header>"
         f'<p class="stats">{stats}</p>'
         + (f'<p class="stats">Key phrases: {_e(keys)}</p>' if isinstance(keys, str) else "")
+        + (f'<p class="stats">Answers to: {_e(asked)}</p>' if isinstance(asked, str) and asked else "")
         + f'<div class="figs">{figs}</div>'
         + (f'<ul class="quotes">{quotes}</ul>' if quotes else "")
         + "</article>"

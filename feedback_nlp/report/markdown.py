@@ -104,6 +104,14 @@ def render_markdown(
                 for q, cid, lang in quotes:
                     source = md_escape(", ".join(x for x in (cid, lang) if x))
                     lines.append(f"- {md_escape(row[s.LABEL])}: “{md_escape(q)}” ({source})")
+        asked = [row for _, row in shown.iterrows() if isinstance(row.get(s.QUESTIONS), str)]
+        if any(row[s.QUESTIONS] for row in asked):  # several open questions: which one
+            lines += ["", "**Answers to**", ""]
+            lines += [
+                f"- {md_escape(row[s.LABEL])}: {md_escape(row[s.QUESTIONS])}"
+                for row in asked
+                if row[s.QUESTIONS]
+            ]
         keyed = [row for _, row in shown.iterrows() if isinstance(row.get(s.KEY_PHRASES), str)]
         if keyed:  # discovered themes: what their comments keep saying, per language
             lines += ["", "**Key phrases of discovered themes**", ""]
