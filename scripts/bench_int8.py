@@ -1,6 +1,6 @@
 """Static (calibrated) int8 against onnxruntime fp32, the default; prints numbers, writes JSON.
 
-    .venv/bin/python scripts/bench_int8.py --per-set 50 --threads 2 --calibration 300
+    cd scripts && ../.venv/bin/python bench_int8.py --per-set 70 --threads 2 --calibration 300
 
 Issue 20's rule for int8: it may become the default only if >= 99 % of the sentiment labels stay
 the same as fp32 and held-out macro-F1 stays within 0.5 point (mean of the sets; no set worse by
@@ -281,7 +281,7 @@ def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--per-set", type=int, default=50)
+    p.add_argument("--per-set", type=int, default=70)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--calibration", type=int, default=300, help="training texts to calibrate on")
     p.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS[:3]))
