@@ -5,9 +5,9 @@
 The comments: the held-out test parts of the 10 sentiment evaluation sets (scripts/
 sentiment_data.py, --per-set each: 700 texts in 9 languages). For the sentiment model: texts/s
 of torch fp32, torch bf16 autocast (where the CPU computes bf16 natively), onnxruntime fp32 and,
-with --int8, onnxruntime static int8 (per-channel, calibrated on --calibration texts of the
-training parts); the largest probability difference and the label agreement with torch fp32, and
-macro-F1 (mean over the sets). For the encoder (clause vectors, "query: " prefix): texts/s and the
+with --int8, onnxruntime static int8 (scripts/bench_int8.py's "minmax" variant, calibrated on
+--calibration texts of the training parts); the largest probability difference and the label
+agreement with torch fp32, and macro-F1 (mean over the sets). For the encoder (clause vectors, "query: " prefix): texts/s and the
 largest vector difference. Ratios are against torch fp32. --sizes: file size and resident memory
 of a graph session with the word embeddings looked up in front (what feedback-nlp does) and with
 them inside the graph.
@@ -32,7 +32,6 @@ from train_sentiment import macro_f1
 from feedback_nlp.encoders import onnx
 from feedback_nlp.encoders.backend import load_embedder, load_sentiment
 from feedback_nlp.encoders.device import has_fast_bf16, torch_threads
-from feedback_nlp.encoders.embedder import padded_batches
 
 
 def f1_mean(sets: dict[str, list], pred: np.ndarray) -> float:
@@ -97,38 +96,14 @@ def attention_products(path: Path) -> list[str]:
 
 
 def static_int8(model, texts: list[str], folder: Path) -> Path:
-    """The sentiment graph quantised to int8 (QDQ, per-channel weights), calibrated on `texts`."""
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
+    """The sentiment graph quantised to int8 (QDQ, per-channel weights, the weight MatMuls only,
+    MinMax ranges), calibrated on `texts` one batch at a time (scripts/bench_int8.py, which
+    measures this and other variants against the rule of issue 20)."""
+    from bench_int8 import quantise  # it imports this module: import when used
 
-    runner = model.runner
-    ids, _, _ = model.windows(texts)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self.batches = iter(list(padded_batches(ids, 16, model.tokenizer.pad_token_id or 0)))
-
-        def get_next(self):
-            batch = next(self.batches, None)
-            if batch is None:
-                return None
-            _, input_ids, mask = batch
-            embeds = onnx.lookup(runner.codes, runner.scales, input_ids.numpy())
-            return {"inputs_embeds": embeds, "attention_mask": mask.numpy()}
-
-    out = folder / "sentiment-int8.onnx"
-    # only the weight matmuls: quantising LayerNorm, softmax and the attention products as well
-    # changed 87 % of the labels in a first try
-    quantize_static(
-        str(runner.path), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-        weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
-        op_types_to_quantize=["MatMul", "Gemm"], nodes_to_exclude=attention_products(runner.path),
-    )  # fmt: skip
-    return out
+    ids = model.windows(texts)[0]
+    pad = model.tokenizer.pad_token_id or 0
+    return quantise(model.runner, ids, pad, folder / "sentiment-int8.onnx", "minmax")
 
 
 def bench_sentiment(args, sets) -> dict:
