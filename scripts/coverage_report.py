@@ -95,6 +95,8 @@ def measure(result, choice: dict) -> dict:
             counts[key] = counts.get(key, 0) + 1
     top = max(counts.items(), key=lambda kv: (kv[1], kv[0])) if counts else (None, 0)
     n, n_neg = len(analysed), len(neg)
+    # comments that name something (content == specific): the share a taxonomy can be asked for
+    spec = analysed[analysed[s.CONTENT] == s.CONTENT_SPECIFIC]
     return {
         "picked": choice["chosen"],
         "how": choice["how"],
@@ -106,6 +108,10 @@ def measure(result, choice: dict) -> dict:
         },
         "analysed": n,
         "specific_share": round(analysed[s.COMMENT_ID].isin(with_specific).mean(), 4) if n else 0,
+        "content_specific": len(spec),
+        "content_specific_share": (
+            round(spec[s.COMMENT_ID].isin(with_specific).mean(), 4) if len(spec) else 0
+        ),
         "negative": n_neg,
         "negative_specific_share": (
             round(neg[s.COMMENT_ID].isin(with_specific).mean(), 4) if n_neg else 0
@@ -115,6 +121,28 @@ def measure(result, choice: dict) -> dict:
     }
 
 
+def uncovered(result, name: str) -> list[dict]:
+    """Analysed comments with no specific theme, for reading why (text stays in this file)."""
+    comments, mentions = result.comments, result.mentions
+    specific = mentions[
+        mentions[s.MATCH].isin(["keyword", "semantic"]) & (mentions[s.TOUCHPOINT] != OVERALL)
+    ]
+    analysed = comments[comments[s.STATUS] == s.STATUS_ANALYZED]
+    left = analysed[~analysed[s.COMMENT_ID].isin(set(specific[s.COMMENT_ID]))]
+    return [
+        {
+            "set": name,
+            "comment_id": str(row[s.COMMENT_ID]),
+            "lang": row[s.LANG],
+            "content": row[s.CONTENT],
+            "sentiment": row[s.SENTIMENT],
+            "themes": list(row[s.THEMES]),
+            "text": row[s.TEXT],
+        }
+        for _, row in left.iterrows()
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
@@ -122,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16"])
     ap.add_argument("--output", type=Path, help="also write the numbers as JSON here")
+    ap.add_argument(
+        "--uncovered",
+        type=Path,
+        help="also write the analysed comments with no specific theme here (JSON lines)",
+    )
     args = ap.parse_args(argv)
 
     shipped = shipped_taxonomies()
@@ -130,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     cache, _ = timed_open(True)
     models = models.with_cache(cache)
     results = {}
+    left: list[dict] = []
     try:
         for name in args.sets:
             t0 = time.perf_counter()
@@ -140,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                 feedback = fnlp.read_feedback(path, lang_col=lang_col)
             result = fnlp.analyze(feedback, models=models)
             row = measure(result, result.manifest["taxonomy_choice"])
+            if args.uncovered:
+                left.extend(uncovered(result, name))
             row["expected"] = SETS[name] if SETS[name] in shipped else None
             row["seconds"] = round(time.perf_counter() - t0, 1)
             results[name] = row
@@ -157,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     header = (
         f"{'set':<27} {'picked':<13} {'expected':<13} {'n':>4} {'specific':>8} "
-        f"{'neg':>4} {'neg spec':>8} {'top neg theme':>14}  coverage of each candidate (keyword)"
+        f"{'neg':>4} {'neg spec':>8} {'cont spec':>9} {'top neg theme':>14}  coverage of each candidate (keyword)"
     )
     print(header)
     print("-" * len(header))
@@ -169,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:<27} {r['picked']:<13} {r['expected'] or '-':<13} {r['analysed']:>4} "
             f"{pct(r['specific_share']):>8} {r['negative']:>4} "
-            f"{pct(r['negative_specific_share']):>8} {pct(r['top_negative_theme_share']):>14}  "
+            f"{pct(r['negative_specific_share']):>8} "
+            f"{pct(r['content_specific_share']):>9} {pct(r['top_negative_theme_share']):>14}  "
             f"{cands}{flag}"
         )
     for name, r in results.items():
@@ -177,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.output:
         args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
+    if args.uncovered:
+        with args.uncovered.open("w", encoding="utf-8") as handle:
+            for record in left:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        print(f"wrote {len(left)} uncovered comments to {args.uncovered}", file=sys.stderr)
     return 0
 
 
