@@ -85,6 +85,10 @@ def test_banking_covers_the_journey():
         ("Przeniesienie numeru trwało miesiąc", "pl", ("activation", "sim_and_porting")),
         ("Frais de résiliation abusifs", "fr", ("moving_cancelling", "cancellation")),
         ("El router se reinicia solo", "es", ("equipment", "faulty_equipment")),
+        # issue 19: topics that used to sit in `overall` name a touchpoint
+        ("Poor internet quality", "en", ("network_quality", "internet_quality")),
+        ("Unfair pricing", "en", ("billing", "value_for_money")),
+        ("Comcast monopoly", "en", ("activation", "no_choice_of_provider")),
     ],
 )
 def test_telecom_keywords(text, lang, expected):
@@ -159,3 +163,10 @@ def test_mentions_keep_the_comment_index():
         split_clauses(["no internet", "wifi is weak"], ["en", "en"]), "telecom", embed=None
     )
     assert set(mentions[COMMENT_INDEX]) == {0, 1}
+
+
+def test_telecom_misleading_price_is_a_sales_complaint():
+    # the audit read "misleading pricing" as "prices too high"; the longer co-occurrence wins
+    got = themes_of("Misleading pricing on my bundle", "en", "telecom")
+    assert ("billing", "contract_and_sales") in got
+    assert ("billing", "value_for_money") not in got

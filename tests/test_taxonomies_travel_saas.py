@@ -19,6 +19,7 @@ TOUCHPOINTS = {
         "disruptions",
         "baggage",
         "onboard",
+        "comfort",
         "hotel_stay",
         "service",
         "loyalty",
@@ -66,7 +67,7 @@ TRAVEL_CASES = [
     ("Walizka przyleciała uszkodzona", "pl", "baggage", "damaged_baggage"),
     ("Recepcja nie chciała oddać kaucji", "pl", "hotel_stay", "hotel_reception"),
     ("Toujours pas de remboursement pour le billet", "fr", "booking", "refunds"),
-    ("La chambre était sale", "fr", "onboard", "cleanliness"),
+    ("La chambre était sale", "fr", "comfort", "cleanliness"),
     ("La ubicación del hotel es perfecta", "es", "hotel_stay", "location"),
     ("Nos cobraron la tasa turística dos veces", "es", "prices", "extra_fees"),
     ("กระเป๋าหายตอนต่อเครื่อง", "th", "baggage", "lost_baggage"),
@@ -90,6 +91,39 @@ def test_travel_keeps_plane_and_hotel_apart():
     assert (0, "booking", "booking_changes") not in got  # the airline cancelled, not the traveller
     assert (1, "baggage", "lost_baggage") in got
     assert not any(i == 2 and tp == "baggage" for i, tp, _ in got)  # a parcel is not luggage
+
+
+def test_travel_neighbouring_themes_of_the_precision_audit():
+    got = found(
+        [
+            "I asked for the cancellation of my booking",
+            "My bag is coming on the next flight",
+            "They put us on the next flight",
+            "Flight cancellations all week",
+        ],
+        ["en"] * 4,
+        "travel",
+    )
+    assert (0, "booking", "booking_changes") in got
+    assert (0, "disruptions", "cancellations") not in got  # the traveller cancelled
+    assert (1, "baggage", "lost_baggage") in got
+    assert (1, "disruptions", "missed_connections") not in got  # the bag, not the traveller
+    assert (2, "disruptions", "missed_connections") in got
+    assert (3, "disruptions", "cancellations") in got
+
+
+@pytest.mark.parametrize(
+    "text,lang,touchpoint,theme",
+    [
+        ("Hotel wygląda jak z lat 90", "pl", "hotel_stay", "hotel_standard"),
+        ("This is not a four-star hotel", "en", "hotel_stay", "hotel_standard"),
+        ("Obiadokolacje były smaczne", "pl", "hotel_stay", "breakfast_dining"),
+        ("The area around the hotel is not safe", "en", "hotel_stay", "location"),
+        ("Das Zimmer war sehr hellhörig und laut", "de", "comfort", "noise"),
+    ],
+)
+def test_travel_hotel_vocabulary(text, lang, touchpoint, theme):
+    assert (0, touchpoint, theme) in found([text], [lang], "travel")
 
 
 # Written for this test (never used to choose keywords): one topic per comment, the theme it is
