@@ -37,6 +37,15 @@ AUTO_MIN_COVERAGE = 0.35
 # meaning, 44 % by keyword) over travel (57 %, 53 % by keyword); on every other set measured the
 # runner-up is 7 points or more behind (scripts/coverage_report.py, docs/themes.md)
 AUTO_NEAR_TIE = 0.05
+# Theme matching (feedback_nlp.themes.semantic.prefer_specific, docs/themes.md "Precision before
+# breadth"): the touchpoint whose themes are general ("General impression", "Poor service in
+# general"); such a theme found by a keyword ("terrible", "worst") gives way to the clause's most
+# specific theme by meaning when that one reaches SPECIFIC_OVER_GENERAL specificity, and to any
+# specific theme the clause already has. The bar sits below the shipped taxonomies' semantic
+# threshold (0.07): a general keyword already says the clause is a complaint, so the meaning only
+# has to say what about. A taxonomy's `matching: specific_over_general` overrides it (2: off).
+GENERAL_TOUCHPOINT = "overall"
+SPECIFIC_OVER_GENERAL = 0.04
 BUILTIN = "builtin"  # the packaged sentiment model / encoder
 DEFAULT_BATCH_SIZE = 32  # texts per model batch
 DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
