@@ -37,6 +37,19 @@ AUTO_MIN_COVERAGE = 0.35
 # meaning, 44 % by keyword) over travel (57 %, 53 % by keyword); on every other set measured the
 # runner-up is 7 points or more behind (scripts/coverage_report.py, docs/themes.md)
 AUTO_NEAR_TIE = 0.05
+# Theme matching (feedback_nlp.themes.semantic.prefer_specific, docs/themes.md "Precision before
+# breadth"): the touchpoint whose themes are general ("General impression", "Poor service in
+# general"). A general theme always gives way to a specific theme of the same clause. Found by a
+# keyword ("terrible", "worst") alone, it gives way to the clause's most specific theme by meaning
+# where that reaches SPECIFIC_OVER_GENERAL specificity. Off (2) by default: calibrated by reading
+# every clause such a bar would move on a fresh draw of real complaints (audit_precision.py build
+# --seed 1, scripts/general_vs_specific.py), the encoder's nearest specific theme of a clause that
+# says little more than "ridiculous", "Comcast Rates" or "nie polecam" was right for 2 of the 13
+# clauses a bar of 0.05 moves (past the null_margin check) and at most 4 of 20 at 0.03 ("Unfair
+# pricing" became slow speed, "Comcast Internet Pricing" data caps); a taxonomy whose examples make
+# its specific themes stand out more can turn it on (`matching: specific_over_general`).
+GENERAL_TOUCHPOINT = "overall"
+SPECIFIC_OVER_GENERAL = 2.0
 BUILTIN = "builtin"  # the packaged sentiment model / encoder
 DEFAULT_BATCH_SIZE = 32  # texts per model batch
 DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster

@@ -679,3 +679,63 @@ def test_a_thai_cluster_of_sentiment_words_alone_is_no_theme():
     matcher = ThemeMatcher(taxonomy_from_dict(TINY), embed=fake_embed)
     mentions = matcher.match(clauses, embeddings=vectors)
     assert discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6).empty
+
+
+def test_a_general_keyword_theme_gives_way_to_a_specific_one():
+    """prefer_specific: "terrible" files a clause under the general theme; a specific theme that
+    is the clause's best match by meaning takes it, and a specific keyword theme always does."""
+    markers = ("terrible", "number", "staff", "overall")
+
+    def embed(texts) -> np.ndarray:
+        out = np.ones((len(texts), len(markers) + 1), dtype=np.float32)
+        for i, text in enumerate(texts):
+            words = text.lower().split()
+            out[i, 1:] = [sum(w.startswith(m) for w in words) for m in markers]
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def theme(label, keywords, example):
+        return {"label": label, "keywords": {"en": keywords}, "examples": [example]}
+
+    data = {
+        "name": "general",
+        "version": 1,
+        # no plain semantic match (threshold 0.3): only the general-to-specific rule adds one
+        "matching": {
+            "semantic_threshold": 0.3,
+            "keyword_margin": 2.0,
+            "specific_over_general": 0.1,
+        },
+        "touchpoints": {
+            "overall": {
+                "label": "Overall",
+                "themes": {"general": theme("General", ["terrible"], "terrible overall")},
+            },
+            "service": {
+                "label": "Service",
+                "themes": {
+                    "hard_to_reach": theme("Hard to reach", ["on hold"], "toll free number"),
+                    "staff": theme("Staff", ["staff"], "rude staff"),
+                },
+            },
+        },
+    }
+    texts = ["terrible toll free number", "terrible staff", "terrible"]
+    clauses = split_clauses(texts, ["en"] * 3)
+
+    def got(data, embed):
+        mentions = match_themes(clauses, taxonomy_from_dict(data), embed=embed)
+        return set(zip(mentions[COMMENT_INDEX], mentions[s.THEME], mentions[s.MATCH]))
+
+    assert got(data, embed) == {
+        (0, "hard_to_reach", "semantic"),  # the number, by meaning, not "terrible"
+        (1, "staff", "keyword"),  # a specific keyword theme: the general one goes
+        (2, "general", "keyword"),  # nothing specific: the general theme stays
+    }
+    off = {**data, "matching": {**data["matching"], "specific_over_general": 2.0}}
+    assert got(off, embed) == {(0, "general", "keyword"), (1, "staff", "keyword"),
+                               (2, "general", "keyword")}  # fmt: skip
+    high = {**data, "matching": {**data["matching"], "specific_over_general": 0.5}}
+    assert (0, "general", "keyword") in got(high, embed)  # the specific match is below the bar
+    # without an encoder only the specific keyword theme beats the general one
+    assert got(data, None) == {(0, "general", "keyword"), (1, "staff", "keyword"),
+                               (2, "general", "keyword")}  # fmt: skip

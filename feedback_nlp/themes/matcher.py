@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp import schema as s
+from feedback_nlp.settings import GENERAL_TOUCHPOINT
 from feedback_nlp.text.clauses import COMMENT_INDEX, LEMMAS, TOKENS
 from feedback_nlp.text.pipelines import normalize_lang, transient_strings
 from feedback_nlp.themes.keywords import KeywordMatcher
@@ -25,6 +26,7 @@ from feedback_nlp.themes.semantic import (
     Embed,
     Prototypes,
     SemanticScores,
+    prefer_specific,
     select_themes,
     settings_params,
 )
@@ -129,6 +131,10 @@ class ThemeMatcher:
             for hits in keyword_hits
         ]
         texts = clauses[s.CLAUSE_TEXT].tolist()
+        general = np.array([t.touchpoint == GENERAL_TOUCHPOINT for t in themes], dtype=bool)
+        keyword = np.zeros((n, len(themes)), dtype=bool)
+        for i, hits in enumerate(keyword_hits):
+            keyword[i, [j for j, _ in hits]] = True
 
         if (
             semantic
@@ -145,10 +151,16 @@ class ThemeMatcher:
             conf = _sigmoid(
                 (scores.specificity - settings.semantic_threshold) / settings.confidence_scale
             )
-            keyword = np.zeros((n, len(themes)), dtype=bool)
-            for i, hits in enumerate(keyword_hits):
-                keyword[i, [j for j, _ in hits]] = True
             kept, chosen = select_themes(scores, keyword, *settings_params(settings))
+            kept, chosen = prefer_specific(
+                scores,
+                keyword,
+                kept,
+                chosen,
+                general,
+                settings.specific_over_general,
+                settings.null_margin,
+            )
             for i, j in np.argwhere(keyword & ~kept).tolist():  # a stronger keyword theme won
                 del found[i][j]
             for i, j in np.argwhere(chosen).tolist():
@@ -157,6 +169,10 @@ class ThemeMatcher:
                     found[i][j] = (kind, max(c, float(conf[i, j])), kw)
                 else:
                     found[i][j] = (MATCH_SEMANTIC, float(conf[i, j]), None)
+        elif n and general.any():  # no encoder: a specific keyword theme still beats a general one
+            kept, _ = prefer_specific(None, keyword, keyword, np.zeros_like(keyword), general, 2.0)
+            for i, j in np.argwhere(keyword & ~kept).tolist():
+                del found[i][j]
 
         return self._frame(clauses, found, themes, clause_sentiment)
 

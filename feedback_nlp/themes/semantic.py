@@ -7,6 +7,7 @@ Precision before breadth (:func:`select_themes`): one clause is filed under as f
 meaning supports. Among the themes its keywords find, those far less specific than the best of
 them go ("Le remboursement n'est jamais arrivé" is a slow refund, not a lost parcel); beside a
 keyword theme, a semantic-only theme must be clearly stronger than a bare semantic match.
+General themes (touchpoint ``overall``) give way to specific ones (:func:`prefer_specific`).
 """
 
 from __future__ import annotations
@@ -185,6 +186,51 @@ def arbitrate(
     strong = specificity >= threshold + beside_keyword if beside_keyword < 2 else False
     alone = ~keyword.any(axis=1, keepdims=True)
     return kept, semantic & (kept | alone | (strong & ~keyword))
+
+
+def prefer_specific(
+    scores: SemanticScores | None,
+    keyword: np.ndarray,
+    kept: np.ndarray,
+    chosen: np.ndarray,
+    general: np.ndarray,
+    bar: float,
+    null_margin: float = -1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(keyword themes kept, semantic themes kept) after general themes give way to specific
+    ones; ``general`` (themes,) marks the themes of the general touchpoint.
+
+    A keyword such as "terrible" or "worst" files a clause under a general theme ("General
+    impression") even when the clause is about something specific that has no keyword of its own
+    ("disappointed with your toll free number"). So, in a clause whose themes are all general
+    and one of them came from a keyword: where the clause's most specific theme by meaning is a
+    specific one with specificity >= ``bar`` (and, like any semantic match, ``null_margin`` above
+    the content-free statements), that theme takes the clause as a semantic match and the
+    general ones go. Then, in every clause with a specific theme, the general themes go: they
+    add nothing a reader of that clause needs. ``scores`` None (no encoder): only the second."""
+    keyword = np.asarray(keyword, dtype=bool)
+    kept, chosen = np.array(kept, dtype=bool), np.array(chosen, dtype=bool)
+    general = np.asarray(general, dtype=bool)
+    if kept.size == 0 or not general.any():
+        return kept, chosen
+    found = kept | chosen
+    if scores is not None and bar < 2:
+        only_general = found.any(axis=1) & ~(found & ~general).any(axis=1)
+        by_keyword = (kept & general).any(axis=1)
+        spec = scores.specificity
+        best = spec.argmax(axis=1)
+        rows = np.arange(len(spec))
+        take = (
+            only_general
+            & by_keyword
+            & ~general[best]
+            & (spec[rows, best] >= bar)
+            & (scores.similarity[rows, best] - scores.null >= null_margin)
+        )
+        chosen[rows[take], best[take]] = True
+    has_specific = ((kept | chosen) & ~general).any(axis=1, keepdims=True)
+    drop = has_specific & general
+    return kept & ~drop, chosen & ~drop
 
 
 def settings_params(settings: MatchSettings) -> tuple:

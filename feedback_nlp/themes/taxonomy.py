@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from feedback_nlp.settings import SPECIFIC_OVER_GENERAL
+
 OTHER_TOUCHPOINT = "other"  # where discovered themes go when no touchpoint is near
 ANY_LANGUAGE = "any"  # keywords under `any:` are matched (on their surface form) in every language
 
@@ -42,6 +44,9 @@ class MatchSettings:
     than ``keyword_margin`` below the most specific of them are dropped; beside a keyword theme, a
     semantic-only theme needs specificity >= ``semantic_threshold + semantic_beside_keyword``
     (0: the threshold alone, 2: none). ``keyword_margin`` 2 keeps every keyword theme.
+    A general theme (touchpoint ``overall``) found only by keyword gives way to the clause's most
+    specific theme by meaning where that reaches ``specific_over_general`` (2: never), and to any
+    specific theme the clause has (:func:`feedback_nlp.themes.semantic.prefer_specific`).
     """
 
     keyword_confidence: float = 0.9
@@ -52,6 +57,7 @@ class MatchSettings:
     confidence_scale: float = 0.01
     keyword_margin: float = 0.03
     semantic_beside_keyword: float = 0.02
+    specific_over_general: float = SPECIFIC_OVER_GENERAL
     # theme discovery
     discover_min_size: int = 5
     discover_distance: float = 0.08  # mean cosine distance within a discovered theme's cluster
@@ -69,6 +75,7 @@ class MatchSettings:
             "discover_distance",
             "keyword_margin",
             "semantic_beside_keyword",
+            "specific_over_general",
         ):
             if not 0.0 <= getattr(self, name) <= 2.0:
                 raise ValueError(f"{name} must be between 0 and 2, got {getattr(self, name)}")
