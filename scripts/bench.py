@@ -61,8 +61,9 @@ SOURCES = {
 }
 CHANNELS = ["Website", "App", "Store", "Delivery", "Customer service", "Checkout", "Returns"]
 STAGES = (
-    "read", "clean", "spill", "load_models", "open_cache", "clauses", "sentiment", "themes",
-    "chunk_overhead", "discover", "assemble", "read_back", "summarize", "write",
+    "read", "clean", "spill", "load_models", "open_cache", "choose_taxonomy", "clauses",
+    "sentiment", "themes", "chunk_overhead", "discover", "assemble", "read_back", "summarize",
+    "write",
 )  # fmt: skip
 
 
@@ -149,15 +150,16 @@ def build_export(n: int, path: Path, *, seed: int = 0) -> dict:
 
 
 def _home(base: Path) -> Path:
-    """A FEEDBACK_NLP_HOME with the user's prepared encoder and ONNX graphs linked in (what
-    `feedback-nlp models prepare` makes once per machine) and no result cache."""
+    """A FEEDBACK_NLP_HOME with the user's prepared encoder, ONNX graphs and shipped taxonomies'
+    prototype vectors linked in (what `feedback-nlp models prepare` makes once per machine) and
+    no result cache."""
     from feedback_nlp.encoders.convert import prepare_encoder
     from feedback_nlp.home import cache_dir
 
     prepare_encoder()
     subprocess.run([sys.executable, "-m", "feedback_nlp", "models", "prepare"], check=True)
     base.mkdir(parents=True, exist_ok=True)
-    for name in ("encoders", "onnx"):
+    for name in ("encoders", "onnx", "prototypes"):
         link = base / name
         if not link.exists() and (cache_dir() / name).is_dir():
             link.symlink_to(cache_dir() / name, target_is_directory=True)

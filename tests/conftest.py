@@ -112,3 +112,13 @@ def _result_cache_in_tmp(tmp_path_factory, monkeypatch):
     path = tmp_path_factory.mktemp("result-cache") / cache.FILE_NAME
     monkeypatch.setattr(cache, "default_path", lambda: path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _prototype_store_in_tmp(tmp_path_factory, monkeypatch):
+    """Tests never read or fill the user's stored prototype vectors: each test gets its own."""
+    from feedback_nlp.analysis import prototypes
+
+    folder = tmp_path_factory.mktemp("prototypes")
+    monkeypatch.setattr(prototypes, "store_dir", lambda: folder)
+    return folder

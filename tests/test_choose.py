@@ -149,6 +149,23 @@ def test_sample_is_seeded_spread_over_the_file_and_bounded():
     assert choose.sample_positions(7, size=400).tolist() == list(range(7))
 
 
+def test_the_choice_is_printed_once_on_a_terminal(shipped, tmp_path, monkeypatch):
+    from feedback_nlp.cli import app, runs, shell
+    from feedback_nlp.runner import pipeline
+
+    monkeypatch.setattr(pipeline, "Models", stand_ins)
+    export = tmp_path / "export.csv"
+    pd.DataFrame({"Comment": RAIL_TEXTS * 2, "NPS": [2, 3, 1, 9, 5] * 2}).to_csv(export)
+    for tty in (True, False):
+        # what progress_printer gives on a terminal (stderr a TTY) and elsewhere
+        printer = shell.ProgressPrinter(shell.err) if tty else None
+        monkeypatch.setattr(runs, "progress_printer", lambda _quiet, p=printer: p)
+        out = tmp_path / f"out_{tty}"
+        result = CliRunner().invoke(app, ["analyze", str(export), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert result.output.count("Taxonomy: ") == 1, result.output
+
+
 def test_auto_is_no_file_and_unchosen_models_say_so():
     with pytest.raises(TaxonomyError, match="chosen per export"):
         load_taxonomy("auto")

@@ -136,11 +136,14 @@ def choose_taxonomy(
     sample_size: int = AUTO_SAMPLE_SIZE,
     seed: int = AUTO_SAMPLE_SEED,
     progress: Progress | None = None,
+    matcher_for: Callable[[str], ThemeMatcher] | None = None,
 ) -> tuple[TaxonomyChoice, ThemeMatcher | None]:
     """Match a sample of `texts` against each of `candidates` (default: every shipped taxonomy)
     and pick the one that covers most (see the module's docstring). Returns the choice and the
     winner's matcher, prototypes embedded (None where there was nothing to sample). `embed`:
-    the clause embedder (None: keywords only)."""
+    the clause embedder (None: keywords only). `matcher_for(name)`: the ThemeMatcher of a
+    candidate (default: one on `embed`; :meth:`Models.theme_matcher` reads the shipped
+    taxonomies' prototype vectors from the model cache)."""
     names = list(candidates) if candidates is not None else shipped_taxonomies()
     positions = sample_positions(len(texts), sample_size, seed)
     if not len(positions) or not names:
@@ -153,7 +156,7 @@ def choose_taxonomy(
     n = len(positions)
     found, matchers = [], {}
     for name in names:
-        matcher = ThemeMatcher(name, embed=embed)
+        matcher = matcher_for(name) if matcher_for is not None else ThemeMatcher(name, embed=embed)
         mentions = matcher.match(clauses, embeddings=vectors, semantic=vectors is not None)
         keyword = mentions[mentions[s.MATCH] == MATCH_KEYWORD]
         found.append(
@@ -185,7 +188,12 @@ def resolve_taxonomy(
     if not models.taxonomy_pending:
         return models, TaxonomyChoice(chosen=models.taxonomy.name, how=HOW_GIVEN)
     choice, matcher = choose_taxonomy(
-        texts, langs, embed=models.embed_clauses, candidates=candidates, progress=progress
+        texts,
+        langs,
+        embed=models.embed_clauses,
+        candidates=candidates,
+        progress=progress,
+        matcher_for=models.theme_matcher,
     )
     chosen = matcher if matcher is not None else choice.chosen
     return models.with_taxonomy(chosen, name=choice.chosen), choice

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from feedback_nlp.encoders.device import limit_kernel_caches, resolve_precision
 from feedback_nlp.errors import ModelError
 from feedback_nlp.home import Progress
 from feedback_nlp.settings import TAXONOMY_AUTO, ModelOptions
+
+if TYPE_CHECKING:
+    from feedback_nlp.themes.matcher import ThemeMatcher
 
 # e5 wants "query: " for short symmetric texts (clauses vs theme prototypes)
 CLAUSE_PREFIX = "query: "
@@ -53,8 +56,6 @@ class Models:
         bf16 natively (AVX512-BF16 or AMX), fp32 elsewhere. bf16 moved held-out macro-F1 of the
         builtin sentiment model by less than 0.5 point and left theme matches unchanged
         (docs/benchmarks.md)."""
-        from feedback_nlp.themes.matcher import ThemeMatcher
-
         if options is not None and flags:
             raise TypeError("pass either a ModelOptions or keyword arguments, not both")
         self.options = options if options is not None else ModelOptions(**flags)
@@ -89,7 +90,7 @@ class Models:
         self.matcher = (
             None
             if self.options.taxonomy == TAXONOMY_AUTO
-            else ThemeMatcher(self.options.taxonomy, embed=self.embed_clauses)
+            else self.theme_matcher(self.options.taxonomy)
         )
 
     @property
@@ -109,11 +110,22 @@ class Models:
             other.matcher.embed = other.embed_clauses
             name = name or taxonomy.taxonomy.source or taxonomy.taxonomy.name
         else:
-            other.matcher = ThemeMatcher(taxonomy, embed=other.embed_clauses)
+            other.matcher = other.theme_matcher(taxonomy)
             name = name or str(taxonomy)
         other.options = replace(self.options, taxonomy=str(name))
         other._fingerprints = None
         return other
+
+    def theme_matcher(self, taxonomy) -> ThemeMatcher:
+        """A ThemeMatcher of `taxonomy` (a shipped name, a YAML file or a Taxonomy) on these
+        models' clause vectors; a shipped taxonomy's prototype vectors come from the model cache
+        (:mod:`feedback_nlp.analysis.prototypes`), embedded and stored there the first time."""
+        from feedback_nlp.analysis.prototypes import stored_loader
+        from feedback_nlp.themes.matcher import ThemeMatcher
+
+        fingerprint = getattr(self.embedder, "fingerprint", None)
+        key = embedding_key(self.embedder, self.precision) if fingerprint else None
+        return ThemeMatcher(taxonomy, embed=self.embed_clauses, load_prototypes=stored_loader(key))
 
     def with_cache(self, cache: ResultCache | None) -> Models:
         """The same loaded models, reading and filling `cache` (None: no cache); the taxonomy's

@@ -163,7 +163,7 @@ def analyze(
                 progress.close()
     if not quiet:
         chosen = describe_choice(result.manifest.get("taxonomy_choice"))
-        if chosen:
+        if chosen and progress is None:  # on a terminal the run's progress has said it
             err.print(Text(f"Taxonomy: {chosen}"), soft_wrap=True)
         print_analysis_summary(result.manifest, output)
         print_top_complaints(themes, output / "report.html", min_mentions)

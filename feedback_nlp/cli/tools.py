@@ -316,16 +316,19 @@ def _builtin_sentiment_fingerprint() -> str:
 @models_app.command("prepare")
 def models_prepare(
     force: Annotated[
-        bool, typer.Option("--force", help="Convert and export again even if cached.")
+        bool, typer.Option("--force", help="Convert, export and embed again even if cached.")
     ] = False,
 ) -> None:
-    """Convert the builtin encoder and build the onnx backend's two graphs (the sentiment model
-    and the encoder) into the offline cache now; else the first analysis does it.
+    """Convert the builtin encoder, build the onnx backend's two graphs (the sentiment model
+    and the encoder) and embed the shipped taxonomies' theme prototypes into the offline cache
+    now; else the first analysis does it (the automatic taxonomy choice needs the prototypes of
+    every shipped taxonomy).
 
     The cache is ~/.cache/feedback-nlp, or $FEEDBACK_NLP_HOME when set.
 
     Example:  FEEDBACK_NLP_HOME=/opt/fnlp feedback-nlp models prepare
     """
+    from feedback_nlp.analysis.prototypes import prepare_prototypes
     from feedback_nlp.encoders.backend import prepare_graphs
     from feedback_nlp.encoders.convert import prepare_encoder
 
@@ -337,3 +340,6 @@ def models_prepare(
         out.print(f"Builtin encoder ready: {path}")
         for graph in prepare_graphs(force=force, progress=say):
             out.print(f"Onnx graph ready: {graph}")
+        stored = prepare_prototypes(force=force, progress=say)
+        folder = stored[0].parent if stored else "-"
+        out.print(f"Prototype vectors of {len(stored)} shipped taxonomies ready: {folder}")

@@ -14,6 +14,8 @@ A clause can carry several themes. Mentions carry the clause span and its sentim
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -66,17 +68,25 @@ class ThemeMatcher:
     """
 
     def __init__(
-        self, taxonomy: Taxonomy | str = "ecommerce-cx", *, embed: Embed | None = None
+        self,
+        taxonomy: Taxonomy | str = "ecommerce-cx",
+        *,
+        embed: Embed | None = None,
+        load_prototypes: Callable[[Taxonomy, Embed], Prototypes] = Prototypes,
     ) -> None:
+        """`load_prototypes(taxonomy, embed)` builds the prototypes when first needed: the
+        analysis passes one that reads the shipped taxonomies' vectors from the model cache
+        (:mod:`feedback_nlp.analysis.prototypes`) instead of embedding them on every run."""
         self.taxonomy = load_taxonomy(taxonomy)
         self.embed = embed
         self.keywords = KeywordMatcher(self.taxonomy)
+        self.load_prototypes = load_prototypes
         self._prototypes: Prototypes | None = None
 
     @property
     def prototypes(self) -> Prototypes | None:
         if self._prototypes is None and self.embed is not None:
-            self._prototypes = Prototypes(self.taxonomy, self.embed)
+            self._prototypes = self.load_prototypes(self.taxonomy, self.embed)
         return self._prototypes
 
     def scores(self, embeddings: np.ndarray) -> SemanticScores:
