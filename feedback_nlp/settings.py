@@ -57,6 +57,15 @@ DEFAULT_MIN_MENTIONS = 5
 # Which sentiment decides whether an unclaimed clause of a longer comment may join a discovered
 # theme: its own ("clause", one more model pass per such clause) or its comment's ("comment").
 CANDIDATE_SENTIMENT = "clause"
+# Brand words (feedback_nlp.text.content.brand_words, docs/themes.md "Comments with no specific
+# content"): a token in at least this share of a file's analysed comments, and in at least
+# BRAND_MIN_COMMENTS of them, that is no word of the language (lemma dictionary) nor of a shipped
+# taxonomy, is the export's company or product name: "Comcast", "Complaint against Comcast" say
+# nothing a theme could be about. 3 %: "Comcast" is in 57 % of its set's comments, "Xfinity" in
+# 4.7 %, "CFPB" in 5.6 % (scripts/brand_words.py, docs/themes.md); no topic word passed the other
+# tests there, place names did ("Guanajuato", 3.3-33 % of the Mexican tourism reviews).
+BRAND_MIN_SHARE = 0.03
+BRAND_MIN_COMMENTS = 5
 PERIOD_AUTO = "auto"  # monthly trends where the comments have dates, none otherwise
 # Rank within the input's own journey stages / channels where it names them (a mapped
 # touchpoint column), else within the taxonomy's touchpoints (DESIGN.md, "Where the ranking groups")

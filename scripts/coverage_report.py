@@ -13,8 +13,9 @@ user's result cache), then prints one table:
 
 Sets: examples/nps_sample.csv and files of ../shared/data (FEEDBACK_NLP_DATA), each sampled to
 --limit rows (seeded); the airline tweets' label artefact ("Late Flight" for "late") is undone.
-The table also gives the share among comments with specific content (``content`` column:
-"Comcast" or "@united thanks" alone are nonspecific only where the word lists say so), and
+The table also gives the share of analysed comments with no specific content (``nonspec``:
+"ok", "@united thanks", "Complaint against Comcast": text.content) and the share with a specific
+theme among the others (``cont spec``: themes / comments with content specific), and
 --uncovered writes the analysed comments left without a specific theme, to read why.
 
     .venv/bin/python scripts/coverage_report.py --limit 600
@@ -127,6 +128,7 @@ def measure(result, choice: dict) -> dict:
         "analysed": n,
         "specific_share": round(analysed[s.COMMENT_ID].isin(with_specific).mean(), 4) if n else 0,
         "content_specific": len(spec),
+        "nonspecific_share": round(1 - len(spec) / n, 4) if n else 0,
         "content_specific_share": (
             round(spec[s.COMMENT_ID].isin(with_specific).mean(), 4) if len(spec) else 0
         ),
@@ -211,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     header = (
         f"{'set':<27} {'picked':<13} {'expected':<13} {'n':>4} {'specific':>8} "
-        f"{'neg':>4} {'neg spec':>8} {'cont spec':>9} {'top neg theme':>14}  coverage of each candidate (keyword)"
+        f"{'neg':>4} {'neg spec':>8} {'nonspec':>7} {'cont spec':>9} {'top neg theme':>14}  "
+        "coverage of each candidate (keyword)"
     )
     print(header)
     print("-" * len(header))
@@ -223,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:<27} {r['picked']:<13} {r['expected'] or '-':<13} {r['analysed']:>4} "
             f"{pct(r['specific_share']):>8} {r['negative']:>4} "
-            f"{pct(r['negative_specific_share']):>8} "
+            f"{pct(r['negative_specific_share']):>8} {pct(r['nonspecific_share']):>7} "
             f"{pct(r['content_specific_share']):>9} {pct(r['top_negative_theme_share']):>14}  "
             f"{cands}{flag}"
         )

@@ -8,7 +8,7 @@ import pytest
 from feedback_nlp import schema as s
 from feedback_nlp.analysis.chunk import theme_coverage
 from feedback_nlp.text.clean import clean
-from feedback_nlp.text.content import is_nonspecific
+from feedback_nlp.text.content import brand_words, is_nonspecific
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,113 @@ def test_coverage_is_counted_over_specific_comments():
         "specific_with_themes": 1,
         "specific_coverage": 0.5,
     }
+
+
+# --- brand words and addresses (issue 19 item 7): made-up exports, no real models ---
+
+_TOPICS = [
+    "The internet drops every evening",
+    "My bill went up again",
+    "The technician never came",
+    "Slow internet since Monday",
+    "Cancelled my contract, still charged",
+    "The router keeps restarting",
+    "Nobody answers the phone",
+    "Internet outage for three days",
+    "Charged twice this month",
+    "The app will not let me log in",
+]
+
+
+def _export(brand_comments: list[str], n_topics: int = 40) -> list[str]:
+    return [_TOPICS[i % len(_TOPICS)] for i in range(n_topics)] + brand_comments
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("@AmericanAir you're the worst", "en"), ("@united thanks https://t.co/x1Y2", "en"),
+        ("www.example.com", "en"), ("Complaint: jo.doe+x@example.co.uk", "en"),
+        ("[EMAIL] [PHONE]", "en"), ("Same issue again", "en"), ("No complaints!", "en"),
+    ],
+)  # fmt: skip
+def test_handles_links_and_emails_are_no_content(text, lang):
+    assert is_nonspecific(text, lang)
+
+
+def test_a_brand_hashtag_is_no_content_another_hashtag_is():
+    brands = frozenset({"zorblax"})
+    assert is_nonspecific("#Zorblax", "en", brands)
+    assert not is_nonspecific("#Zorblax #lostluggage", "en", brands)
+
+
+def test_the_files_brand_is_found_and_is_no_content():
+    texts = _export(
+        ["Zorblax", "Complaint against Zorblax", "ZORBLAX issues", "Zorblax/Zorbnet", "Zorblax"]
+        + ["Zorblax internet is slow", "Zorblax billing"]
+    )
+    brands = brand_words(texts, ["en"] * len(texts))
+    assert brands[0] == frozenset({"zorblax"})  # "zorbnet": in 1 of 47 comments, under 3 %
+    verdicts = [is_nonspecific(t, "en", brands[0]) for t in texts[-7:]]
+    assert verdicts == [True, True, True, False, True, False, False]
+
+
+def test_a_frequent_topic_word_is_not_a_brand():
+    texts = _export([f"Internet {w}" for w in ("down", "slow", "again", "!!")] + ["Zorblax"] * 5)
+    share = sum("internet" in t.casefold() for t in texts) / len(texts)
+    assert share >= 0.2
+    brands = brand_words(texts, ["en"] * len(texts))[0]
+    assert "internet" not in brands and "zorblax" in brands
+    assert not is_nonspecific("Internet", "en", brands)
+
+
+def test_lower_case_and_masked_words_are_no_brands():
+    texts = _export(["ive been waiting"] * 6 + ["XXXX XXXX"] * 6)
+    assert brand_words(texts, ["en"] * len(texts))[0] == frozenset()
+
+
+def test_a_one_comment_file_has_no_brand():
+    assert brand_words(["Zorblax"], ["en"]) == [frozenset()]
+    out = clean(pd.DataFrame({"text": ["Zorblax"]}))
+    assert out[s.CONTENT].tolist() == [s.CONTENT_SPECIFIC]
+
+
+def test_brands_are_found_per_file():
+    texts = _export(["Zorblax"] * 6)
+    files = ["a.csv"] * (len(texts) - 6) + ["b.csv"] * 6
+    brands = brand_words(texts + ["Zorblax"], ["en"] * (len(texts) + 1), files + ["a.csv"])
+    assert brands[-1] == frozenset()  # in a.csv "Zorblax" is one comment of 41
+    assert brands[-2] == frozenset({"zorblax"})  # b.csv: all six
+
+
+@pytest.mark.parametrize(
+    ("topics", "brand_comments", "lang", "specific"),
+    [
+        (
+            ["Die Lieferung kam zu spät", "Der Kundenservice war freundlich", "Rechnung falsch"],
+            ["Beschwerde über Zorblax", "Zorblax", "Probleme mit Zorblax", "Zorblax gut"],
+            "de",
+            "Zorblax Lieferung",
+        ),
+        (
+            ["Dostawa była spóźniona", "Kurier był bardzo miły", "Faktura jest błędna"],
+            ["Skarga na Zorblax", "Zorblax", "Reklamacja Zorblax", "Zorblax polecam"],
+            "pl",
+            "Zorblax dostawa",
+        ),
+    ],
+)
+def test_german_and_polish_brand_complaints(topics, brand_comments, lang, specific):
+    texts = [topics[i % len(topics)] for i in range(40)] + brand_comments + ["Zorblax"] * 2
+    brands = brand_words(texts, [lang] * len(texts))[0]
+    assert brands == frozenset({"zorblax"})
+    assert all(is_nonspecific(t, lang, brands) for t in brand_comments)
+    assert not is_nonspecific(specific, lang, brands)
+    assert not any(is_nonspecific(t, lang, brands) for t in topics)
+
+
+def test_clean_marks_brand_only_comments_of_the_file():
+    texts = _export(["Zorblax", "Complaint about Zorblax", "Zorblax", "Zorblax", "Zorblax"])
+    out = clean(pd.DataFrame({"text": texts}))
+    assert (out[s.CONTENT].iloc[-5:] == s.CONTENT_NONSPECIFIC).all()
+    assert (out[s.CONTENT].iloc[:40] == s.CONTENT_SPECIFIC).all()

@@ -36,7 +36,7 @@ from feedback_nlp.schema import (
     TEXT,
     require_columns,
 )
-from feedback_nlp.text.content import is_nonspecific
+from feedback_nlp.text.content import brand_words, is_nonspecific
 from feedback_nlp.text.empty import is_empty_like
 from feedback_nlp.text.language import identify_languages, language_code
 from feedback_nlp.text.normalize import normalize
@@ -139,7 +139,8 @@ def clean(df: pd.DataFrame, *, redact_pii: bool = False) -> pd.DataFrame:
       letters.
     - ``content``: for the rows left to analyse, ``nonspecific`` when the comment has no word
       that could name a topic (:mod:`feedback_nlp.text.content`: "ok", "terrible", "you are
-      crap"), else ``specific``; empty for the other rows.
+      crap"; handles, links and the file's own brand words, found once per input file: "Complaint
+      against Comcast"), else ``specific``; empty for the other rows.
 
     ``out.attrs["clean_report"]`` holds counts of all of this (JSON-ready), for you to look at;
     other attrs are kept. Whether the export had respondent ids is read from the report that
@@ -223,8 +224,21 @@ def clean_with_report(
     for i, code in zip(to_detect, found.codes):
         langs[i] = code
     out[LANG] = pd.Series(langs, index=out.index, dtype="str")
+    # the export's brand words, per input file over the comments to analyse (a file's share,
+    # not a chunk's): "Comcast" or "Complaint against Comcast" alone name no topic
+    analysable = [i for i in range(n) if status[i] is None]
+    brands = dict(
+        zip(
+            analysable,
+            brand_words(
+                [texts[i] for i in analysable],
+                [langs[i] for i in analysable],
+                files=[sources[i] for i in analysable],
+            ),
+        )
+    )
     content = [
-        (CONTENT_NONSPECIFIC if is_nonspecific(texts[i], langs[i]) else CONTENT_SPECIFIC)
+        (CONTENT_NONSPECIFIC if is_nonspecific(texts[i], langs[i], brands[i]) else CONTENT_SPECIFIC)
         if status[i] is None
         else None
         for i in range(n)

@@ -8,18 +8,34 @@ are short on purpose: a word missing from them only makes a comment count as spe
 what it was before this rule. Thai is written without spaces: a Thai comment is nonspecific when
 it can be cut entirely into listed words.
 
+Addresses say nothing either: handles ("@united thanks"), links, e-mail addresses and PII
+placeholders are dropped first. Nor do the export's own brand words: :func:`brand_words` finds,
+once per input file, the tokens in a large share of its comments that are no word of the
+language (simplemma's lemma dictionaries) nor of a shipped taxonomy's keywords: the company or
+product name ("Comcast", "#Zorblax"). With them go generic complaint words that name no topic
+("complaint against", "issues", "Beschwerde", "reklamacja"): "Complaint against Comcast" and
+"Comcast issues" are nonspecific, "Comcast billing" is not.
+
 >>> [is_nonspecific(t, "en") for t in ["Terrible!!", "you are crap", "Terrible service", "👍"]]
 [True, True, False, True]
+>>> is_nonspecific("Complaint against Zorblax", "en", brands=frozenset({"zorblax"}))
+True
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
-from feedback_nlp.schema import SUPPORTED_LANGUAGES
+from feedback_nlp.schema import SUPPORTED_LANGUAGES, UNDETERMINED
+from feedback_nlp.settings import BRAND_MIN_COMMENTS, BRAND_MIN_SHARE
+from feedback_nlp.text.pii import PLACEHOLDER_RE
 
-__all__ = ["is_nonspecific"]
+__all__ = ["brand_words", "is_nonspecific"]
 
 # Per language: function words, sentiment-only words (and their intensifiers), insults and
 # non-answers. A word that can name what a customer talks about ("service", "price", "staff",
@@ -35,8 +51,10 @@ _WORDS_RAW = {
         pathetic useless rubbish garbage crap crappy shit shitty sucks suck sucked hate hated
         dreadful appalling shocking unacceptable ridiculous joke idiots idiot morons stupid
         pathetic fuck fucking f damn bloody as usual always never ever again of to for with
+        ive dont cant wont didnt doesnt isnt wasnt youre theyre thats whats
         stop unsubscribe n/a na nothing none no comment comments nil same whatever meh so-so
-        average alright decent mediocre lol
+        average alright decent mediocre lol much wow omg ugh yikes haha hi hello hey please pls
+        plz fav favorite favourite
     """,
     "de": """
         der die das ein eine es ist war sind waren sein ich mir mich wir uns ihr sie du alles
@@ -74,10 +92,35 @@ _WORDS_RAW = {
         ไม่มี เฉยๆ ธรรมดา
     """,
 }
+# Words that say a comment is a complaint, or about something, without saying what: the titles
+# of complaint forms ("Complaint against X", "X issues", "Problem mit X"). "issue"/"problem" name
+# no topic alone ("billing issue" keeps its topic word); "service", "account", "bill" are topics
+# and are not here. Function words the titles need ("with", "de", "na") come along.
+_GENERIC_RAW = {
+    "en": "complaint complaints complain complaining against regarding about re concerning "
+    "issue issues problem problems with",
+    "de": "beschwerde beschwerden reklamation gegen über bezüglich betreff betr problem "
+    "probleme mit",
+    "pl": "skarga skargi reklamacja reklamacji przeciwko na w sprawie dot dotyczy problem "
+    "problemy problemu z",
+    "fr": "plainte plaintes réclamation réclamations contre concernant problème problèmes "
+    "avec de du des",
+    "es": "queja quejas reclamación reclamo reclamos contra sobre respecto problema problemas "
+    "con de del",
+    "th": "ร้องเรียน ปัญหา",
+}
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’/-]*[^\W_])?")
 _THAI_RUN = re.compile("[\u0e01-\u0e4e]+")
-# who a post is addressed to and links say nothing about its topic ("@united thanks!")
-_ADDRESS = re.compile(r"(?:@\w+|https?://\S+|www\.\S+)")
+# who a post is addressed to, links and e-mail addresses say nothing about its topic ("@united
+# thanks!"); e-mail addresses first, or their domain would be read as a handle
+_ADDRESS = re.compile(r"(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|@\w+|https?://\S+|www\.\S+)")
+_PARTS = re.compile(r"[/-]")  # "Comcast/Xfinity", "Zorblax-Kundenservice"
+_MASK = re.compile(r"(\w)\1+")  # "XXXX": a data set's redaction mark, not a name
+_NAME = re.compile(r"[^\W\d_]+")  # a brand candidate: letters only ("xx/xx/2018" is a date)
+# the shipped taxonomies' keyword lines ("  en: [appointment, no show, ...]"), read as text:
+# a keyword is a topic even where no dictionary knows it ("appt", "wlan")
+_KEYWORD_LINE = re.compile(r"^\s+[a-z]{2}:\s*\[(.*)\]\s*$", re.MULTILINE)
+_TAXONOMIES = Path(__file__).resolve().parents[1] / "themes" / "taxonomies"
 _MAX_WORDS = 12  # a longer answer says something, whatever its words
 
 
@@ -85,7 +128,12 @@ _MAX_WORDS = 12  # a longer answer says something, whatever its words
 def _words(lang: str) -> frozenset[str]:
     """The listed words of `lang` (casefolded); of every language for an undetermined one."""
     langs = [lang] if lang in _WORDS_RAW else list(_WORDS_RAW)
-    return frozenset(w.casefold() for code in langs for w in _WORDS_RAW[code].split())
+    return frozenset(
+        w.casefold()
+        for code in langs
+        for raw in (_WORDS_RAW, _GENERIC_RAW)
+        for w in raw[code].split()
+    )
 
 
 def _thai_covered(run: str, words: frozenset[str]) -> bool:
@@ -100,8 +148,108 @@ def _thai_covered(run: str, words: frozenset[str]) -> bool:
     return reachable[-1]
 
 
-def is_nonspecific(text: str, lang: str | None) -> bool:
-    """True when `text` has no content word for `lang` (``und``/None: any language's lists).
+def _strip(text: str) -> str:
+    return _ADDRESS.sub(" ", PLACEHOLDER_RE.sub(" ", text))
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.casefold().replace("’", "'") for t in _TOKEN.findall(text)]
+
+
+@lru_cache(maxsize=1)
+def _taxonomy_words() -> frozenset[str]:
+    """Every word of the shipped taxonomies' keywords (casefolded)."""
+    words: set[str] = set()
+    for path in sorted(_TAXONOMIES.glob("*.yaml")):
+        for line in _KEYWORD_LINE.findall(path.read_text(encoding="utf-8")):
+            for token in _tokens(line):
+                words.add(token)
+                words.update(p for p in _PARTS.split(token) if p)
+    return frozenset(words)
+
+
+def _known(token: str, langs: set[str]) -> bool:
+    """Whether `token` is a word of one of `langs` or of English (loanwords: "wifi", "app")."""
+    import simplemma  # lazily: needed only where a file has brand candidates
+
+    for code in sorted(langs | {"en"}):
+        try:
+            if simplemma.is_known(token, lang=code, low_memory=True):
+                return True
+        except (ValueError, TypeError):  # a language simplemma has no dictionary for ("th")
+            continue
+    return False
+
+
+def brand_words(
+    texts: Sequence[str | None],
+    langs: Sequence[str | None],
+    files: Sequence[object] | None = None,
+) -> list[frozenset[str]]:
+    """The brand words of each text's file (`files`: a file per text; None: all one file).
+
+    A token is a brand word of a file when it is in at least :data:`BRAND_MIN_SHARE` of the
+    file's texts and at least :data:`BRAND_MIN_COMMENTS` of them, and is none of: a listed word
+    of this module, a word of the file's languages' (or English) lemma dictionary, a word of a
+    shipped taxonomy's keywords, a mask ("XXXX"), a word written in lower case in most of its
+    comments (a name is written as one: "Comcast", "CFPB"). A topic word the customers keep naming
+    ("internet") is a word of the language, so it is never taken for a brand; a file of fewer
+    comments than BRAND_MIN_COMMENTS has none.
+    """
+    groups: dict[object, list[int]] = defaultdict(list)
+    for i in range(len(texts)):
+        groups[files[i] if files is not None else None].append(i)
+    listed = _words("")
+    found: list[frozenset[str]] = [frozenset()] * len(texts)
+    for members in groups.values():
+        need = max(BRAND_MIN_COMMENTS, math.ceil(BRAND_MIN_SHARE * len(members)))
+        if len(members) < need:
+            continue
+        counts: Counter[str] = Counter()
+        capitalised: Counter[str] = Counter()
+        for i in members:
+            text = texts[i]
+            if isinstance(text, str):
+                seen: dict[str, bool] = {}
+                for word in _NAME.findall(_strip(text)):  # "S-Bahn": "S", "Bahn"
+                    key = word.casefold()
+                    seen[key] = seen.get(key, False) or any(c.isupper() for c in word)
+                counts.update(seen)
+                capitalised.update(k for k, upper in seen.items() if upper)
+        # a name is written as one ("Comcast", "CFPB", "JetBlue") in most comments that have it;
+        # "ive", "pls" and typos are not. Scripts without case (Thai) have no candidates: their
+        # words are no proof of a name, and Thai is not cut into words here
+        candidates = [
+            t
+            for t, c in counts.items()
+            if c >= need
+            and 2 * capitalised[t] >= c
+            and len(t) > 1
+            and t not in listed
+            and not _MASK.fullmatch(t)
+        ]
+        if not candidates:
+            continue
+        file_langs = {str(langs[i]) for i in members if langs[i] and langs[i] != UNDETERMINED}
+        vocabulary = _taxonomy_words()
+        brands = frozenset(
+            t for t in candidates if t not in vocabulary and not _known(t, file_langs)
+        )
+        for i in members:
+            found[i] = brands
+    return found
+
+
+def _is_word(token: str, words: frozenset[str], brands: frozenset[str]) -> bool:
+    if token in words or token in brands:
+        return True
+    parts = [p for p in _PARTS.split(token) if p]
+    return len(parts) > 1 and all(p in words or p in brands for p in parts)
+
+
+def is_nonspecific(text: str, lang: str | None, brands: frozenset[str] = frozenset()) -> bool:
+    """True when `text` has no content word for `lang` (``und``/None: any language's lists);
+    `brands`: the brand words of its file (:func:`brand_words`), no content either.
 
     >>> is_nonspecific("Sehr gut, danke!", "de"), is_nonspecific("Lieferung zu spät", "de")
     (True, False)
@@ -109,16 +257,16 @@ def is_nonspecific(text: str, lang: str | None) -> bool:
     if not isinstance(text, str):
         return False
     words = _words(lang or "")
-    text = _ADDRESS.sub(" ", text)
+    text = _strip(text)
     thai = _THAI_RUN.findall(text)
     if thai:
         th_words = _words("th")
         if not all(_thai_covered(run, th_words) for run in thai):
             return False
         text = _THAI_RUN.sub(" ", text)
-    tokens = [t.casefold().replace("’", "'") for t in _TOKEN.findall(text)]
+    tokens = _tokens(text)
     if not tokens and not thai:
         return True  # "10/10", "👍", "!!!": a rating or a gesture, no topic
     if len(tokens) > _MAX_WORDS:
         return False
-    return all(t in words for t in tokens)
+    return all(_is_word(t, words, brands) for t in tokens)
