@@ -233,3 +233,27 @@ def test_bench_leads_with_the_headline_against_the_naive_way():
     assert "0.6x the naive way" in first
     merged = bench.merge_into(Path("/nonexistent/benchmarks.md"), text)
     assert merged.startswith(bench.START)
+
+
+def test_a_comment_with_no_specific_content_keeps_no_theme_by_meaning():
+    from feedback_nlp.analysis.chunk import _ROW, _drop_meaning_on_nonspecific
+    from feedback_nlp.text.clauses import COMMENT_INDEX
+
+    clauses = pd.DataFrame({COMMENT_INDEX: [0, 1, 1, 2]})
+    mentions = pd.DataFrame(
+        {
+            _ROW: [0, 1, 2, 3, 3],
+            s.MATCH: ["semantic", "semantic", "keyword", "semantic", "keyword"],
+            s.THEME: ["billing", "billing", "outage", "speed", "speed"],
+        }
+    )
+    content = pd.Series([s.CONTENT_NONSPECIFIC, s.CONTENT_SPECIFIC, s.CONTENT_NONSPECIFIC])
+    kept = _drop_meaning_on_nonspecific(mentions, clauses, content)
+    # comment 0 ("Comcast") loses its match by meaning; comment 2 keeps only its keyword match
+    assert kept[_ROW].tolist() == [1, 2, 3] and kept[s.MATCH].tolist() == [
+        "semantic",
+        "keyword",
+        "keyword",
+    ]
+    missing = pd.Series([pd.NA, pd.NA, pd.NA], dtype="string")  # frames read without `content`
+    assert len(_drop_meaning_on_nonspecific(mentions, clauses, missing)) == len(mentions)

@@ -26,6 +26,7 @@ from feedback_nlp.themes.discover import (
     _candidates,
     discover_themes,
 )
+from feedback_nlp.themes.matcher import MATCH_SEMANTIC
 
 # Extra mention columns kept after the contract's: readable labels, language, what matched.
 MENTION_EXTRAS = ["label", s.LANG, "keyword", s.KEY_PHRASES]
@@ -196,6 +197,21 @@ CANDIDATE_COLUMNS = [s.COMMENT_ID, s.CLAUSE_ID, s.CLAUSE_TEXT, s.START_CHAR, s.E
 CANDIDATE_COMMENT_TEXT = "comment_text"
 
 
+def _drop_meaning_on_nonspecific(
+    mentions: pd.DataFrame, clauses: pd.DataFrame, content: pd.Series
+) -> pd.DataFrame:
+    """A comment with no specific content ("Comcast", "no comment": text.content) has nothing a
+    theme could be about, so a match by meaning there is noise: the seed-7 precision audit's bare
+    brand titles were all filed under billing by meaning. Keyword matches stay (a keyword is a
+    topic word, so a comment with one is specific anyway)."""
+    nonspecific = content.isin([s.CONTENT_NONSPECIFIC]).to_numpy(dtype=bool)
+    if not nonspecific.any() or not len(mentions):
+        return mentions
+    comment_of = clauses[COMMENT_INDEX].to_numpy()[mentions[_ROW].to_numpy(dtype=np.int64)]
+    noise = nonspecific[comment_of] & (mentions[s.MATCH] == MATCH_SEMANTIC).to_numpy()
+    return mentions[~noise].reset_index(drop=True)
+
+
 def analyze_chunk(
     frame: pd.DataFrame,
     models: Models,
@@ -237,6 +253,7 @@ def analyze_chunk(
     embeddings = counter.embed(clause_texts) if clause_texts else None
     clauses[_ROW] = np.arange(len(clauses))
     mentions = models.matcher.match(clauses, embeddings=embeddings, keyword_hits=keyword_hits)
+    mentions = _drop_meaning_on_nonspecific(mentions, clauses, comments.loc[pending, s.CONTENT])
     timings["themes"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
