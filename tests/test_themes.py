@@ -681,6 +681,31 @@ def test_a_thai_cluster_of_sentiment_words_alone_is_no_theme():
     assert discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6).empty
 
 
+def test_a_thai_verb_alone_is_no_discovered_label():
+    """"สั่ง" (order) said beside "แย่มาก" (very bad) had named a cluster: a verb or function
+    word alone names no topic (pythainlp's tagger); a noun said as often ("กล่อง", box) does,
+    but not one comment's noun among drawn-out "very bad"s."""
+    pytest.importorskip("pythainlp")
+    verbs = ["สั่ง แย่มาก", "แย่มาก สั่ง", "สั่ง ห่วยมาก", "ห่วย สั่ง"]
+    clauses = split_clauses(verbs, ["th"] * len(verbs))
+    vectors = fake_embed(clauses[s.CLAUSE_TEXT].tolist())
+    matcher = ThemeMatcher(taxonomy_from_dict(TINY), embed=fake_embed)
+    mentions = matcher.match(clauses, embeddings=vectors)
+    found = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6)
+    assert "สั่ง" not in set(found["label"])
+    nouns = ["กล่อง แย่มาก", "แย่มาก กล่อง", "กล่อง ห่วยมาก", "ห่วย กล่อง"]
+    clauses = split_clauses(nouns, ["th"] * len(nouns))
+    vectors = fake_embed(clauses[s.CLAUSE_TEXT].tolist())
+    mentions = matcher.match(clauses, embeddings=vectors)
+    found = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6)
+    assert set(found["label"]) == {"กล่อง"}
+    drawn_out = ["แย่มากกกกกก", "แย่มากๆๆๆๆ", "โคตรแย่", "แบตแย่มากค่ะ"]
+    clauses = split_clauses(drawn_out, ["th"] * len(drawn_out))
+    vectors = fake_embed(["แย่มาก"] * len(clauses))  # one cluster
+    mentions = matcher.match(clauses, embeddings=vectors)
+    assert discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6).empty
+
+
 def test_a_general_keyword_theme_gives_way_to_a_specific_one():
     """prefer_specific: "terrible" files a clause under the general theme; a specific theme that
     is the clause's best match by meaning takes it, and a specific keyword theme always does."""

@@ -54,7 +54,8 @@ MIN_CONTENT_WORDS = 2  # a clause needs this many content words to join a discov
 # clusters' labels in the result cache instead of parsing those comments again
 COMMENT_KEY = "comment_key"
 # v3: pointers name phrases ([clause, first token, end token]: label, then key phrases)
-_LABEL_KEY_VERSION = b"labels-v3"
+# v4: labels refuse Thai verbs alone and one comment's phrase: pointers cached before are stale
+_LABEL_KEY_VERSION = b"labels-v4"
 
 
 class LabelCache(Protocol):

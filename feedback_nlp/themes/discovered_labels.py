@@ -10,7 +10,9 @@ comments say it, each weighted by how central its clause is (cosine to the centr
 how distinctive it is among all clusters (IDF), with a bonus for 2-3 word phrases said by at
 least two comments, for noun chunks and for phrases containing a noun. Phrases made only of
 sentiment words ("poor", "terrible") or generic ones ("complaint", "issue") are never
-candidates: they say how, not what.
+candidates: they say how, not what. Thai has no parser, but pythainlp's bundled part-of-speech
+tagger tells its nouns; a lone Thai word that is a verb or a function word ("ส่ง", send; "ของ",
+of) is no candidate either: a verb alone names no topic.
 
 A phrase is shown as it is written most often, so the label is always text of the clauses.
 Its place is kept as a pointer (clause, first token, end token), which is all the result cache
@@ -36,6 +38,12 @@ _PHRASE_BONUS = {1: 1.0, 2: 1.6, 3: 1.7, 4: 1.5}
 _NOUN_BONUS = 1.5
 _CHUNK_BONUS = 1.2
 _SENTIMENT_PENALTY = 0.8
+# Parts of speech (Universal Dependencies) that never name a theme as a one-word label.
+LONE_WORD_REFUSED = frozenset(
+    "VERB AUX ADP ADV PART SCONJ CCONJ PRON DET NUM PUNCT INTJ SYM".split()  # noqa: SIM905
+)
+_THAI_MARKS = "ๆฯ"
+_ELONGATED = re.compile(r"(.)\1{2,}")  # "แย่มากกกกก", "sooooo": a word drawn out for emphasis
 _NOISE = re.compile(r"^(@|https?:|www\.|rt$|/|#)|\d", re.IGNORECASE)
 # Words that say how a customer feels, not what about: a phrase of these alone names nothing.
 SENTIMENT_WORDS = frozenset(
@@ -50,6 +58,7 @@ SENTIMENT_WORDS = frozenset(
     inadmissible bien bon malo mala pésimo fatal decepcionado vergonzoso bueno zły źle słaby
     fatalny tragiczny okropny beznadziejny dobry dobrze
     แย่ แย่มาก ห่วย ห่วยมาก แย่ที่สุด ผิดหวัง ไม่ดี เลว ดี ดีมาก ชอบ ชอบมาก ประทับใจ พอใจ มาก มากๆ
+    โคตร สุดๆ ที่สุด จริงๆ เกินไป
     """.split()  # noqa: SIM905
 )
 
@@ -71,8 +80,16 @@ def token_offsets(text: str, tokens) -> list[tuple[int, int]] | None:
     return out
 
 
+def _plain(token: str) -> str:
+    """The word without emphasis: lower case, drawn-out letters once, no Thai repeat marks."""
+    return _ELONGATED.sub(r"\1", token.lower().strip(_THAI_MARKS))
+
+
 def _is_word(token: str) -> bool:
-    return len(token) > 1 and any(ch.isalpha() for ch in token) and not _NOISE.match(token)
+    # Thai "ๆ" (repeat the word before) is a letter to Python, and the tokenizer splits a
+    # drawn-out "มากกกกก" into "มา", "กก", "กก": one letter repeated names nothing
+    plain = _plain(token)
+    return len(set(plain)) > 1 and any(ch.isalpha() for ch in plain) and not _NOISE.match(token)
 
 
 def _stop_words(lang: str) -> set[str]:
@@ -102,6 +119,26 @@ def _parse(texts: list[str], lang: str) -> list[tuple[list[tuple[int, int]], set
             chunks = [(c.start_char, c.end_char) for c in doc.noun_chunks]
             nouns = {t.idx for t in doc if t.pos_ in ("NOUN", "PROPN")}
             out.append((chunks, nouns))
+    return out
+
+
+def _thai_tags(tokens_list: list[list[str]]) -> list[tuple[set[int], set[int]]] | None:
+    """Per clause: the token positions tagged noun, and those that cannot stand alone as a label
+    (LONE_WORD_REFUSED), by pythainlp's perceptron tagger (ORCHID, mapped to UD tags; its model
+    ships inside the package, nothing is downloaded). None without pythainlp."""
+    if importlib.util.find_spec("pythainlp") is None:
+        return None
+    from pythainlp.tag import pos_tag
+
+    out = []
+    for tokens in tokens_list:
+        tags = [tag for _, tag in pos_tag(list(tokens), engine="perceptron", corpus="orchid_ud")]
+        out.append(
+            (
+                {k for k, tag in enumerate(tags) if tag in ("NOUN", "PROPN")},
+                {k for k, tag in enumerate(tags) if tag in LONE_WORD_REFUSED},
+            )
+        )
     return out
 
 
@@ -135,8 +172,11 @@ def as_label(phrase: str) -> str:
     return phrase[:1].upper() + phrase[1:] if first.islower() else phrase
 
 
-def _candidates(tokens, lemmas, lang, stop, parsed, offsets) -> dict[tuple, tuple[int, int, float]]:
-    """lemma key -> (k0, k1, bonus) of each candidate phrase in one clause (first place kept)."""
+def _candidates(
+    tokens, lemmas, lang, stop, parsed, offsets, tagged=None
+) -> dict[tuple, tuple[int, int, float]]:
+    """lemma key -> (k0, k1, bonus) of each candidate phrase in one clause (first place kept).
+    ``tagged`` (Thai): the token positions of its nouns and of words that are no label alone."""
     content = [
         _is_word(t) and t.lower() not in stop and (lem or "").lower() not in stop
         for t, lem in zip(tokens, lemmas)
@@ -160,6 +200,9 @@ def _candidates(tokens, lemmas, lang, stop, parsed, offsets) -> dict[tuple, tupl
                     chunk_spans.add((k0, k1))
     elif lang == "de":  # German nouns are capitalised wherever they stand
         nouns = {k for k, t in enumerate(tokens) if k > 0 and t[:1].isupper()}
+    refused: set[int] = set()
+    if tagged is not None:
+        nouns, refused = tagged
     spans = set(chunk_spans)
     for k0 in range(len(tokens)):
         if not content[k0]:
@@ -174,8 +217,10 @@ def _candidates(tokens, lemmas, lang, stop, parsed, offsets) -> dict[tuple, tupl
         words = [(lemmas[k] or tokens[k]).lower() for k in range(k0, k1)]
         meaning = [w for k, w in zip(range(k0, k1), words) if content[k]]
         vague = SENTIMENT_WORDS | GENERIC_WORDS
-        if all(w in vague or tokens[k].lower() in vague
+        if all(w in vague or _plain(tokens[k]) in vague
                for k, w in zip(range(k0, k1), words) if content[k]):  # fmt: skip
+            continue
+        if k1 - k0 == 1 and k0 in refused:  # a verb or function word alone names no topic
             continue
         bonus = _CHUNK_BONUS if (k0, k1) in chunk_spans else 1.0
         if nouns is not None and any(k in nouns for k in range(k0, k1)):
@@ -213,10 +258,21 @@ def phrase_pointers(
         found = _parse([texts[i] for i in members], lang)
         if found is not None:
             parsed.update(zip(members, found))
+    tagged: dict[int, tuple[set[int], set[int]]] = {}
+    thai = [i for i in by_lang.get("th", []) if parsed[i] is None]
+    thai_tags = _thai_tags([tokens[i] for i in thai]) if thai else None
+    if thai_tags is not None:
+        tagged.update(zip(thai, thai_tags))
     common = _ubiquitous(tokens, langs, comments, clusters)
     cands = {
         i: _candidates(
-            tokens[i], lemmas[i], langs[i], _stop_words(langs[i]) | common, parsed[i], offsets[i]
+            tokens[i],
+            lemmas[i],
+            langs[i],
+            _stop_words(langs[i]) | common,
+            parsed[i],
+            offsets[i],
+            tagged.get(i),
         )
         if offsets[i] is not None
         else {}
@@ -252,6 +308,9 @@ def phrase_pointers(
             idf = math.log(1 + n_docs / df[key])
             score[key] = sum(said.values()) * idf * length * bonus[key]
         lowered = lowered_words(tokens[i] for i in m)
+        # a phrase must be said by MIN_SHARED of the cluster's comments (all, if fewer): in a
+        # cluster of "very bad" clauses, the one comment that names its battery names no topic
+        shared = min(MIN_SHARED, len({comments[i] for i in m}))
         ranked: dict[str, list[tuple]] = defaultdict(list)
         for key in sorted(weight, key=lambda k: (-score[k], k)):
             ranked[key[0]].append(key)
@@ -260,6 +319,8 @@ def phrase_pointers(
         for lang in langs_c:
             kept: list[tuple] = []
             for key in ranked[lang]:
+                if len(weight[key]) < shared:  # one comment's word names no cluster
+                    continue
                 words = set(key[1])
                 # a phrase inside (or around) one already kept says nothing new
                 if any(words <= set(k[1]) or set(k[1]) <= words for k in kept):
@@ -292,8 +353,7 @@ def _ubiquitous(tokens, langs, comments, clusters: dict[int, list[int]]) -> set[
     return {
         w
         for w, who in said.items()
-        if len(who) >= COMMON_SHARE * len(every)
-        and len(where[w]) >= COMMON_SHARE * len(clusters)
+        if len(who) >= COMMON_SHARE * len(every) and len(where[w]) >= COMMON_SHARE * len(clusters)
     }
 
 
