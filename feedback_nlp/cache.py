@@ -412,6 +412,34 @@ class ResultCache:
         blob = json.dumps(pointers, separators=(",", ":")).encode()
         self._write("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", [(model, key, blob)])
 
+    def get_record(self, model: str, key: bytes) -> dict | None:
+        """A small JSON object stored under (``model``, ``key``) -- e.g. an automatic taxonomy
+        choice -- or None; kept in the labels table under its own model name (no schema change,
+        so caches written before keep working); a value of any other form is deleted."""
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute(
+                "SELECT value FROM labels WHERE model = ? AND key = ?", (model, key)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return None
+        if row is None:
+            return None
+        try:
+            value = json.loads(bytes(row[0]))
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            self._write("DELETE FROM labels WHERE model = ? AND key = ?", [(model, key)])
+            return None
+        return value
+
+    def put_record(self, model: str, key: bytes, record: dict) -> None:
+        blob = json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
+        self._write("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", [(model, key, blob)])
+
     def forget_clauses(self, rows: Sequence[tuple]) -> None:
         """Delete the clause records found wrong, given as (model, lang, key) rows."""
         self._write("DELETE FROM clauses WHERE model = ? AND lang = ? AND key = ?", list(rows))

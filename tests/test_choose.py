@@ -5,6 +5,7 @@ for the shipped ones (keywords only: the stand-in embedder's similarities mean l
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -206,3 +207,38 @@ def test_run_records_the_choice_in_manifest_report_and_prints_it(shipped, tmp_pa
     assert quiet.exit_code == 0 and "Taxonomy" not in quiet.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["taxonomy_choice"] == {"chosen": "shop", "how": "given"}
+
+
+def test_a_warm_run_reads_its_choice_back_until_a_candidate_changes(shipped, tmp_path, monkeypatch):
+    from feedback_nlp.cache import ResultCache
+
+    cache = ResultCache.open(tmp_path / "cache.sqlite")
+    models = stand_ins().with_cache(cache)
+    langs = ["en"] * len(RAIL_TEXTS)
+    _, first = choose.resolve_taxonomy(models, RAIL_TEXTS, langs)
+    assert first.chosen == shipped["rail"]
+
+    real = choose.choose_taxonomy
+
+    def no_sampling(*_a, **_kw):
+        raise AssertionError("the stored choice must be read back")
+
+    monkeypatch.setattr(choose, "choose_taxonomy", no_sampling)
+    chosen_models, again = choose.resolve_taxonomy(models, RAIL_TEXTS, langs)
+    assert again == first and chosen_models.taxonomy.name == "rail"
+    with pytest.raises(AssertionError):  # other comments: another sample, chosen afresh
+        choose.resolve_taxonomy(models, RAIL_TEXTS[:4], langs[:4])
+    # a candidate's content changes: its coverage may too, so the choice is made again
+    path = shipped["shop"]
+    before = load_taxonomy(path).fingerprint
+    text = Path(path).read_text(encoding="utf-8")
+    edited = text.replace("keywords: {en: [experience]}", "keywords: {en: [experience, seats]}")
+    Path(path).write_text(edited, encoding="utf-8")
+    assert load_taxonomy(path).fingerprint != before
+    calls = []
+    monkeypatch.setattr(
+        choose, "choose_taxonomy", lambda *a, **kw: calls.append(1) or real(*a, **kw)
+    )
+    choose.resolve_taxonomy(models, RAIL_TEXTS, langs)
+    cache.close()
+    assert calls == [1]
