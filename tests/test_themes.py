@@ -277,6 +277,13 @@ def test_german_compounds_match_their_head():
     assert (0, "Zugfahrt", "Pünktlichkeit") in found
 
 
+def test_a_word_that_only_ends_like_a_keyword_is_no_compound():
+    texts = ["Das habe ich leider vergessen", "Die Preise sind angemessen", "Das Essen war kalt"]
+    found = themes_of(texts, ["de"] * 3, taxonomy="restaurant")
+    # "vergessen" (forgotten) and "angemessen" (appropriate) end in "essen" but are no food
+    assert {c for c, _, theme in found if theme == "QUALITY"} == {2}
+
+
 def test_thai_keywords_match_inside_unsegmented_text():
     pytest.importorskip("pythainlp")
     assert (0, "search_product_info", "inaccurate_description") in themes_of(

@@ -7,6 +7,7 @@ shorter one wins ("price changed" over "price").
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -145,8 +146,32 @@ class _LanguageIndex:
             if ending and not lemma.endswith(ending):
                 continue
             for cut in range(3, len(stem) - 3):
-                out.extend(self.heads.get(stem[cut:], ()))
+                heads = self.heads.get(stem[cut:])
+                if heads and _is_modifier(stem[:cut], self.lang):
+                    out.extend(heads)
         return out
+
+
+_LINKS = ("", "n", "en", "e")  # what a modifier may have lost or gained: "Liefer|zeit" = liefern
+
+
+@functools.lru_cache(maxsize=20_000)
+def _is_modifier(part: str, lang: str) -> bool:
+    """Whether `part`, the front of a compound, is a word (with or without its linking "s" /
+    "n"): "Zug|verspätung" and "Bahnhofs|halle" are compounds, "verg|essen" and "angem|essen"
+    are not ("vergessen" = to forget, "angemessen" = appropriate -- once read as food). A
+    language simplemma has no dictionary for keeps every cut, as before."""
+    import simplemma
+
+    stems = {part, part[:-1] if part.endswith(("s", "n")) else part}
+    try:
+        return any(
+            simplemma.is_known(stem + link, lang=lang, low_memory=True)
+            for stem in stems
+            for link in _LINKS
+        )
+    except (ValueError, TypeError):
+        return True
 
 
 def _drop_covered(hits: list[KeywordHit]) -> list[KeywordHit]:
