@@ -42,6 +42,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -392,6 +393,11 @@ class ResultCache:
         """The label pointers stored for ``key`` (JSON: per cluster a list of [clause, first
         token, end token] per phrase), or None; a value of any other form is deleted. Whether
         they fit is the caller's check."""
+        return self._labels_value(model, key, _valid_label_pointers)
+
+    def _labels_value(self, model: str, key: bytes, valid: Callable[[bytes], Any]) -> Any:
+        """The labels table's value under (model, key) as `valid` reads it; a value `valid`
+        refuses (None) is deleted."""
         if self._conn is None:
             return None
         try:
@@ -403,7 +409,7 @@ class ResultCache:
             return None
         if row is None:
             return None
-        value = _valid_label_pointers(bytes(row[0]))
+        value = valid(bytes(row[0]))
         if value is None:
             self._write("DELETE FROM labels WHERE model = ? AND key = ?", [(model, key)])
         return value
@@ -416,25 +422,7 @@ class ResultCache:
         """A small JSON object stored under (``model``, ``key``) -- e.g. an automatic taxonomy
         choice -- or None; kept in the labels table under its own model name (no schema change,
         so caches written before keep working); a value of any other form is deleted."""
-        if self._conn is None:
-            return None
-        try:
-            row = self._conn.execute(
-                "SELECT value FROM labels WHERE model = ? AND key = ?", (model, key)
-            ).fetchone()
-        except sqlite3.Error as exc:
-            self._disable(exc)
-            return None
-        if row is None:
-            return None
-        try:
-            value = json.loads(bytes(row[0]))
-        except ValueError:
-            value = None
-        if not isinstance(value, dict):
-            self._write("DELETE FROM labels WHERE model = ? AND key = ?", [(model, key)])
-            return None
-        return value
+        return self._labels_value(model, key, _valid_record)
 
     def put_record(self, model: str, key: bytes, record: dict) -> None:
         blob = json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
@@ -443,6 +431,14 @@ class ResultCache:
     def forget_clauses(self, rows: Sequence[tuple]) -> None:
         """Delete the clause records found wrong, given as (model, lang, key) rows."""
         self._write("DELETE FROM clauses WHERE model = ? AND lang = ? AND key = ?", list(rows))
+
+
+def _valid_record(blob: bytes) -> dict | None:
+    try:
+        value = json.loads(blob)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _valid_label_pointers(blob: bytes) -> list | None:
