@@ -43,12 +43,12 @@ import pandas as pd
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
 from feedback_nlp.cache import timed_open
+from feedback_nlp.settings import GENERAL_TOUCHPOINT
 from feedback_nlp.themes.taxonomy_file import shipped_taxonomies
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("FEEDBACK_NLP_DATA", ROOT.parent / "shared" / "data"))
 SAMPLE = ROOT / "examples" / "nps_sample.csv"
-OVERALL = "overall"
 
 # set -> the taxonomy that should fit it (None: no shipped taxonomy is made for it)
 SETS = {
@@ -101,7 +101,7 @@ def measure(result, choice: dict) -> dict:
     comments, mentions = result.comments, result.mentions
     analysed = comments[comments[s.STATUS] == s.STATUS_ANALYZED]
     specific = mentions[
-        mentions[s.MATCH].isin(["keyword", "semantic"]) & (mentions[s.TOUCHPOINT] != OVERALL)
+        mentions[s.MATCH].isin(["keyword", "semantic"]) & (mentions[s.TOUCHPOINT] != GENERAL_TOUCHPOINT)
     ]
     with_specific = set(specific[s.COMMENT_ID])
     negative = analysed[s.SENTIMENT] == "negative"
@@ -145,7 +145,7 @@ def uncovered(result, name: str) -> list[dict]:
     """Analysed comments with no specific theme, for reading why (text stays in this file)."""
     comments, mentions = result.comments, result.mentions
     specific = mentions[
-        mentions[s.MATCH].isin(["keyword", "semantic"]) & (mentions[s.TOUCHPOINT] != OVERALL)
+        mentions[s.MATCH].isin(["keyword", "semantic"]) & (mentions[s.TOUCHPOINT] != GENERAL_TOUCHPOINT)
     ]
     analysed = comments[comments[s.STATUS] == s.STATUS_ANALYZED]
     left = analysed[~analysed[s.COMMENT_ID].isin(set(specific[s.COMMENT_ID]))]

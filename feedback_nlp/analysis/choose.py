@@ -38,12 +38,12 @@ from feedback_nlp.settings import (
     AUTO_SAMPLE_SEED,
     AUTO_SAMPLE_SIZE,
     EXAMPLE_TAXONOMY,
+    GENERAL_TOUCHPOINT,
 )
 from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
+from feedback_nlp.text.pipelines import splitter_fingerprint
 from feedback_nlp.themes.matcher import MATCH_KEYWORD, ThemeMatcher
-from feedback_nlp.themes.taxonomy_file import shipped_taxonomies
-
-OVERALL = "overall"  # a touchpoint of generic praise or blame, not a journey stage
+from feedback_nlp.themes.taxonomy_file import load_taxonomy, shipped_taxonomies
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def choose_taxonomy(
                 name=name,
                 coverage=mentions[COMMENT_INDEX].nunique() / n,
                 keyword_coverage=keyword[COMMENT_INDEX].nunique() / n,
-                overall_mentions=int((mentions[s.TOUCHPOINT] == OVERALL).sum()),
+                overall_mentions=int((mentions[s.TOUCHPOINT] == GENERAL_TOUCHPOINT).sum()),
             )
         )
         matchers[name] = matcher
@@ -218,9 +218,6 @@ def choice_key(
     candidate's content, the encoder, the clause splitter and the choice's settings. A warm
     re-run of an export then reads its choice back instead of matching the sample against
     every taxonomy again (~16 s of a 28 s warm run at 1,000 comments before)."""
-    from feedback_nlp.text.pipelines import splitter_fingerprint
-    from feedback_nlp.themes.taxonomy_file import load_taxonomy
-
     names = list(candidates) if candidates is not None else shipped_taxonomies()
     positions = sample_positions(len(texts), AUTO_SAMPLE_SIZE, AUTO_SAMPLE_SEED)
     digest = hashlib.sha256()
