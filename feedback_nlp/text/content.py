@@ -33,6 +33,7 @@ from pathlib import Path
 
 from feedback_nlp.schema import SUPPORTED_LANGUAGES, UNDETERMINED
 from feedback_nlp.settings import BRAND_MIN_COMMENTS, BRAND_MIN_SHARE
+from feedback_nlp.text.lemmas import is_known_word
 from feedback_nlp.text.pii import PLACEHOLDER_RE
 
 __all__ = ["brand_words", "is_nonspecific"]
@@ -170,15 +171,8 @@ def _taxonomy_words() -> frozenset[str]:
 
 def _known(token: str, langs: set[str]) -> bool:
     """Whether `token` is a word of one of `langs` or of English (loanwords: "wifi", "app")."""
-    import simplemma  # lazily: needed only where a file has brand candidates
-
-    for code in sorted(langs | {"en"}):
-        try:
-            if simplemma.is_known(token, lang=code, low_memory=True):
-                return True
-        except (ValueError, TypeError):  # a language simplemma has no dictionary for ("th")
-            continue
-    return False
+    # a language simplemma has no dictionary for ("th") says None: not known
+    return any(is_known_word(token, code) for code in sorted(langs | {"en"}))
 
 
 def brand_words(

@@ -169,3 +169,15 @@ def simplemma_supports(lang: str) -> bool:
     except ImportError:
         return False
     return lang in SUPPORTED_LANGUAGES
+
+
+@functools.lru_cache(maxsize=50_000)
+def is_known_word(word: str, lang: str) -> bool | None:
+    """Whether simplemma's dictionary of `lang` knows `word` (a word form or lemma); None where
+    simplemma has no dictionary for `lang` ("th"). Used to tell words from names (text.content's
+    brand words) and a compound's front from a chance ending (themes.keywords)."""
+    if not simplemma_supports(lang):
+        return None
+    import simplemma
+
+    return simplemma.is_known(word, lang=lang, low_memory=True)

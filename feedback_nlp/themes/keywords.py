@@ -7,7 +7,6 @@ shorter one wins ("price changed" over "price").
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 import threading
@@ -21,6 +20,7 @@ from spacy.tokens import Doc
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.clauses import token_lemma
+from feedback_nlp.text.lemmas import is_known_word, simplemma_supports
 from feedback_nlp.text.pipelines import get_pipeline, normalize_lang
 from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, Taxonomy
 
@@ -155,23 +155,15 @@ class _LanguageIndex:
 _LINKS = ("", "n", "en", "e")  # what a modifier may have lost or gained: "Liefer|zeit" = liefern
 
 
-@functools.lru_cache(maxsize=20_000)
 def _is_modifier(part: str, lang: str) -> bool:
     """Whether `part`, the front of a compound, is a word (with or without its linking "s" /
     "n"): "Zug|verspätung" and "Bahnhofs|halle" are compounds, "verg|essen" and "angem|essen"
     are not ("vergessen" = to forget, "angemessen" = appropriate -- once read as food). A
     language simplemma has no dictionary for keeps every cut, as before."""
-    import simplemma
-
-    stems = {part, part[:-1] if part.endswith(("s", "n")) else part}
-    try:
-        return any(
-            simplemma.is_known(stem + link, lang=lang, low_memory=True)
-            for stem in stems
-            for link in _LINKS
-        )
-    except (ValueError, TypeError):
+    if not simplemma_supports(lang):
         return True
+    stems = {part, part[:-1] if part.endswith(("s", "n")) else part}
+    return any(is_known_word(stem + link, lang) for stem in stems for link in _LINKS)
 
 
 def _drop_covered(hits: list[KeywordHit]) -> list[KeywordHit]:
