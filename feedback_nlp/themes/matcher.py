@@ -28,9 +28,11 @@ from feedback_nlp.themes.semantic import (
     Embed,
     Prototypes,
     SemanticScores,
+    giving_way,
     prefer_specific,
     select_themes,
     settings_params,
+    yield_matrix,
 )
 from feedback_nlp.themes.taxonomy import Taxonomy, Theme
 from feedback_nlp.themes.taxonomy_file import load_taxonomy
@@ -142,9 +144,14 @@ class ThemeMatcher:
         ]
         texts = clauses[s.CLAUSE_TEXT].tolist()
         general = np.array([t.touchpoint == GENERAL_TOUCHPOINT for t in themes], dtype=bool)
+        yields = yield_matrix(themes)
         keyword = np.zeros((n, len(themes)), dtype=bool)
         for i, hits in enumerate(keyword_hits):
             keyword[i, [j for j, _ in hits]] = True
+        # A general or catch-all keyword theme takes no part in the keyword margin: being closer
+        # in meaning to a short title ("Terrible customer service") it would otherwise drop the
+        # specific theme it gives way to, and be left alone.
+        specific_keyword = keyword & ~giving_way(keyword, yields)
 
         if (
             semantic
@@ -161,7 +168,7 @@ class ThemeMatcher:
             conf = _sigmoid(
                 (scores.specificity - settings.semantic_threshold) / settings.confidence_scale
             )
-            kept, chosen = select_themes(scores, keyword, *settings_params(settings))
+            kept, chosen = select_themes(scores, specific_keyword, *settings_params(settings))
             kept, chosen = prefer_specific(
                 scores,
                 keyword,
@@ -170,6 +177,7 @@ class ThemeMatcher:
                 general,
                 settings.specific_over_general,
                 settings.null_margin,
+                yields,
             )
             for i, j in np.argwhere(keyword & ~kept).tolist():  # a stronger keyword theme won
                 del found[i][j]
@@ -179,8 +187,10 @@ class ThemeMatcher:
                     found[i][j] = (kind, max(c, float(conf[i, j])), kw)
                 else:
                     found[i][j] = (MATCH_SEMANTIC, float(conf[i, j]), None)
-        elif n and general.any():  # no encoder: a specific keyword theme still beats a general one
-            kept, _ = prefer_specific(None, keyword, keyword, np.zeros_like(keyword), general, 2.0)
+        elif n and yields.any():  # no encoder: a specific keyword theme still beats a general one
+            kept, _ = prefer_specific(
+                None, keyword, keyword, np.zeros_like(keyword), general, 2.0, yields=yields
+            )
             for i, j in np.argwhere(keyword & ~kept).tolist():
                 del found[i][j]
 

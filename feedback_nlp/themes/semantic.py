@@ -7,7 +7,9 @@ Precision before breadth (:func:`select_themes`): one clause is filed under as f
 meaning supports. Among the themes its keywords find, those far less specific than the best of
 them go ("Le remboursement n'est jamais arrivé" is a slow refund, not a lost parcel); beside a
 keyword theme, a semantic-only theme must be clearly stronger than a bare semantic match.
-General themes (touchpoint ``overall``) give way to specific ones (:func:`prefer_specific`).
+General themes (touchpoint ``overall``) give way to specific ones, and a touchpoint's catch-all
+theme (``general: true``, "Billing in general") to a specific theme of its own touchpoint
+(:func:`yield_matrix`, :func:`prefer_specific`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from feedback_nlp.themes.taxonomy import MatchSettings, Taxonomy
+from feedback_nlp.settings import GENERAL_TOUCHPOINT
+from feedback_nlp.themes.taxonomy import MatchSettings, Taxonomy, Theme
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -188,6 +191,35 @@ def arbitrate(
     return kept, semantic & (kept | alone | (strong & ~keyword))
 
 
+def yield_matrix(themes: Sequence[Theme]) -> np.ndarray:
+    """(themes x themes) bool: ``[j, k]`` where theme j gives way to theme k in a clause that
+    has both. A theme of the general touchpoint (``overall``) gives way to every theme outside
+    it; a touchpoint's catch-all (``Theme.general``: "Billing in general") to every theme of its
+    own touchpoint that is not a catch-all ("Wrong bills and overcharging").
+
+    >>> from feedback_nlp.themes.taxonomy import Theme
+    >>> yield_matrix([Theme("billing", "billing_general", "Billing", general=True),
+    ...               Theme("billing", "billing_errors", "Wrong bills")]).tolist()
+    [[False, True], [False, False]]
+    """
+    touchpoints = np.array([t.touchpoint for t in themes], dtype=object)
+    overall = touchpoints == GENERAL_TOUCHPOINT
+    catch_all = np.array([t.general for t in themes], dtype=bool)
+    same = touchpoints[:, None] == touchpoints[None, :]
+    return (overall[:, None] & ~overall[None, :]) | (
+        catch_all[:, None] & same & ~catch_all[None, :]
+    )
+
+
+def giving_way(found: np.ndarray, yields: np.ndarray) -> np.ndarray:
+    """(clauses x themes) bool: the themes of ``found`` that give way (:func:`yield_matrix`
+    ``yields``) to another theme found in the same clause."""
+    found = np.asarray(found, dtype=bool)
+    if found.size == 0 or not yields.any():
+        return np.zeros(found.shape, dtype=bool)
+    return found & ((found.astype(np.int32) @ yields.T.astype(np.int32)) > 0)
+
+
 def prefer_specific(
     scores: SemanticScores | None,
     keyword: np.ndarray,
@@ -196,9 +228,12 @@ def prefer_specific(
     general: np.ndarray,
     bar: float,
     null_margin: float = -1.0,
+    yields: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(keyword themes kept, semantic themes kept) after general themes give way to specific
-    ones; ``general`` (themes,) marks the themes of the general touchpoint.
+    ones; ``general`` (themes,) marks the themes of the general touchpoint, ``yields`` (themes x
+    themes, :func:`yield_matrix`) which theme gives way to which (None: the general touchpoint's
+    themes to every other theme).
 
     A keyword such as "terrible" or "worst" files a clause under a general theme ("General
     impression") even when the clause is about something specific that has no keyword of its own
@@ -207,14 +242,17 @@ def prefer_specific(
     specific one with specificity >= ``bar`` (and, like any semantic match, ``null_margin`` above
     the content-free statements), that theme takes the clause as a semantic match and the
     general ones go. Then, in every clause with a specific theme, the general themes go: they
-    add nothing a reader of that clause needs. ``scores`` None (no encoder): only the second."""
+    add nothing a reader of that clause needs; so does a touchpoint's catch-all theme in a clause
+    with a specific theme of its touchpoint. ``scores`` None (no encoder): only the second."""
     keyword = np.asarray(keyword, dtype=bool)
     kept, chosen = np.array(kept, dtype=bool), np.array(chosen, dtype=bool)
     general = np.asarray(general, dtype=bool)
-    if kept.size == 0 or not general.any():
+    if yields is None:
+        yields = general[:, None] & ~general[None, :]
+    if kept.size == 0 or not yields.any():
         return kept, chosen
     found = kept | chosen
-    if scores is not None and bar < 2:
+    if scores is not None and bar < 2 and general.any():
         only_general = found.any(axis=1) & ~(found & ~general).any(axis=1)
         by_keyword = (kept & general).any(axis=1)
         spec = scores.specificity
@@ -228,8 +266,7 @@ def prefer_specific(
             & (scores.similarity[rows, best] - scores.null >= null_margin)
         )
         chosen[rows[take], best[take]] = True
-    has_specific = ((kept | chosen) & ~general).any(axis=1, keepdims=True)
-    drop = has_specific & general
+    drop = giving_way(kept | chosen, yields)
     return kept & ~drop, chosen & ~drop
 
 

@@ -46,7 +46,8 @@ class MatchSettings:
     (0: the threshold alone, 2: none). ``keyword_margin`` 2 keeps every keyword theme.
     A general theme (touchpoint ``overall``) found only by keyword gives way to the clause's most
     specific theme by meaning where that reaches ``specific_over_general`` (2: never), and to any
-    specific theme the clause has (:func:`feedback_nlp.themes.semantic.prefer_specific`).
+    specific theme the clause has; a touchpoint's catch-all theme (``general: true``) gives way to
+    a specific theme of its own touchpoint (:func:`feedback_nlp.themes.semantic.prefer_specific`).
     """
 
     keyword_confidence: float = 0.9
@@ -95,6 +96,9 @@ class Theme:
     description: str = ""
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     examples: tuple[str, ...] = ()
+    # The touchpoint's catch-all ("Billing in general"): in a clause that also has a specific
+    # theme of the same touchpoint ("Wrong bills"), it adds nothing and goes (`general: true`).
+    general: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -172,6 +176,8 @@ class Taxonomy:
                             "description": t.description,
                             "keywords": {k: list(v) for k, v in t.keywords.items()},
                             "examples": list(t.examples),
+                            # written only when set: other taxonomies keep their fingerprint
+                            **({"general": True} if t.general else {}),
                         }
                         for t in tp.themes
                     },
@@ -192,6 +198,7 @@ class Taxonomy:
                 "languages": ",".join(sorted(t.keywords)),
                 "keywords": sum(len(v) for v in t.keywords.values()),
                 "examples": len(t.examples),
+                "general": t.general,
             }
             for tp in self.touchpoints
             for t in tp.themes

@@ -2,7 +2,8 @@
 
 The file format: ``name``, ``version``, ``description``, an optional ``matching:`` block (the
 thresholds calibrated for the taxonomy, docs/themes.md) and ``touchpoints`` -> ``themes``, each
-theme with a label, a description, keywords per language and example phrases. Problems are
+theme with a label, a description, keywords per language, example phrases and an optional
+``general: true`` (the touchpoint's catch-all theme). Problems are
 collected, each with its path in the file and its line, instead of stopping at the first one.
 
 >>> tax = load_taxonomy("ecommerce-cx")
@@ -179,11 +180,21 @@ def _read_matching(reader: _Reader, node: yaml.Node, path: str) -> MatchSettings
 def _read_theme(
     reader: _Reader, tp_id: str, theme_id: str, node: yaml.Node, path: str
 ) -> Theme | None:
-    fields_ = reader.mapping(node, path, ("label", "description", "keywords", "examples"))
-    label, description, keywords, examples = None, "", {}, ()
+    fields_ = reader.mapping(
+        node, path, ("label", "description", "keywords", "examples", "general")
+    )
+    label, description, keywords, examples, general = None, "", {}, (), False
     for key, _key_node, value in fields_:
         where = _join(path, key)
-        if key == "label":
+        if key == "general":
+            flag = reader.scalar(value) if isinstance(value, yaml.ScalarNode) else None
+            if not isinstance(flag, bool):
+                reader.problems.add(
+                    where, f"expected true or false, found {_kind(value, flag)}", value
+                )
+            else:
+                general = flag
+        elif key == "label":
             label = reader.text(value, where, required=True)
         elif key == "description":
             description = reader.text(value, where) or ""
@@ -213,6 +224,7 @@ def _read_theme(
         description=description,
         keywords={lang: words for lang, words in keywords.items() if words},
         examples=examples,
+        general=general,
     )
 
 
@@ -294,6 +306,14 @@ def _parse(text: str, source: str) -> tuple[Taxonomy | None, list[str]]:
                     theme = _read_theme(reader, tp_id, theme_id, theme_node, theme_path)
                     if theme is not None:
                         themes.append(theme)
+            if themes and all(t.general for t in themes):
+                # a catch-all gives way to a specific sibling; with none it would mean nothing
+                problems.add(
+                    f"{tp_path}.themes",
+                    "'general: true' marks a touchpoint's catch-all theme; every theme here has "
+                    "it, so none is specific (keep it on one theme)",
+                    tp_fields["themes"],
+                )
             touchpoints.append(
                 Touchpoint(
                     id=tp_id,
