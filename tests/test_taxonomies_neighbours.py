@@ -23,13 +23,7 @@ CASES = [
     ("ecommerce-cx", "ขนส่งช้ามาก รอเป็นอาทิตย์", "th", "late_delivery", "courier_conduct"),
     ("ecommerce-cx", "สินค้ามีตำหนิหลายจุด", "th", "defective_product", None),
     ("ecommerce-cx", "The box was torn open on arrival", "en", "damaged_in_transit", None),
-    (
-        "telecom",
-        "My service was disconnected for a late payment",
-        "en",
-        None,
-        "unstable_connection",
-    ),
+    ("telecom", "My service was disconnected for a late payment", "en", None, "unstable_connection"),
     ("telecom", "The internet disconnects randomly all evening", "en", "unstable_connection", None),
     ("telecom", "Frequent disconnects since the upgrade", "en", "unstable_connection", None),
     ("travel", "We sat at the gate because the crew timed out", "en", "delays", "staff_attitude"),
@@ -40,13 +34,7 @@ CASES = [
     ("travel", "Po łóżku łaziły jakieś owady", "pl", "cleanliness", "room"),
     ("travel", "Había hormigas por todo el baño", "es", "cleanliness", None),
     ("travel", "Ungeziefer im ganzen Zimmer", "de", "cleanliness", None),
-    (
-        "travel",
-        "La recepcionista nous a traités avec mépris, très impoli",
-        "fr",
-        "staff_attitude",
-        None,
-    ),
+    ("travel", "La recepcionista nous a traités avec mépris, très impoli", "fr", "staff_attitude", None),
     ("travel", "Kelnerzy byli nieuprzejmi i źle traktują gości", "pl", "staff_attitude", None),
     # issue 19: operational words keep operational themes; customer service quality is not
     # reaching it; Wi-Fi and TV are comfort in a room as in a cabin; a seat, a bag's weight, a
@@ -141,13 +129,7 @@ CASES = [
         "debt_collection",
         "statements_notices",
     ),
-    (
-        "banking",
-        "I never received a letter about the rate change",
-        "en",
-        "statements_notices",
-        None,
-    ),
+    ("banking", "I never received a letter about the rate change", "en", "statements_notices", None),
 ]
 
 
