@@ -36,6 +36,85 @@ CASES = [
     ("travel", "Ungeziefer im ganzen Zimmer", "de", "cleanliness", None),
     ("travel", "La recepcionista nous a traités avec mépris, très impoli", "fr", "staff_attitude", None),
     ("travel", "Kelnerzy byli nieuprzejmi i źle traktują gości", "pl", "staff_attitude", None),
+    # issue 19: operational words keep operational themes; customer service quality is not
+    # reaching it; Wi-Fi and TV are comfort in a room as in a cabin; a seat, a bag's weight, a
+    # price that is fine, a packing complaint, a "put it in your cart" recommendation
+    (
+        "travel",
+        "Still waiting for one crew member before we can leave",
+        "en",
+        "delays",
+        "staff_attitude",
+    ),
+    ("travel", "A 9 hour delay because of staff shortages", "en", "delays", "staff_attitude"),
+    (
+        "travel",
+        "Flight cancelled due to a mechanical problem",
+        "en",
+        "cancellations",
+        "aircraft_safety",
+    ),
+    (
+        "travel",
+        "Your customer service is the worst I have dealt with",
+        "en",
+        "customer_service_quality",
+        "customer_service_contact",
+    ),
+    (
+        "travel",
+        "I have tried to reach customer service for two days",
+        "en",
+        "customer_service_contact",
+        "customer_service_quality",
+    ),
+    (
+        "travel",
+        "Obsługa klienta kompletnie nie pomogła",
+        "pl",
+        "customer_service_quality",
+        "customer_service_contact",
+    ),
+    (
+        "travel",
+        "Der Kundenservice ist telefonisch nicht erreichbar",
+        "de",
+        "customer_service_contact",
+        "customer_service_quality",
+    ),
+    (
+        "travel",
+        "Each agent gave me inconsistent information",
+        "en",
+        "information",
+        "customer_service_contact",
+    ),
+    ("travel", "Telewizor w pokoju nie działał", "pl", "wifi_entertainment", None),
+    ("travel", "Stuck in a middle seat for six hours", "en", "seats_comfort", "missed_connections"),
+    (
+        "travel",
+        "They charged me 100 dollars because my bag was 2 kg over",
+        "en",
+        "baggage_fees",
+        "lost_baggage",
+    ),
+    (
+        "travel",
+        "Temperaturę w pokoju ustawia recepcja i nie da się jej zmienić",
+        "pl",
+        "amenities",
+        "hotel_reception",
+    ),
+    ("travel", "Cena za pobyt nie jest wygórowana", "pl", "value_for_money", "high_prices"),
+    (
+        "travel",
+        "Only one waiter had to serve the whole dining room",
+        "en",
+        "breakfast_dining",
+        "staff_attitude",
+    ),
+    ("ecommerce-cx", "ของดีมาก กดใส่ตะกร้าได้เลย", "th", None, "checkout_process"),
+    ("ecommerce-cx", "The packaging was dirty and torn", "en", None, "store_environment"),
     (
         "banking",
         "Still no response on my dispute with Experian after two months",
@@ -107,3 +186,12 @@ def test_neighbouring_themes(taxonomy, text, lang, theme, neighbour):
         assert theme in got, got
     if neighbour is not None:
         assert neighbour not in got, got
+
+
+def test_wifi_and_tv_are_comfort_in_a_room_as_in_a_cabin():
+    """A hotel's Wi-Fi or TV is not an on-board topic: the theme sits under `comfort`, which
+    covers the cabin and the hotel room alike (issue 19, precision audit)."""
+    from feedback_nlp.themes.taxonomy_file import load_taxonomy
+
+    touchpoint = {t.id: t.touchpoint for t in load_taxonomy("travel").themes}
+    assert touchpoint["wifi_entertainment"] == "comfort"

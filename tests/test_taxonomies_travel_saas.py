@@ -71,6 +71,12 @@ TRAVEL_CASES = [
     ("La ubicación del hotel es perfecta", "es", "hotel_stay", "location"),
     ("Nos cobraron la tasa turística dos veces", "es", "prices", "extra_fees"),
     ("กระเป๋าหายตอนต่อเครื่อง", "th", "baggage", "lost_baggage"),
+    # issue 19: words customers used that the file lacked (written for the test)
+    ("Sat on the tarmac for ninety minutes", "en", "disruptions", "delays"),
+    ("I have tried for a day to get hold of someone", "en", "service", "customer_service_contact"),
+    ("Na suficie w łazience był grzyb", "pl", "comfort", "cleanliness"),
+    ("Przez ściany słychać każdą rozmowę", "pl", "comfort", "noise"),
+    ("The hotel wifi kept dropping", "en", "comfort", "wifi_entertainment"),
 ]
 
 
