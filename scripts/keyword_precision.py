@@ -13,7 +13,8 @@ measured on posts it was not chosen on.
 `--kinds` breaks the false positives down by kind of post (no specific gold category, i.e. the
 annotators' `Allgemein` or nothing; a retweet; a link; a long post; a question) with keyword-only
 P/R/F1 on the tuning and the other folds; `--show WORD` prints the clauses of a keyword's false
-positives (keywords containing WORD), to read before narrowing it.
+positives (keywords containing WORD), to read before narrowing it; `--sample N` prints N false
+positives of all folds drawn at random (`--seed`), to judge by reading.
 
     .venv/bin/python scripts/keyword_precision.py                      # all posts, per keyword
     .venv/bin/python scripts/keyword_precision.py --drop-below 0.25 --tune-folds 0,1,2
@@ -23,6 +24,7 @@ positives (keywords containing WORD), to read before narrowing it.
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import sys
 from collections import Counter, defaultdict
@@ -132,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--kinds", action="store_true", help="false positives by kind of post")
     ap.add_argument("--show", default=None, help="print the false-positive clauses of a keyword")
+    ap.add_argument("--sample", type=int, default=0, help="print N random false positives")
+    ap.add_argument("--seed", type=int, default=18)
     args = ap.parse_args(argv)
     ds = load_germeval(args.data_dir)
     where: dict = {}
@@ -159,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         print_kinds(ds, found, gold, where, tune, test)
     if args.show:
         print_clauses(found, gold, where, tune, args.show)
+    if args.sample:
+        wrong = sorted(k for k in found if k[1] not in gold[k[0]])
+        draw = random.Random(args.seed).sample(wrong, min(args.sample, len(wrong)))
+        print(f"\n{len(draw)} false positives drawn at random (seed {args.seed}), all folds:")
+        for n, (doc, tpid) in enumerate(draw):
+            kw, text = where[(doc, tpid)][0]
+            print(f"  {n:3d} post {doc} {tpid} {kw} gold={sorted(gold[doc])}: {text[:150]}")
 
     if args.drop_below is not None:
         dropped = {
