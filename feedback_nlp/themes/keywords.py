@@ -140,7 +140,11 @@ class _LanguageIndex:
             k, p = (int(x) for x in key.split("."))
             by_keyword.setdefault(k, {})[p] = spans
         hits, exceptions = [], []
-        for k, got in by_keyword.items():
+        # in the taxonomy's order, then (below) by place: the hit reported for a theme is its
+        # earliest and longest ("étiquette de retour" over "retour"), and of two keywords on the
+        # same words the first listed ("retour" before "retours") -- never the order the matchers
+        # returned them in, which follows their pattern ids' hashes and moved with every edit
+        for k, got in sorted(by_keyword.items()):
             theme, word, _ = self.entries[k]
             out = exceptions if k in self.exceptions else hits
             if self.n_parts[k] == 1:
@@ -164,6 +168,7 @@ class _LanguageIndex:
                     e.theme == h.theme and e.start <= h.start and h.end <= e.end for e in exceptions
                 )
             ]
+        hits.sort(key=lambda h: (h.start, h.start - h.end))  # stable: ties keep the list order
         return _drop_covered(hits)
 
     def _compound_heads(self, lemma: str) -> list[str]:
