@@ -224,7 +224,9 @@ _heap_limited = False
 
 def open_session(path: Path, threads: int) -> Any:
     """An onnxruntime CPU session on ``path``: all graph optimisations, ``threads`` intra-op
-    threads (the cores feedback-nlp uses) and one inter-op thread (the graph is one chain)."""
+    threads (the cores feedback-nlp uses) and one inter-op thread (the graph is one chain); no
+    memory arena, and glibc's mmap threshold fixed (:func:`limit_heap_growth`), so that a batch's
+    buffers leave with the batch."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
