@@ -52,6 +52,25 @@ GENERAL_TOUCHPOINT = "overall"
 SPECIFIC_OVER_GENERAL = 2.0
 BUILTIN = "builtin"  # the packaged sentiment model / encoder
 DEFAULT_BATCH_SIZE = 32  # texts per model batch
+# A model batch's size, besides DEFAULT_BATCH_SIZE texts (encoders.embedder.padded_batches, both
+# models, both backends). MAX_BATCH_TOKENS padded positions bound the activations that grow with
+# tokens: 32 windows of 512 tokens would hold ~0.4 GB of attention scores per layer. Attention
+# scores grow with rows x width^2, so MAX_BATCH_ATTENTION bounds that product too: on onnxruntime
+# one batch of 16 windows of 512 tokens (what 8,192 positions allow) raised RSS by 1,335 MiB and
+# set the whole run's peak (2.57-2.66 GB on the bench's 1,000-comment export), 8 windows by 961,
+# 4 windows by 480 (the sentiment graph alone, /proc/self/status sampled every 5 ms;
+# docs/benchmarks.md, "Inference settings, and why"). 2**20 = 4 rows of 512 tokens, 16 of 256; it
+# changes no batch of texts up to 181 tokens (32 rows), the large majority.
+MAX_BATCH_TOKENS = 8192
+MAX_BATCH_ATTENTION = 2**20
+# glibc's malloc serves a freed large block again from its heap, and raises its mmap threshold
+# (up to 32 MB) each time one is freed, so onnxruntime's per-batch buffers (its arena is off)
+# pile up in the heap and stay resident after the batch. A fixed threshold (which also stops the
+# raising) gives every buffer of 1 MiB or more its own mapping, returned when freed: 13 batches
+# of 400 down to 16 tokens through the sentiment graph added 616 MiB at the peak and kept 444 MiB
+# after; with 1 MiB, 230 and 7 (docs/benchmarks.md, "Inference settings, and why"). Set where
+# the onnx sessions open (encoders.onnx.limit_heap_growth); None leaves glibc's default.
+MALLOC_MMAP_THRESHOLD: int | None = 1 << 20
 DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
 DEFAULT_MIN_MENTIONS = 5
 # Which sentiment decides whether an unclaimed clause of a longer comment may join a discovered

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from feedback_nlp import settings
 from feedback_nlp.encoders import convert, e5file
 from feedback_nlp.encoders.embedder import Embedder, padded_batches
 from feedback_nlp.encoders.load import encoder_fingerprint, encoder_path, load_encoder
@@ -453,3 +454,20 @@ def test_padded_batches_keep_within_the_token_budget_and_cover_every_text():
         seen += batch
     assert sorted(seen) == list(range(len(ids)))
     assert [lengths[i] for i in seen] == sorted(lengths, reverse=True)  # longest first
+
+
+def test_padded_batches_bound_the_attention_scores_of_long_texts():
+    # rows x width^2 bounds a batch's attention scores (settings.MAX_BATCH_ATTENTION): long
+    # windows go in small batches, short texts still fill batch_size
+    lengths = [512] * 9 + [300] * 5 + [181] * 40 + [20] * 40
+    ids = [[7] * n for n in lengths]
+    sizes: dict[int, list[int]] = {}
+    for batch, input_ids, _ in padded_batches(ids, batch_size=32, pad_id=0):
+        width = input_ids.shape[1]
+        assert len(batch) * width * width <= settings.MAX_BATCH_ATTENTION or len(batch) == 1
+        assert len(batch) * width <= settings.MAX_BATCH_TOKENS or len(batch) == 1
+        sizes.setdefault(width, []).append(len(batch))
+    assert sizes[512] == [4, 4, 4]  # the third: one 512 and three 300s; 8,192 positions: 16 rows
+    assert max(sizes[181]) == 32 and max(sizes[20]) == 32
+    small = padded_batches([[7] * 64] * 8, batch_size=8, pad_id=0, max_attention=64 * 64 * 2)
+    assert [len(b) for b, _, _ in small] == [2, 2, 2, 2]

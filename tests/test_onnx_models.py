@@ -187,3 +187,23 @@ def test_models_list_names_the_graphs_without_building_them(tmp_path):
     assert result.exit_code == 0, result.output
     assert "encoder graph (onnx)" in result.output and "not prepared yet" in result.output
     assert not (tmp_path / "home" / "onnx").exists()
+
+
+def test_session_is_opened_with_the_memory_settings(monkeypatch):
+    import platform
+
+    from feedback_nlp import settings
+
+    bert = _tiny_bert()
+    path = onnx.prepare_graph("encoder", "tiny:mem", lambda: onnx.EncoderGraph(bert), dim=32)
+    calls = []
+    monkeypatch.setattr(onnx, "_heap_limited", False)
+    real = onnx.limit_heap_growth
+    monkeypatch.setattr(onnx, "limit_heap_growth", lambda: calls.append(1) or real())
+    session = onnx.open_session(path, threads=1)
+    options = session.get_session_options()
+    assert not options.enable_cpu_mem_arena  # the arena would keep the largest batch's buffers
+    assert options.intra_op_num_threads == 1 and options.inter_op_num_threads == 1
+    assert calls == [1]  # the mmap threshold is fixed where a session opens
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert settings.MALLOC_MMAP_THRESHOLD and onnx._heap_limited  # glibc took the value

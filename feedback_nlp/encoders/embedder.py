@@ -16,11 +16,7 @@ import numpy as np
 from feedback_nlp.encoders.device import torch_threads
 from feedback_nlp.encoders.load import encoder_fingerprint, load_encoder
 from feedback_nlp.home import Progress
-
-# Bounds a batch's activation memory whatever batch_size says: 32 windows of 512 tokens would
-# hold ~0.4 GB of attention scores per layer; 8,192 tokens in padded positions keep a batch under
-# ~0.1 GB and cost no speed (long texts are few, and they fill a batch alone).
-MAX_BATCH_TOKENS = 8192
+from feedback_nlp.settings import MAX_BATCH_ATTENTION, MAX_BATCH_TOKENS
 
 
 class Embedder:
@@ -103,19 +99,25 @@ def distinct_token_ids(
 
 
 def padded_batches(
-    ids: Sequence[Sequence[int]], batch_size: int, pad_id: int, max_tokens: int = MAX_BATCH_TOKENS
+    ids: Sequence[Sequence[int]],
+    batch_size: int,
+    pad_id: int,
+    max_tokens: int = MAX_BATCH_TOKENS,
+    max_attention: int = MAX_BATCH_ATTENTION,
 ):
     """Batches of token-id lists, longest first: ``(indices, input_ids, attention_mask)``.
 
     Each batch holds consecutive texts of the length-sorted order (so padding is small), at most
-    ``batch_size`` of them and at most ``max_tokens`` padded positions; a single text longer than
-    that budget still forms a batch of its own.
+    ``batch_size`` of them, at most ``max_tokens`` padded positions and at most ``max_attention``
+    rows x width x width (the attention scores grow with the square of the width: the batch's
+    peak memory, not its positions, is what a long batch must be bounded by); a single text longer
+    than these budgets still forms a batch of its own.
     """
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
     start = 0
     while start < len(order):
         width = max(1, len(ids[order[start]]))
-        size = max(1, min(batch_size, max_tokens // width))
+        size = max(1, min(batch_size, max_tokens // width, max_attention // (width * width)))
         batch = order[start : start + size]
         start += size
         yield batch, *pad_batch(ids, batch, pad_id, width)
