@@ -713,6 +713,26 @@ def test_a_thai_verb_alone_is_no_discovered_label():
     assert discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6).empty
 
 
+def test_a_company_name_alone_is_no_discovered_label():
+    """A blind audit found discovered themes labelled "Comcast" over clauses about deception and
+    poor service: on a small export the company's name is not yet ubiquitous enough to be
+    dropped as common, but a capitalised word the dictionary does not know names no topic."""
+    matcher = ThemeMatcher(taxonomy_from_dict(TINY), embed=fake_embed)
+
+    def labels(texts):
+        clauses = split_clauses(texts, ["en"] * len(texts))
+        vectors = fake_embed(["deception"] * len(clauses))  # one cluster
+        mentions = matcher.match(clauses, embeddings=vectors)
+        found = discover_themes(clauses, mentions, vectors, matcher=matcher, distance=0.6)
+        return set(found["label"])
+
+    # the name is all the clauses share: no label (it was "Comcast")
+    assert not labels(["Comcast deceives", "Comcast lies", "Comcast cheats", "Comcast misleads"])
+    # a topic they share still names the theme
+    found = labels(["Comcast sales tactics", "Comcast sales tactics again", "sales tactics, Comcast"])
+    assert found and not any("comcast" in label.lower() for label in found), found
+
+
 def test_a_general_keyword_theme_gives_way_to_a_specific_one():
     """prefer_specific: "terrible" files a clause under the general theme; a specific theme that
     is the clause's best match by meaning takes it, and a specific keyword theme always does."""

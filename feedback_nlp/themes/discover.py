@@ -55,7 +55,8 @@ MIN_CONTENT_WORDS = 2  # a clause needs this many content words to join a discov
 COMMENT_KEY = "comment_key"
 # v3: pointers name phrases ([clause, first token, end token]: label, then key phrases)
 # v4: labels refuse Thai verbs alone and one comment's phrase: pointers cached before are stale
-_LABEL_KEY_VERSION = b"labels-v4"
+# v5: labels refuse names alone ("Comcast")
+_LABEL_KEY_VERSION = b"labels-v5"
 
 
 class LabelCache(Protocol):
