@@ -68,9 +68,13 @@ MAX_BATCH_ATTENTION = 2**20
 # pile up in the heap and stay resident after the batch. A fixed threshold (which also stops the
 # raising) gives every buffer of 1 MiB or more its own mapping, returned when freed: 13 batches
 # of 400 down to 16 tokens through the sentiment graph added 616 MiB at the peak and kept 444 MiB
-# after; with 1 MiB, 230 and 7 (docs/benchmarks.md, "Inference settings, and why"). Set where
-# the onnx sessions open (encoders.onnx.limit_heap_growth); None leaves glibc's default.
-MALLOC_MMAP_THRESHOLD: int | None = 1 << 20
+# after; with 1 MiB, 230 and 7 (docs/benchmarks.md, "Inference settings, and why"). But every
+# fresh mapping costs page faults: the sentiment model alone on 800 comments ran 12-13 s with
+# glibc's default, 15-16 s at 8 MiB, 17-19 s at 4 MiB, 21 s at 1 MiB; a cold 1,000-comment run
+# peaked at 2,425 / 2,167 / 1,867 / 1,900 MiB (default / 8 / 4 / 1 MiB) in 87 / 85 / 94 / 103 s.
+# 8 MiB keeps the peak well under 2.5 GB at a fraction of 1 MiB's cost. Set where the onnx
+# sessions open (encoders.onnx.limit_heap_growth); None leaves glibc's default.
+MALLOC_MMAP_THRESHOLD: int | None = 8 << 20
 DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
 DEFAULT_MIN_MENTIONS = 5
 # Which sentiment decides whether an unclaimed clause of a longer comment may join a discovered
