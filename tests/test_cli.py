@@ -204,6 +204,15 @@ def test_taxonomy_show_yaml_round_trips(tmp_path):
     assert runner.invoke(app, ["taxonomy", "check", str(path)]).exit_code == 0
 
 
+def test_taxonomy_show_marks_catch_all_themes():
+    result = runner.invoke(app, ["taxonomy", "show", "telecom"])
+    assert result.exit_code == 0
+    assert "(catch-all)" in result.output  # in the label column (the table wraps it)
+    assert "gives way to a specific theme" in " ".join(result.output.split())
+    plain = runner.invoke(app, ["taxonomy", "show", "restaurant"])
+    assert "(catch-all)" not in plain.output
+
+
 def test_taxonomy_list_names_every_shipped_taxonomy():
     from feedback_nlp.themes.taxonomy_file import shipped_taxonomies
 

@@ -152,17 +152,23 @@ def taxonomy_show(
     table = Table(title=f"{tax.name} (version {tax.version})", title_justify="left")
     for col in ("touchpoint", "theme", "label", "languages", "keywords", "examples"):
         table.add_column(col)
-    for row in tax.to_frame().itertuples(index=False):
+    frame = tax.to_frame()
+    for row in frame.itertuples(index=False):
         table.add_row(
             row.touchpoint,
             row.theme,
-            row.label,
+            f"{row.label} (catch-all)" if row.general else row.label,
             row.languages,
             str(row.keywords),
             str(row.examples),
         )
     out.print(table)
     out.print(f"{len(tax.touchpoints)} touchpoints, {len(tax.themes)} themes.")
+    if frame["general"].any():
+        out.print(
+            "(catch-all): its touchpoint's theme in general (`general: true`); it gives way to a "
+            "specific theme of the touchpoint found in the same clause."
+        )
 
 
 @taxonomy_app.command("check")
