@@ -113,6 +113,23 @@ CASES = [
         "breakfast_dining",
         "staff_attitude",
     ),
+    # issue 18, Polish hotel reviews: where a clause names a room, a towel or a bar AND a dirt,
+    # pest or noise problem, the problem is the topic (a longer keyword of the comfort theme
+    # covers the room word); in-room coffee is an amenity, a wristband the check-in
+    ("travel", "Na kafelkach w łazience biegały rybiki", "pl", "cleanliness", "room"),
+    ("travel", "Pod prysznicem czarna pleśń na fugach", "pl", "cleanliness", "room"),
+    ("travel", "Materac cały w plamach i śmierdzi", "pl", "cleanliness", "room"),
+    ("travel", "Wymiana ręczników tylko raz w tygodniu", "pl", "cleanliness", "amenities"),
+    ("travel", "Przez całą noc słychać było dyskotekę z dołu", "pl", "noise", "facilities"),
+    ("travel", "W pokoju czajnik bez kawy i herbaty", "pl", "amenities", "breakfast_dining"),
+    ("travel", "Mini bar w pokoju był pusty", "pl", "amenities", "breakfast_dining"),
+    ("travel", "Lodówka nie chłodziła, jak przyznała pani z recepcji", "pl", "amenities",
+     "hotel_reception"),
+    ("travel", "Opaski all inclusive wydano nam dopiero po trzech godzinach", "pl",
+     "hotel_reception", "breakfast_dining"),
+    ("travel", "Przy zameldowaniu pobrano od nas opłatę za śniadanie", "pl", "extra_fees",
+     "breakfast_dining"),
+    ("travel", "Mould all over the shower tiles", "en", "cleanliness", "room"),
     ("ecommerce-cx", "ของดีมาก กดใส่ตะกร้าได้เลย", "th", None, "checkout_process"),
     ("ecommerce-cx", "The packaging was dirty and torn", "en", None, "store_environment"),
     (
