@@ -170,6 +170,17 @@ CASES = [
     ("telecom", "Terrible customer service, nobody helps", "en", "customer_service_general",
      "service_quality_general"),
     ("telecom", "Weak internet reception upstairs", "en", "internet_quality", "mobile_coverage"),
+    # ways customers name telecom topics, from the Comcast titles left without one (issue 19);
+    # "deception" alone says nothing about a sale, so it stays a general impression
+    ("telecom", "Our internet loses signal every night", "en", "unstable_connection", None),
+    ("telecom", "A big slowdown of the connection since last week", "en", "slow_speed", None),
+    ("telecom", "Ständige Verlangsamung am Abend", "de", "slow_speed", None),
+    ("telecom", "They tricked me into a more expensive package", "en", "contract_and_sales", None),
+    ("telecom", "Cramming of extra services onto my account", "en", "billing_errors", None),
+    ("telecom", "Lack of ISP choice in our county", "en", "no_choice_of_provider", None),
+    ("telecom", "Asked for a supervisor three times this week", "en", "staff_attitude", None),
+    ("telecom", "Nothing but deception from this company", "en", "general_impression",
+     "contract_and_sales"),
     # identity theft vs report errors; a customer's query vs a credit inquiry; who closed it
     ("banking", "Someone stole my identity and these accounts do not belong to me", "en",
      "identity_theft", None),
