@@ -415,7 +415,12 @@ class ResultCache:
         return value
 
     def put_labels(self, model: str, key: bytes, pointers: list) -> None:
-        blob = json.dumps(pointers, separators=(",", ":")).encode()
+        self._put_labels_value(model, key, pointers)
+
+    def _put_labels_value(self, model: str, key: bytes, value: list | dict) -> None:
+        """``value`` as compact JSON under (model, key) of the labels table (sorted keys: the
+        same record, the same bytes)."""
+        blob = json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
         self._write("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", [(model, key, blob)])
 
     def get_record(self, model: str, key: bytes) -> dict | None:
@@ -425,8 +430,7 @@ class ResultCache:
         return self._labels_value(model, key, _valid_record)
 
     def put_record(self, model: str, key: bytes, record: dict) -> None:
-        blob = json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
-        self._write("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", [(model, key, blob)])
+        self._put_labels_value(model, key, record)
 
     def forget_clauses(self, rows: Sequence[tuple]) -> None:
         """Delete the clause records found wrong, given as (model, lang, key) rows."""
