@@ -171,6 +171,11 @@ def simplemma_supports(lang: str) -> bool:
     return lang in SUPPORTED_LANGUAGES
 
 
+# Languages that write every noun with a capital: there a capital says "noun", not "name"
+# (themes.keywords: which keywords head a compound; themes.discovered_labels: what is a name).
+NOUNS_CAPITALISED = ("de", "lb")
+
+
 @functools.lru_cache(maxsize=50_000)
 def is_known_word(word: str, lang: str) -> bool | None:
     """Whether simplemma's dictionary of `lang` knows `word` (a word form or lemma); None where

@@ -27,7 +27,7 @@ import math
 import re
 from collections import Counter, defaultdict
 
-from feedback_nlp.text.lemmas import is_known_word
+from feedback_nlp.text.lemmas import NOUNS_CAPITALISED, is_known_word
 from feedback_nlp.text.pipelines import TRAINED_PIPELINES, get_pipeline, transient_strings
 
 KEY_PHRASES = 3  # key phrases kept per language of a discovered theme
@@ -39,7 +39,6 @@ _PHRASE_BONUS = {1: 1.0, 2: 1.6, 3: 1.7, 4: 1.5}
 _NOUN_BONUS = 1.5
 _CHUNK_BONUS = 1.2
 _SENTIMENT_PENALTY = 0.8
-_NOUNS_CAPITALISED = ("de", "lb")
 # Parts of speech (Universal Dependencies) that never name a theme as a one-word label.
 LONE_WORD_REFUSED = frozenset(
     "VERB AUX ADP ADV PART SCONJ CCONJ PRON DET NUM PUNCT INTJ SYM".split()  # noqa: SIM905
@@ -100,7 +99,7 @@ def _is_name(token: str, lang: str) -> bool:
     (on a small export the names are not yet ubiquitous enough for :func:`_ubiquitous`). Not in
     German, where every noun is capitalised and compounds are often missing from the dictionary,
     nor where there is no dictionary (Thai)."""
-    if lang in _NOUNS_CAPITALISED or not token[:1].isupper():
+    if lang in NOUNS_CAPITALISED or not token[:1].isupper():
         return False
     return is_known_word(token.lower(), lang) is False
 

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.clauses import token_lemma
-from feedback_nlp.text.lemmas import is_known_word, simplemma_supports
+from feedback_nlp.text.lemmas import NOUNS_CAPITALISED, is_known_word, simplemma_supports
 from feedback_nlp.text.pipelines import get_pipeline, normalize_lang
 from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, Taxonomy
 
@@ -30,9 +30,9 @@ from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, Taxonomy
 COMPOUNDING = ("de", "nl", "sv", "da", "nb", "no", "is", "lb")
 _COMPOUND_ENDINGS = ("", "e", "n", "en", "s", "es", "er", "ern", "ns")
 _UNSEGMENTED = ("th", "zh", "ja", "lo", "km", "my")
-# German writes nouns with a capital: only a noun keyword heads a compound ("Zugverspätung"), a
-# lower-case one found as a word's tail is another word ("teurer" in "Abenteuer", "Stromsteuer").
-_NOUNS_CAPITALISED = ("de", "lb")
+# German writes nouns with a capital (NOUNS_CAPITALISED): only a noun keyword heads a compound
+# ("Zugverspätung"), a lower-case one found as a word's tail is another word ("teurer" in
+# "Abenteuer", "Stromsteuer").
 # Verb prefixes that are words on their own in the dictionary but never a compound's front:
 # "Zerstörung" (destruction) is not a "Störung" (disruption).
 _PREFIXES = {"de": ("zer", "ver", "ent", "emp", "miss"), "nl": ("ver", "ont", "her")}
@@ -107,7 +107,7 @@ class _LanguageIndex:
                     and len(lemmas) == 1
                     and len(lemmas[0]) >= 4
                     and lemmas[0].isalpha()
-                    and (lang not in _NOUNS_CAPITALISED or part[:1].isupper())
+                    and (lang not in NOUNS_CAPITALISED or part[:1].isupper())
                 ):
                     self.heads.setdefault(lemmas[0], []).append(key)
             if self.unsegmented:
