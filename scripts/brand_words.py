@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from coverage_report import SETS, export_frame
+from coverage_report import SETS, export_frame, write_jsonl
 
 import feedback_nlp as fnlp
 from feedback_nlp import schema as s
@@ -85,10 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.output:
         args.output.write_text(json.dumps(saved), encoding="utf-8")
     if args.newly:
-        with args.newly.open("w", encoding="utf-8") as handle:
-            for record in changed:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        print(f"wrote {len(changed)} changed comments to {args.newly}", file=sys.stderr)
+        write_jsonl(args.newly, changed, "changed comments")
     return 0
 
 

@@ -97,12 +97,25 @@ def export_frame(name: str, limit: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+def specific_mentions(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Mentions of a taxonomy theme (keyword or semantic) outside the general touchpoint: what
+    "a specific theme" means in every share this script prints."""
+    taxonomy = mentions[s.MATCH].isin(["keyword", "semantic"])
+    return mentions[taxonomy & (mentions[s.TOUCHPOINT] != GENERAL_TOUCHPOINT)]
+
+
+def write_jsonl(path: Path, records: list[dict], what: str) -> None:
+    """``records`` as JSON lines (comment text stays in this file: it is for reading)."""
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"wrote {len(records)} {what} to {path}", file=sys.stderr)
+
+
 def measure(result, choice: dict) -> dict:
     comments, mentions = result.comments, result.mentions
     analysed = comments[comments[s.STATUS] == s.STATUS_ANALYZED]
-    specific = mentions[
-        mentions[s.MATCH].isin(["keyword", "semantic"]) & (mentions[s.TOUCHPOINT] != GENERAL_TOUCHPOINT)
-    ]
+    specific = specific_mentions(mentions)
     with_specific = set(specific[s.COMMENT_ID])
     negative = analysed[s.SENTIMENT] == "negative"
     if s.NPS_GROUP in analysed.columns and analysed[s.NPS_GROUP].notna().any():
@@ -144,9 +157,7 @@ def measure(result, choice: dict) -> dict:
 def uncovered(result, name: str) -> list[dict]:
     """Analysed comments with no specific theme, for reading why (text stays in this file)."""
     comments, mentions = result.comments, result.mentions
-    specific = mentions[
-        mentions[s.MATCH].isin(["keyword", "semantic"]) & (mentions[s.TOUCHPOINT] != GENERAL_TOUCHPOINT)
-    ]
+    specific = specific_mentions(mentions)
     analysed = comments[comments[s.STATUS] == s.STATUS_ANALYZED]
     left = analysed[~analysed[s.COMMENT_ID].isin(set(specific[s.COMMENT_ID]))]
     return [
@@ -236,10 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
     if args.uncovered:
-        with args.uncovered.open("w", encoding="utf-8") as handle:
-            for record in left:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        print(f"wrote {len(left)} uncovered comments to {args.uncovered}", file=sys.stderr)
+        write_jsonl(args.uncovered, left, "uncovered comments")
     return 0
 
 

@@ -12,8 +12,6 @@ shared CPUs; semantic matches are not compared.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import subprocess
 import sys
@@ -26,14 +24,15 @@ from feedback_nlp.text.clauses import split_clauses
 from feedback_nlp.themes.matcher import ThemeMatcher
 from feedback_nlp.themes.taxonomy_file import load_taxonomy
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_themes import DEFAULT_DATA, _read_jsonl  # FEEDBACK_NLP_DATA, as the other scripts
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
 
 def load_texts(data_dir: Path, name: str, limit: int, seed: int) -> list[tuple[str, str]]:
     """(text, lang) of a seeded sample of ``limit`` records of ``name``.jsonl.gz."""
-    with gzip.open(data_dir / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh]
+    rows = _read_jsonl(data_dir / f"{name}.jsonl.gz")
     rows = [r for r in rows if str(r.get("text") or "").strip()]
     random.Random(seed).shuffle(rows)
     return [(r["text"], r.get("lang") or "en") for r in rows[:limit]]
