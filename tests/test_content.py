@@ -174,3 +174,23 @@ def test_clean_marks_brand_only_comments_of_the_file():
     out = clean(pd.DataFrame({"text": texts}))
     assert (out[s.CONTENT].iloc[-5:] == s.CONTENT_NONSPECIFIC).all()
     assert (out[s.CONTENT].iloc[:40] == s.CONTENT_SPECIFIC).all()
+
+
+def test_the_taxonomy_words_read_as_text_are_every_shipped_keywords_words():
+    """text.content reads the shipped taxonomies' keyword lines as text (the text layer may not
+    load a taxonomy): every word the real parser finds must be among them, or a reformatted YAML
+    (a list over several lines) would let a topic word be taken for a brand."""
+    from feedback_nlp.text.content import _taxonomy_words, _tokens
+    from feedback_nlp.themes.taxonomy_file import load_taxonomy, shipped_taxonomies
+
+    read = _taxonomy_words()
+    missing = {
+        token
+        for name in shipped_taxonomies()
+        for theme in load_taxonomy(name).themes
+        for words in theme.keywords.values()
+        for keyword in words
+        for token in _tokens(keyword)
+        if token not in read
+    }
+    assert not missing, sorted(missing)[:20]
