@@ -72,7 +72,8 @@ MAX_BATCH_ATTENTION = 2**20
 # fresh mapping costs page faults: the sentiment model alone on 800 comments ran 12-13 s with
 # glibc's default, 15-16 s at 8 MiB, 17-19 s at 4 MiB, 21 s at 1 MiB; a cold 1,000-comment run
 # peaked at 2,425 / 2,167 / 1,867 / 1,900 MiB (default / 8 / 4 / 1 MiB) in 87 / 85 / 94 / 103 s.
-# 8 MiB keeps the peak well under 2.5 GB at a fraction of 1 MiB's cost. Set where the onnx
+# 8 MiB keeps the peak well under 2.5 GB at a fraction of 1 MiB's cost
+# (scripts/bench_mmap_threshold.py). Set where the onnx
 # sessions open (encoders.onnx.limit_heap_growth); None leaves glibc's default.
 MALLOC_MMAP_THRESHOLD: int | None = 8 << 20
 DEFAULT_CHUNK_SIZE = 2000  # rows; 5,000 peaked 0.45 GB higher at 10k comments, no faster
