@@ -1,0 +1,60 @@
+"""Airline coverage of the `travel` taxonomy, fourth round (issue 19; docs/taxonomies.md,
+"Airline coverage, fourth round"): complaints written for this test in the words negative airline
+tweets use for topics the taxonomy has (a runway wait, bags left behind, "cs", a hot cabin, a
+diversion), each with the theme it must get; and texts that must not get the theme a looser
+keyword would give them. Real models end to end (spaCy lemmas, the encoder), as users run it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import feedback_nlp as fnlp
+from feedback_nlp import schema as s
+
+pytestmark = pytest.mark.models
+
+FOUND = [
+    # (complaint, theme it is about)
+    ("Two hours now still sitting on runway, nobody tells us a thing", "delays"),
+    ("We boarded at nine and are waiting for a pilot to show up", "delays"),
+    ("Cruise leaves tomorrow and I am stuck here with no luggage", "lost_baggage"),
+    ("Pretty sure the bags never made it onto our plane in Chicago", "lost_baggage"),
+    ("Honestly the worst cs I have dealt with this year", "customer_service_quality"),
+    ("Just answer the stupid phone for once", "customer_service_contact"),
+    ("It must be 95 degrees on this plane and the crew shrug", "amenities"),
+    ("They diverted us to a different city and left us to sort it out", "missed_connections"),
+    ("Their computers crashed and now no flight is leaving", "delays"),
+    ("Our gate got moved three times in one hour", "boarding"),
+]
+
+KEPT = [
+    # (text, theme it must not get): a word the round added only in a pair or a phrase
+    ("Thanks for the quick reply, all sorted now", "customer_service_contact"),
+    ("Free cancelation until the day before, lovely hotel", "cancellations"),
+    ("I paid it with my credit card and got an email receipt", "refunds"),
+]
+
+
+@pytest.fixture(scope="module")
+def themes(tmp_path_factory):
+    texts = [t for t, _ in FOUND] + [t for t, _ in KEPT]
+    path = tmp_path_factory.mktemp("airline") / "tweets.csv"
+    pd.DataFrame({"Comment": texts, "Language": "en"}).to_csv(path, index=False)
+    feedback = fnlp.read_feedback(path, lang_col="Language")
+    result = fnlp.analyze(feedback, models=fnlp.Models(taxonomy="travel"))
+    ids = result.comments.reset_index(drop=True)[s.COMMENT_ID]
+    by_id = result.mentions.groupby(s.COMMENT_ID)[s.THEME].apply(set).to_dict()
+    return [by_id.get(i, set()) for i in ids]
+
+
+@pytest.mark.parametrize("index", range(len(FOUND)), ids=[t[:30] for t, _ in FOUND])
+def test_airline_complaint_finds_its_theme(themes, index):
+    text, theme = FOUND[index]
+    assert theme in themes[index], (text, themes[index])
+
+
+@pytest.mark.parametrize("index", range(len(KEPT)), ids=[t[:30] for t, _ in KEPT])
+def test_added_words_do_not_fire_beside_their_topic(themes, index):
+    text, theme = KEPT[index]
+    assert theme not in themes[len(FOUND) + index], (text, themes[len(FOUND) + index])
