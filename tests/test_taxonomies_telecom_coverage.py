@@ -29,6 +29,7 @@ NEW = [
     ("Constant miscommunication between their departments", "en", "customer_service_general"),
     ("Daily tele-marketing from my own provider", "en", "unwanted_contact"),
     ("My TV problems started after the upgrade", "en", "tv_phone_service"),
+    ("A threat to shut off everything by Friday", "en", "payments"),
     ("Der Dienst funktioniert seit gestern nicht", "de", "outage_no_service"),
     ("El servicio es poco fiable desde hace meses", "es", "internet_quality"),
 ]
