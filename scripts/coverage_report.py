@@ -15,7 +15,9 @@ Sets: examples/nps_sample.csv and files of ../shared/data (FEEDBACK_NLP_DATA), e
 --limit rows (seeded); the airline tweets' label artefact ("Late Flight" for "late") is undone.
 The table also gives the share of analysed comments with no specific content (``nonspec``:
 "ok", "@united thanks", "Complaint against Comcast": text.content) and the share with a specific
-theme among the others (``cont spec``: themes / comments with content specific), and
+theme among the others (``cont spec``: themes / comments with content specific), the same share
+among the negative ones (``neg cont``: a detractor who says only "never again" names nothing a
+theme could be about), and
 --uncovered writes the analysed comments left without a specific theme, to read why.
 
     .venv/bin/python scripts/coverage_report.py --limit 600
@@ -129,6 +131,7 @@ def measure(result, choice: dict) -> dict:
     n, n_neg = len(analysed), len(neg)
     # comments that name something (content == specific): the share a taxonomy can be asked for
     spec = analysed[analysed[s.CONTENT] == s.CONTENT_SPECIFIC]
+    neg_spec = neg[neg[s.CONTENT] == s.CONTENT_SPECIFIC]
     return {
         "picked": choice["chosen"],
         "how": choice["how"],
@@ -148,6 +151,10 @@ def measure(result, choice: dict) -> dict:
         "negative": n_neg,
         "negative_specific_share": (
             round(neg[s.COMMENT_ID].isin(with_specific).mean(), 4) if n_neg else 0
+        ),
+        "negative_content_specific": len(neg_spec),
+        "negative_content_specific_share": (
+            round(neg_spec[s.COMMENT_ID].isin(with_specific).mean(), 4) if len(neg_spec) else 0
         ),
         "top_negative_theme": top[0],
         "top_negative_theme_share": round(top[1] / n_neg, 4) if n_neg else 0,
@@ -224,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     header = (
         f"{'set':<27} {'picked':<13} {'expected':<13} {'n':>4} {'specific':>8} "
-        f"{'neg':>4} {'neg spec':>8} {'nonspec':>7} {'cont spec':>9} {'top neg theme':>14}  "
+        f"{'neg':>4} {'neg spec':>8} {'nonspec':>7} {'cont spec':>9} {'neg cont':>8} "
+        f"{'top neg theme':>14}  "
         "coverage of each candidate (keyword)"
     )
     print(header)
@@ -238,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<27} {r['picked']:<13} {r['expected'] or '-':<13} {r['analysed']:>4} "
             f"{pct(r['specific_share']):>8} {r['negative']:>4} "
             f"{pct(r['negative_specific_share']):>8} {pct(r['nonspecific_share']):>7} "
-            f"{pct(r['content_specific_share']):>9} {pct(r['top_negative_theme_share']):>14}  "
+            f"{pct(r['content_specific_share']):>9} "
+            f"{pct(r['negative_content_specific_share']):>8} "
+            f"{pct(r['top_negative_theme_share']):>14}  "
             f"{cands}{flag}"
         )
     for name, r in results.items():

@@ -29,6 +29,36 @@ def test_bare_sentiment_insults_and_fillers_are_nonspecific(text, lang):
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
+        ("I will NOT recommend this hotel to anyone.", "en"), ("I don't recommend this hotel!", "en"),
+        ("This place is just awful.", "en"), ("I would not go back!", "en"),
+        ("@united I will not be flying you again", "en"), ("Worst airline ever", "en"),
+        ("Great experience, highly recommended", "en"), ("Nie polecam tego pensjonatu !", "pl"),
+        ("Zdecydowanie nie polecam .", "pl"), ("Nigdy więcej tego hotelu", "pl"),
+        ("Ich kann dieses Hotel nicht empfehlen", "de"), ("Je ne recommande pas cet hôtel", "fr"),
+        ("No recomiendo este hotel", "es"),
+    ],
+)  # fmt: skip
+def test_a_verdict_on_the_business_as_a_whole_is_nonspecific(text, lang):
+    # the business itself and recommending it or coming back name no topic a theme could be about
+    assert is_nonspecific(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("I would not recommend the breakfast", "en"), ("The hotel room was dirty", "en"),
+        ("Will never fly with you again after the lost bag", "en"),
+        ("Nie polecam tego hotelu, pokoje brudne", "pl"), ("Hotel zu laut", "de"),
+        ("Je ne recommande pas cet hôtel, trop cher", "fr"),
+    ],
+)  # fmt: skip
+def test_a_verdict_with_a_topic_stays_specific(text, lang):
+    assert not is_nonspecific(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
         ("Terrible service", "en"), ("Late installation", "en"), ("delivery", "en"),
         ("Good price but slow shipping", "en"), ("Lieferung zu spät", "de"), ("Bad", "de"),
         ("Kurier był bardzo miły", "pl"), ("Livraison rapide", "fr"), ("Envío lento", "es"),

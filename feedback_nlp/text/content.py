@@ -2,10 +2,11 @@
 "you are crap", "STOP", "no comment") — answers no theme could be found in, because there is none.
 
 A comment is *nonspecific* when nothing is left of it after removing the words listed here for
-its language (stop words, words that only say how good or bad something was, insults, and
-non-answers); everything else is *specific*, even one word ("delivery", "Lieferung"). The lists
-are short on purpose: a word missing from them only makes a comment count as specific, which is
-what it was before this rule. Thai is written without spaces: a Thai comment is nonspecific when
+its language (stop words, words that only say how good or bad something was, insults,
+non-answers, and a verdict on the business as a whole: "I will not recommend this hotel", "Nie
+polecam tego pensjonatu"); everything else is *specific*, even one word ("delivery",
+"Lieferung"). The lists are short on purpose: a word missing from them only makes a comment
+count as specific, which is what it was before this rule. Thai is written without spaces: a Thai comment is nonspecific when
 it can be cut entirely into listed words.
 
 Addresses say nothing either: handles ("@united thanks"), links, e-mail addresses and PII
@@ -93,6 +94,43 @@ _WORDS_RAW = {
         ไม่มี เฉยๆ ธรรมดา
     """,
 }
+# A verdict on the business as a whole names no topic either: the business itself ("this hotel",
+# "the company", "pensjonat"), the customer's whole experience or stay, and whether they would
+# recommend it, come back or fly with it again ("I will NOT recommend this hotel to anyone",
+# "Nie polecam tego pensjonatu", "I will not be flying you again"). Words that can be a topic of
+# a visit ("room", "flight", "staff", "service", "price") are never listed; inflected forms are
+# listed because tokens are not lemmatised.
+_VERDICT_RAW = {
+    "en": """
+        hotel hotels place company business firm airline airlines establishment property
+        experience experiences stay visit recommend recommended recommending recommendation
+        would will wouldn't won't don't didn't doesn't can't couldn't isn't wasn't shall
+        should go going went come coming back return returning fly flying flew again anyone
+        anybody nobody everyone everybody anymore definitely absolutely highly one who
+    """,
+    "de": """
+        hotel firma unternehmen anbieter laden erfahrung aufenthalt empfehlen empfehle
+        empfehlenswert weiterempfehlen weiterzuempfehlen nie wieder nimmer jedem niemandem
+        nochmal gerne kann können werde werden würde würden auf jeden fall absolut dieses
+        diesen diese dieser dem den
+    """,
+    "pl": """
+        hotel hotelu hotelem hotelowi obiekt obiektu obiektem pensjonat pensjonatu pensjonacie
+        ośrodek ośrodka ośrodku miejsce miejsca firma firmy firmie firmę pobyt pobytu
+        polecić polecamy polecają odradzam odradzamy nikomu nikt nigdy więcej wrócę wrócimy
+        wrócić wrocimy wroce tego tej ten ta tę tym tutaj tu tam zdecydowanie absolutnie
+        kompletnie szczerze naprawdę też się go
+    """,
+    "fr": """
+        hôtel hotel endroit établissement entreprise société expérience séjour recommande
+        recommander recommanderai recommandé déconseille revenir reviendrai reviendrons
+        personne encore plus je ne n'y y ce cet cette
+    """,
+    "es": """
+        hotel lugar sitio empresa compañía experiencia estancia recomiendo recomendar
+        recomendable recomendado volver volveré volveremos nadie nunca más lo este esta
+    """,
+}
 # Words that say a comment is a complaint, or about something, without saying what: the titles
 # of complaint forms ("Complaint against X", "X issues", "Problem mit X"). "issue"/"problem" name
 # no topic alone ("billing issue" keeps its topic word); "service", "account", "bill" are topics
@@ -132,8 +170,8 @@ def _words(lang: str) -> frozenset[str]:
     return frozenset(
         w.casefold()
         for code in langs
-        for raw in (_WORDS_RAW, _GENERIC_RAW)
-        for w in raw[code].split()
+        for raw in (_WORDS_RAW, _VERDICT_RAW, _GENERIC_RAW)
+        for w in raw.get(code, "").split()
     )
 
 
