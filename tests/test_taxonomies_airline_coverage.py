@@ -33,6 +33,8 @@ KEPT = [
     ("Thanks for the quick reply, all sorted now", "customer_service_contact"),
     ("Free cancelation until the day before, lovely hotel", "cancellations"),
     ("I paid it with my credit card and got an email receipt", "refunds"),
+    # the seed-19 blind audit: a plane on the ground is no hotel's grounds
+    ("Stuck on the ground for two hours with no gate", "facilities"),
 ]
 
 

@@ -32,6 +32,10 @@ NEW = [
     ("A threat to shut off everything by Friday", "en", "payments"),
     ("Der Dienst funktioniert seit gestern nicht", "de", "outage_no_service"),
     ("El servicio es poco fiable desde hace meses", "es", "internet_quality"),
+    # the seed-19 blind audit: billing named with what is wrong is no "billing in general"
+    ("Inaccurate billing for the third month", "en", "billing_errors"),
+    ("They are still billing me after I closed the account", "en", "billing_errors"),
+    ("Another billing increase this year", "en", "price_increase"),
 ]
 
 # Precision: the theme they had before must stay, and the neighbour must not come.
