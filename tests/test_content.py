@@ -59,6 +59,29 @@ def test_a_verdict_with_a_topic_stays_specific(text, lang):
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
+        ("@united I did, and as I thought, nothing happened", "en"),
+        ("@JetBlue yep it's for tomorrow", "en"), ("Will do, thanks!", "en"),
+        ("@AmericanAir hi how are you", "en"), ("Sorry! Thought I did. It's done now.", "en"),
+    ],
+)  # fmt: skip
+def test_a_reply_in_a_thread_is_nonspecific(text, lang):
+    assert is_nonspecific(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("@united still waiting for my refund", "en"), ("Nobody told me anything", "en"),
+        ("Why can't anyone answer?", "en"), ("It happened again with the app", "en"),
+    ],
+)  # fmt: skip
+def test_a_reply_that_names_a_topic_or_a_service_act_stays_specific(text, lang):
+    assert not is_nonspecific(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
         ("Terrible service", "en"), ("Late installation", "en"), ("delivery", "en"),
         ("Good price but slow shipping", "en"), ("Lieferung zu spät", "de"), ("Bad", "de"),
         ("Kurier był bardzo miły", "pl"), ("Livraison rapide", "fr"), ("Envío lento", "es"),

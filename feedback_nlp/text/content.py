@@ -3,11 +3,12 @@
 
 A comment is *nonspecific* when nothing is left of it after removing the words listed here for
 its language (stop words, words that only say how good or bad something was, insults,
-non-answers, and a verdict on the business as a whole: "I will not recommend this hotel", "Nie
-polecam tego pensjonatu"); everything else is *specific*, even one word ("delivery",
-"Lieferung"). The lists are short on purpose: a word missing from them only makes a comment
-count as specific, which is what it was before this rule. Thai is written without spaces: a Thai comment is nonspecific when
-it can be cut entirely into listed words.
+non-answers, a verdict on the business as a whole: "I will not recommend this hotel", "Nie
+polecam tego pensjonatu", and the words of a reply in a thread: "I did, nothing happened");
+everything else is *specific*, even one word ("delivery", "Lieferung"). The lists are short on
+purpose: a word missing from them only makes a comment count as specific, which is what it was
+before this rule. Thai is written without spaces: a Thai comment is nonspecific when it can be
+cut entirely into listed words.
 
 Addresses say nothing either: handles ("@united thanks"), links, e-mail addresses and PII
 placeholders are dropped first. Nor do the export's own brand words: :func:`brand_words` finds,
@@ -131,6 +132,24 @@ _VERDICT_RAW = {
         recomendable recomendado volver volveré volveremos nadie nunca más lo este esta
     """,
 }
+# The words a reply in a thread is made of name no topic either: "@united I did, and as I
+# thought, nothing happened", "@JetBlue yep it's for tomorrow", "will do, thanks". Auxiliaries,
+# pronouns, question words, time adverbs and verbs of saying, thinking and happening; never a
+# verb that is a topic of service ("wait", "call", "tell", "answer", "help", "cancel").
+_REPLY_RAW = {
+    "en": """
+        do does did doing have has had having get got gets getting make made say said says
+        think thought guess hope hoping know knew knows see saw seen mean meant sure maybe
+        perhaps still yet already now today tomorrow tonight yesterday soon here there what
+        why how when where which whom whose if then than because since while anything
+        something someone somebody happen happens happened happening let lets let's want
+        wanted need needed can could may might must u ur r gonna wanna gotta oh ah um hmm
+        btw fyi idk tbh imo lmao smh wtf ty tyvm np kk yup via rt amp some any more most other
+        another such only also even out up down in on at by from into over after before off
+        these those us him i'll i've we're we've they'll you'll he's she's there's how's
+        what's where's who's let's that's it'll ok'd sorry
+    """,
+}
 # Words that say a comment is a complaint, or about something, without saying what: the titles
 # of complaint forms ("Complaint against X", "X issues", "Problem mit X"). "issue"/"problem" name
 # no topic alone ("billing issue" keeps its topic word); "service", "account", "bill" are topics
@@ -170,7 +189,7 @@ def _words(lang: str) -> frozenset[str]:
     return frozenset(
         w.casefold()
         for code in langs
-        for raw in (_WORDS_RAW, _VERDICT_RAW, _GENERIC_RAW)
+        for raw in (_WORDS_RAW, _VERDICT_RAW, _REPLY_RAW, _GENERIC_RAW)
         for w in raw.get(code, "").split()
     )
 
