@@ -122,5 +122,14 @@ def describe_choice(record: dict | None) -> str | None:
             "--taxonomy FILE.yaml gives your own)"
         )
     if len(candidates) > 1:
-        covers += f"; next: {candidates[1]['name']} {_pct(candidates[1]['coverage'])}"
+        nxt = candidates[1]
+        covers += f"; next: {nxt['name']} {_pct(nxt['coverage'])}"
+        if nxt["coverage"] >= best["coverage"] and "distinct_keyword_coverage" in best:
+            # a near tie went to the taxonomy whose own words (no other candidate has them)
+            # find more comments: say so, or the line reads as if the lower coverage won
+            covers += (
+                ", a near tie won by words no other taxonomy has: "
+                f"{_pct(best['distinct_keyword_coverage'])} against "
+                f"{_pct(nxt.get('distinct_keyword_coverage', 0))}"
+            )
     return f"{chosen} (auto: {covers})"

@@ -132,6 +132,62 @@ def test_near_ties_go_to_keyword_coverage_then_fewer_overall_mentions():
     assert clear[0].name == "a"  # ten points ahead is no tie
 
 
+BANK = """
+name: bank
+version: 1
+touchpoints:
+  accounts:
+    label: Accounts
+    themes:
+      fees:
+        label: Account fees
+        description: Fees on the account.
+        keywords: {en: [account, payment, overdraft, credit report]}
+"""
+STORE = """
+name: store
+version: 1
+touchpoints:
+  orders:
+    label: Orders
+    themes:
+      payment:
+        label: Payment
+        description: Paying for an order.
+        keywords: {en: [account, payment, receipt, parcel]}
+"""
+NARRATIVES = [
+    "An overdraft fee hit my account after one payment.",
+    "The credit report lists an account I never opened.",
+    "They took a payment from my account.",
+    "The receipt shows the payment twice.",
+]
+
+
+def test_a_near_tie_goes_to_the_words_no_other_candidate_has(tmp_path, monkeypatch):
+    # complaints name generic words every taxonomy knows ("account", "payment"): both candidates
+    # cover every comment by keyword, and the store would win on its name; the bank's own words
+    # (overdraft, credit report) in two comments against the store's one (receipt) decide
+    paths = []
+    for name, body in (("a_store", STORE), ("z_bank", BANK)):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(body + NO_SEMANTIC, encoding="utf-8")
+        paths.append(str(path))
+    monkeypatch.setattr(choose, "shipped_taxonomies", lambda: paths)
+    choice, _ = choose.choose_taxonomy(NARRATIVES, ["en"] * 4, embed=None)
+    coverage = {c.name: c for c in choice.candidates}
+    store, bank = coverage[paths[0]], coverage[paths[1]]
+    assert store.coverage == bank.coverage == store.keyword_coverage == bank.keyword_coverage == 1
+    assert (bank.distinct_keyword_coverage, store.distinct_keyword_coverage) == (0.5, 0.25)
+    assert choice.chosen == paths[1]
+    assert choice.to_dict()["candidates"][0]["distinct_keyword_coverage"] == 0.5
+    assert choose.TaxonomyChoice.from_dict(choice.to_dict()) == choice
+    assert describe_choice(choice.to_dict()) == (
+        f"{paths[1]} (auto: covers 100 % of 4 sampled comments; next: {paths[0]} 100 %, "
+        "a near tie won by words no other taxonomy has: 50 % against 25 %)"
+    )
+
+
 def test_low_coverage_says_no_taxonomy_fits_well(shipped):
     texts = ["Seats were dirty.", "Too loud.", "The train was late.", "Nice view."]
     choice, _ = choose.choose_taxonomy(texts, ["en"] * 4, embed=None)

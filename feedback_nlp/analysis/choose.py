@@ -7,9 +7,11 @@ every taxonomy shipped in ``feedback_nlp/themes/taxonomies/`` then matches those
 keyword and by meaning with its own ``matching:`` settings, exactly as the analysis will. The
 taxonomy with the highest *coverage* (share of sampled comments with at least one theme) wins.
 Coverages within :data:`~feedback_nlp.settings.AUTO_NEAR_TIE` of the best are a tie, broken by
-*keyword coverage* (keywords are the taxonomy's own vocabulary: a domain's words are stronger
-evidence than nearness in meaning), then by fewer mentions in an ``overall`` touchpoint (generic
-praise or blame that any taxonomy claims), then by name. Under
+*distinct keyword coverage* (the share of comments with a keyword no other candidate has: a
+domain's own words are the strongest evidence, and words every taxonomy knows -- "account",
+"payment", "delay" -- are none: long consumer-finance narratives gave every taxonomy 65-85 %),
+then by keyword coverage, then by fewer mentions in an ``overall`` touchpoint (generic praise or
+blame that any taxonomy claims), then by name. Under
 :data:`~feedback_nlp.settings.AUTO_MIN_COVERAGE` no shipped taxonomy fits well: the best is still
 used, and theme discovery names most of the complaints.
 
@@ -42,7 +44,7 @@ from feedback_nlp.settings import (
 )
 from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
 from feedback_nlp.text.pipelines import splitter_fingerprint
-from feedback_nlp.themes.matcher import MATCH_KEYWORD, ThemeMatcher
+from feedback_nlp.themes.matcher import KEYWORD, MATCH_KEYWORD, ThemeMatcher
 from feedback_nlp.themes.taxonomy_file import load_taxonomy, shipped_taxonomies
 
 
@@ -54,11 +56,14 @@ class Coverage:
     coverage: float  # share of sampled comments with at least one theme
     keyword_coverage: float  # share with at least one keyword match
     overall_mentions: int  # mentions in an `overall` touchpoint
+    # share with a keyword match no other candidate taxonomy has (0 in records made before it)
+    distinct_keyword_coverage: float = 0.0
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out["coverage"] = round(self.coverage, 4)
         out["keyword_coverage"] = round(self.keyword_coverage, 4)
+        out["distinct_keyword_coverage"] = round(self.distinct_keyword_coverage, 4)
         return out
 
 
@@ -116,16 +121,34 @@ def sample_positions(
 
 
 def rank_coverages(found: Sequence[Coverage], near_tie: float = AUTO_NEAR_TIE) -> list[Coverage]:
-    """Best first: the highest coverage; within `near_tie` of it, the higher keyword coverage,
-    then fewer `overall` mentions, then the name (so that the order never depends on chance)."""
+    """Best first: the highest coverage; within `near_tie` of it, the higher distinct keyword
+    coverage, then keyword coverage, then fewer `overall` mentions, then the name (so that the
+    order never depends on chance)."""
     if not found:
         return []
     top = max(c.coverage for c in found)
     near = [c for c in found if c.coverage >= top - near_tie - 1e-12]
     rest = [c for c in found if c not in near]
-    near.sort(key=lambda c: (-c.keyword_coverage, c.overall_mentions, c.name))
+    near.sort(
+        key=lambda c: (
+            -c.distinct_keyword_coverage,
+            -c.keyword_coverage,
+            c.overall_mentions,
+            c.name,
+        )
+    )
     rest.sort(key=lambda c: (-c.coverage, -c.keyword_coverage, c.overall_mentions, c.name))
     return near + rest
+
+
+def _keywords(matcher: ThemeMatcher) -> set[str]:
+    """Every keyword of a candidate's taxonomy as written (casefolded), any language."""
+    return {
+        word.casefold()
+        for theme in matcher.taxonomy.themes
+        for words in theme.keywords.values()
+        for word in words
+    }
 
 
 def choose_taxonomy(
@@ -155,20 +178,26 @@ def choose_taxonomy(
     clauses = split_clauses([texts[i] for i in positions], [langs[i] for i in positions])
     vectors = embed(clauses[s.CLAUSE_TEXT].tolist()) if embed is not None and len(clauses) else None
     n = len(positions)
-    found, matchers = [], {}
-    for name in names:
-        matcher = matcher_for(name) if matcher_for is not None else ThemeMatcher(name, embed=embed)
+    matchers = {
+        name: matcher_for(name) if matcher_for is not None else ThemeMatcher(name, embed=embed)
+        for name in names
+    }
+    vocabulary = {name: _keywords(matcher) for name, matcher in matchers.items()}
+    found = []
+    for name, matcher in matchers.items():
         mentions = matcher.match(clauses, embeddings=vectors, semantic=vectors is not None)
         keyword = mentions[mentions[s.MATCH] == MATCH_KEYWORD]
+        others = set().union(*(words for other, words in vocabulary.items() if other != name))
+        distinct = keyword[~keyword[KEYWORD].str.casefold().isin(others)]
         found.append(
             Coverage(
                 name=name,
                 coverage=mentions[COMMENT_INDEX].nunique() / n,
                 keyword_coverage=keyword[COMMENT_INDEX].nunique() / n,
                 overall_mentions=int((mentions[s.TOUCHPOINT] == GENERAL_TOUCHPOINT).sum()),
+                distinct_keyword_coverage=distinct[COMMENT_INDEX].nunique() / n,
             )
         )
-        matchers[name] = matcher
     ranked = rank_coverages(found)
     choice = TaxonomyChoice(chosen=ranked[0].name, how=HOW_AUTO, sample=n, candidates=tuple(ranked))
     return choice, matchers[choice.chosen]
@@ -208,7 +237,8 @@ def resolve_taxonomy(
     return models.with_taxonomy(chosen, name=choice.chosen), choice
 
 
-CHOICE_RECORD = "taxonomy-choice/1"  # the result cache's name for stored choices (bump on change)
+CHOICE_RECORD = "taxonomy-choice/2"  # the result cache's name for stored choices (bump on change)
+# 2: near ties broken by distinct keyword coverage first
 
 
 def choice_key(
