@@ -1,8 +1,9 @@
-"""Airline coverage of the `travel` taxonomy, fourth round (issue 19; docs/taxonomies.md,
-"Airline coverage, fourth round"): complaints written for this test in the words negative airline
-tweets use for topics the taxonomy has (a runway wait, bags left behind, "cs", a hot cabin, a
-diversion; fifth round: a callback, the 800 number, a wait for the jetway), each with the theme it
-must get; and texts that must not get the theme a looser keyword would give them. Real models end to end (spaCy lemmas, the encoder), as users run it."""
+"""Airline coverage of the `travel` taxonomy, fourth and fifth rounds (issue 19;
+docs/taxonomies.md, "Airline coverage, fourth round" and "fifth round"): complaints written for
+this test in the words negative airline tweets use for topics the taxonomy has (a runway wait,
+bags left behind, "cs", a hot cabin, a diversion; a callback, the 800 number, a wait for the
+jetway), each with the theme it must get; and texts that must not get the theme a looser keyword
+would give them. Real models end to end (spaCy lemmas, the encoder), as users run it."""
 
 from __future__ import annotations
 
