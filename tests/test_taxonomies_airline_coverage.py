@@ -43,6 +43,8 @@ FOUND = [
     ("Can you hold the plane for us, we are running from the other terminal", "missed_connections"),
     ("Only one checkpoint open and the line is out the door", "check_in"),
     ("Another devaluation of the miles, thanks for nothing", "miles_points"),
+    ("The gate agent yelled at me in front of everyone", "staff_attitude"),
+    ("Such disrespect from the crew on this flight", "staff_attitude"),
 ]
 
 KEPT = [
