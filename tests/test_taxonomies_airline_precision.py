@@ -32,6 +32,11 @@ KEPT = [
     ("Why won't you let me carry on my bag when it fits in the overhead?", "lost_baggage"),
     ("On hold for an hour after talking to the lady at the ticket counter", "check_in"),
     ("You lose your belongings and then refuse to offer compensation", "compensation"),
+    # the seed-25 audit: the airline rescheduling a flight is no booking change of the
+    # customer's, and "a/c" beside "spare" or "swap" is an aircraft, not air conditioning
+    ("Why was my flight to Dallas rescheduled to Wednesday?", "booking_changes"),
+    ("They called to say the trip has been rescheduled", "booking_changes"),
+    ("Hoping there is a spare a/c for our flight tomorrow", "amenities"),
 ]
 
 
