@@ -114,6 +114,17 @@ def test_dashes_split_only_between_spaces():
     ]
 
 
+@pytest.mark.parametrize("lang", ["en", "de", "es", "pl", "und"])
+def test_a_bullet_glued_to_its_word_is_a_token_of_its_own(lang):
+    # "-wifi is free" as reviews list pros and cons: "-wifi" as one token never met "wifi"
+    nlp = get_pipeline(lang)
+    assert [t.text for t in nlp.make_doc("-wifi is free\n--breakfast cold")] == [
+        "-", "wifi", "is", "free", "\n", "--", "breakfast", "cold",
+    ]  # fmt: skip
+    # before a number the hyphen is a minus and stays on it
+    assert [t.text for t in nlp.make_doc("it said -5")] == ["it", "said", "-5"]
+
+
 def test_line_breaks_separate_statements():
     assert clauses(blank("en"), "Delivery late\nApp ok") == ["Delivery late", "App ok"]
 

