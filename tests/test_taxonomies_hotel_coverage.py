@@ -72,10 +72,20 @@ COVERAGE = [
     ("Urządzony kiczowato i bez gustu", "pl", "hotel_standard"),
     ("Dali nam tylko suche kanapki", "pl", "breakfast_dining"),
     ("Brak łagodnego zejścia do wody", "pl", "facilities"),
+    # a list bullet glued to its word ("-Ubicación") used to hide the word from every keyword
+    ("Lo bueno: -Ubicación céntrica -Personal amable", "es", "location"),
+    ("Lo bueno: -Ubicación céntrica -Personal amable", "es", "staff_attitude"),
+    # price and quality set against each other, however written, are value for money
+    ("Muy buena relación calidad/precio", "es", "value_for_money"),
+    ("Rapporto qualità/prezzo ottimo", "it", "value_for_money"),
+    ("Le rapport qualité / prix est imbattable", "fr", "value_for_money"),
 ]
 
 PRECISION = [
     # (text, lang, theme it keeps or None, neighbour it must not get)
+    # "calidad/precio" is no complaint about high prices ("precio" alone filed it so)
+    ("Muy buena relación calidad/precio", "es", "value_for_money", "high_prices"),
+    ("Gran relación calidad -precio", "es", "value_for_money", "high_prices"),
     # "spacer" is a walk, not the distance to the hotel ("5 minut spacerem" was removed)
     ("Poszli śmy na długi spacer brzegiem morza", "pl", None, "location"),
     # Spanish "vino" is also "came" (venir): only "vino tinto", "copa de vino" ... are wine
