@@ -72,7 +72,8 @@ COVERAGE = [
     ("Urządzony kiczowato i bez gustu", "pl", "hotel_standard"),
     ("Dali nam tylko suche kanapki", "pl", "breakfast_dining"),
     ("Brak łagodnego zejścia do wody", "pl", "facilities"),
-    # a list bullet glued to its word ("-Ubicación") used to hide the word from every keyword
+    # words behind list bullets ("-Ubicación") keep their themes (the keyword itself, which the
+    # encoder made up for: tests/test_themes.py, test_a_keyword_glued_to_a_list_bullet_...)
     ("Lo bueno: -Ubicación céntrica -Personal amable", "es", "location"),
     ("Lo bueno: -Ubicación céntrica -Personal amable", "es", "staff_attitude"),
     # price and quality set against each other, however written, are value for money

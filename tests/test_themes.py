@@ -297,6 +297,12 @@ def test_longer_keyword_of_another_theme_wins():
     assert (0, "pricing", "high_prices") not in found  # "price" is inside "price changed"
 
 
+def test_a_keyword_glued_to_a_list_bullet_still_matches():
+    # reviews list pros and cons as "-wifi is free", "Lo bueno: -Ubicación"
+    found = themes_of(["Pros: -Lieferung kam schnell", "Lo malo: -Envío tardó semanas"], ["de", "es"])
+    assert {(0, "delivery"), (1, "delivery")} <= {(c, tp) for c, tp, _ in found}
+
+
 def test_undetermined_language_uses_every_language_on_surface_forms():
     assert (0, "delivery", "shipping_costs") in themes_of(["Versandkosten!!"], ["und"])
 

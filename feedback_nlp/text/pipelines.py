@@ -18,11 +18,11 @@ import functools
 import importlib.util
 import logging
 import math
+import re
 import threading
 
 import spacy
 from spacy.language import Language
-from spacy.util import compile_prefix_regex
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.lemmas import has_lookup_table, simplemma_supports
@@ -87,11 +87,11 @@ BULLET_PREFIX = r"-+(?=[^\W\d_])"
 
 
 def _split_glued_bullets(nlp: Language) -> None:
-    tokenizer = nlp.tokenizer
-    if getattr(tokenizer, "prefix_search", None) is None:  # Thai: pythainlp cuts the words
+    # extends the tokenizer's own prefix rules (a trained package ships its own) by one more
+    search = getattr(nlp.tokenizer, "prefix_search", None)
+    if search is None:  # Thai: pythainlp cuts the words
         return
-    prefixes = [*(nlp.Defaults.prefixes or ()), BULLET_PREFIX]
-    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    nlp.tokenizer.prefix_search = re.compile(f"{search.__self__.pattern}|^{BULLET_PREFIX}").search
 
 
 def _build(lang: str) -> Language:
