@@ -68,7 +68,8 @@ _WORDS_RAW = {
         horrendous atrocious abysmal lousy nasty gross horrid mistake nightmare disaster
         enjoyed enjoy enjoying loving loves adore adored hates special fun pleasure surprise
         extremely truly totally completely utterly thoroughly super cool pretty lot lots alot
-        unfortunately whatsoever absolute thumbs hell
+        unfortunately whatsoever absolute thumbs hell dislike dislikes surprising surprisingly
+        heaven heavenly joy happily
     """,
     "de": """
         der die das ein eine es ist war sind waren sein ich mir mich wir uns ihr sie du alles
@@ -103,7 +104,7 @@ _WORDS_RAW = {
         czego chcieć chciec można mozna narzekać narzekac cudo przyjemny przyjemna przyjemne
         przyjemnie okropność okropnosc totalne totalnie totalny żenujące żenujący wręcz
         porazka za porządku jeszcze raz po prostu byłem byłam byliśmy bylem bylam bylismy
-        jestem jesteśmy jestesmy
+        jestem jesteśmy jestesmy ma nawet co kiedyś kiedys
     """,
     "fr": """
         le la les un une c c'est est était je j'ai nous vous ils elle tout très trop vraiment
@@ -164,7 +165,7 @@ _VERDICT_RAW = {
         kompletnie szczerze naprawdę też się go
         wakacje wakacji wakacjach urlop urlopu wyjazd wyjazdu pobytem pobycie weekend
         doświadczenie doswiadczenie polecenia godne godny godna wszystkim każdemu kazdemu
-        pewno napewno trafiony polecę wrocic wiecej tez sie naprawde
+        pewno napewno trafiony polecę przyjedziemy przyjadę przyjade wrocic wiecej tez sie naprawde
     """,
     "fr": """
         hôtel hotel endroit établissement entreprise société expérience séjour recommande
@@ -196,6 +197,7 @@ _REPLY_RAW = {
         these those us him i'll i've we're we've they'll you'll he's she's there's how's
         what's where's who's let's that's it'll ok'd sorry
         understand understood appreciate appreciated finally both though anyway anyways
+        whenever remember
         needless i'd we'd you'd they'd we'll he'll she'll
     """,
 }
