@@ -59,6 +59,60 @@ def test_a_verdict_with_a_topic_stays_specific(text, lang):
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
+        ("Such a lovely hotel, everything was excellent", "en"), ("Absolutely breathtaking", "en"),
+        ("Awesome resort and vacation", "en"), ("A beautiful hotel", "en"),
+        ("Overall the hotel can be recomended.", "en"), ("The best holiday ever, we will be back again", "en"),
+        ("I am very upset about this hotel!", "en"), ("We really enjoyed our stay.", "en"),
+        ("Nothing special!!!", "en"), ("What a mistake.", "en"), ("Don't bother coming here.", "en"),
+        ("I probably won't be coming back here.", "en"), ("Good 4 stars hotel", "en"),
+        ("@USAirways disappointment?", "en"), ("@united i understand, thanks", "en"),
+        ("@AmericanAir appreciate it!!", "en"),
+        ("Ogólnie wakacje udane .", "pl"), ("Gorąco polecamy .", "pl"),
+        ("Miejsce w 100 % godne polecenia .", "pl"), ("Bardzo złe doświadczenie : (", "pl"),
+        ("Tu nie można narzekać .", "pl"), ("Czego chcieć więcej ?", "pl"),
+        ("Na pewno jeszcze wrócimy !", "pl"), ("Dziękuję za wspaniały pobyt .", "pl"),
+        ("There is absolutely nothing to dislike about the hotel.", "en"),
+        ("Einfach nur super!", "de"), ("Sehr schön!", "de"), ("Keine Empfehlung!", "de"),
+        ("Un séjour inoubliable", "fr"), ("Magnifique !!", "fr"), ("Hôtel à éviter", "fr"),
+        ("Muy buen hotel.", "es"), ("Excelentes vacaciones", "es"), ("Se los recomiendo!", "es"),
+    ],
+)  # fmt: skip
+def test_words_that_only_say_how_good_the_whole_was_are_nonspecific(text, lang):
+    # how good or bad, how the customer feels, the whole holiday/trip/stay: no topic named
+    assert is_nonspecific(text, lang)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Bylo swietnie, polecam", "Ogolnie nie polecam .", "Okropnosc !", "Wspanialy hotel .",
+     "Napewno tam wrocimy ! ! !", "Dziekujemy .", "na pewno jeszcze przyjade : - )"],
+)  # fmt: skip
+def test_polish_written_without_diacritics_is_read_too(text):
+    assert is_nonspecific(text, "pl")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # staff and people are topics: "welcoming", "friendly" describe the staff
+        ("Very welcoming!", "en"), ("Friendly staff", "en"), ("Good times, great people", "en"),
+        ("Lovely room", "en"), ("The pool is absolutely beautiful.", "en"),
+        ("Always on time", "en"),  # punctuality: "time" is not listed
+        ("Fault", "en"),  # a line or train fault; "Can not fault" is left specific for it
+        ("Słaby wybór .", "pl"),  # selection: "wybór" is not listed
+        ("Wspaniały basen .", "pl"), ("Swietna lokalizacja", "pl"), ("Schönes Zimmer", "de"),
+        ("Mauvaise adresse", "fr"),  # a delivery address: "adresse" is not listed
+        ("Seguro de viaje", "es"),  # insurance: "seguro" is not listed
+        ("Hermosa habitación", "es"), ("Great holiday, awful food", "en"),
+    ],
+)  # fmt: skip
+def test_praise_with_a_topic_word_stays_specific(text, lang):
+    assert not is_nonspecific(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
         ("@united I did, and as I thought, nothing happened", "en"),
         ("@JetBlue yep it's for tomorrow", "en"), ("Will do, thanks!", "en"),
         ("@AmericanAir hi how are you", "en"), ("Sorry! Thought I did. It's done now.", "en"),

@@ -42,7 +42,8 @@ __all__ = ["brand_words", "is_nonspecific"]
 
 # Per language: function words, sentiment-only words (and their intensifiers), insults and
 # non-answers. A word that can name what a customer talks about ("service", "price", "staff",
-# "app", "wait") is never listed.
+# "app", "wait"; "welcoming", "friendly": the staff; "time": "on time") is never listed. Polish
+# is often written without diacritics ("bylo swietnie"): the common such spellings are listed.
 _WORDS_RAW = {
     "en": """
         a an the this that it its it's is was were be been are am i i'm im me my we our you
@@ -58,6 +59,17 @@ _WORDS_RAW = {
         stop unsubscribe n/a na nothing none no comment comments nil same whatever meh so-so
         average alright decent mediocre lol much wow omg ugh yikes haha hi hello hey please pls
         plz fav favorite favourite
+        lovely beautiful beautifully breathtaking gorgeous stunning fabulous terrific
+        marvellous marvelous delightful pleasant unpleasant enjoyable memorable unforgettable
+        exceptional impressive impressed unimpressed delighted thrilled incredible
+        incredibly magnificent splendid spectacular phenomenal wonderfully nicest greatest
+        finest loveliest upset angry furious livid annoyed pissed sad unhappy frustrated
+        frustrating disappointment disappointments disgrace disgraceful shame shameful
+        horrendous atrocious abysmal lousy nasty gross horrid mistake nightmare disaster
+        enjoyed enjoy enjoying loving loves adore adored hates special fun pleasure surprise
+        extremely truly totally completely utterly thoroughly super cool pretty lot lots alot
+        unfortunately whatsoever absolute thumbs hell dislike dislikes surprising surprisingly
+        heaven heavenly joy happily
     """,
     "de": """
         der die das ein eine es ist war sind waren sein ich mir mich wir uns ihr sie du alles
@@ -67,6 +79,9 @@ _WORDS_RAW = {
         furchtbar katastrophal katastrophe enttäuschend enttäuscht unmöglich unverschämt
         frechheit lächerlich scheiße scheisse mist müll idioten und oder aber stopp stop nichts
         mittelmäßig naja geht passt
+        schön schöne schöner schönes wunderschön traumhaft fantastisch phantastisch herrlich
+        wunderbar genial grandios tadellos angenehm unvergesslich enttäuschung ärgerlich
+        schade nur
     """,
     "pl": """
         to jest był była było są ja my wy oni wszystko bardzo tak nie ok okej dobrze dobry
@@ -75,6 +90,21 @@ _WORDS_RAW = {
         fatalny fatalna tragedia tragicznie tragiczny beznadziejnie beznadziejny porażka
         żenada masakra okropnie okropny dno gówno i a ale lub stop nic brak jak zawsze
         może być średnio
+        wspaniale wspaniały wspaniała wspaniałe wspanialy wspaniala cudownie cudowny cudowna
+        cudowne pięknie piękny piękna piękne pieknie piekny piekna piekne fantastycznie
+        fantastyczny fantastyczna fantastyczne niesamowicie niesamowity niesamowita
+        rewelacyjny rewelacyjna rewelacyjne znakomicie znakomity znakomita doskonale
+        doskonały doskonała udany udana udane udanych kiepsko kiepski kiepska kiepskie
+        koszmar katastrofa skandal wstyd szok zgroza rozczarowanie rozczarowany rozczarowana
+        zawiedziony zawiedziona niezadowolony niezadowolona zadowoleni zadowolone szkoda
+        niestety zupełnie całkowicie gorąco goraco serdecznie stanowczo generalnie ogólnie
+        ogolnie dziękujemy dziekujemy dziękuje dziekuje dziekuję
+        bylo byla byl swietnie swietny swietna swietne świetne zle zly zla slabo slaby slaba
+        dzieki zenada gowno
+        czego chcieć chciec można mozna narzekać narzekac cudo przyjemny przyjemna przyjemne
+        przyjemnie okropność okropnosc totalne totalnie totalny żenujące żenujący wręcz
+        porazka za porządku jeszcze raz po prostu byłem byłam byliśmy bylem bylam bylismy
+        jestem jesteśmy jestesmy ma nawet co kiedyś kiedys
     """,
     "fr": """
         le la les un une c c'est est était je j'ai nous vous ils elle tout très trop vraiment
@@ -82,12 +112,19 @@ _WORDS_RAW = {
         génial formidable satisfait satisfaite merci bravo continuez ainsi mal mauvais mauvaise
         nul nulle horrible catastrophique décevant déçu déçue lamentable honteux honte arnaque
         merde et ou mais stop rien moyen bof
+        magnifique splendide superbe fantastique incroyable merveilleux merveilleuse magique
+        inoubliable agréable sublime exceptionnel exceptionnelle extraordinaire excellente
+        géniale beau belle bel décevante déception dommage catastrophe
     """,
     "es": """
         el la los las un una es era fue soy yo nosotros ustedes todo muy tan siempre nunca no
         sí si ok vale bien bueno buena genial perfecto perfecta excelente estupendo increíble
         satisfecho satisfecha gracias malo mala mal pésimo pésima horrible terrible fatal
         decepcionante decepcionado vergüenza basura mierda y o pero stop nada regular
+        buen buenos buenas gran mejor peor excelentes fantástico fantastico fantástica
+        maravilloso maravillosa hermoso hermosa espectacular increible magnífico magnifico
+        estupenda inolvidable encantador encantadora encanto decepción desastre super
+        realmente
     """,
     "th": """
         ดี ดีมาก ดีมากๆ ดีค่ะ ดีครับ โอเค ok ชอบ ชอบมาก สุดยอด เยี่ยม ประทับใจ พอใจ ขอบคุณ ขอบคุณค่ะ
@@ -96,7 +133,8 @@ _WORDS_RAW = {
     """,
 }
 # A verdict on the business as a whole names no topic either: the business itself ("this hotel",
-# "the company", "pensjonat"), the customer's whole experience or stay, and whether they would
+# "the company", "pensjonat"), the customer's whole experience, stay, holiday or trip
+# ("Awesome resort and vacation", "Ogólnie wakacje udane"), and whether they would
 # recommend it, come back or fly with it again ("I will NOT recommend this hotel to anyone",
 # "Nie polecam tego pensjonatu", "I will not be flying you again"). Words that can be a topic of
 # a visit ("room", "flight", "staff", "service", "price") are never listed; inflected forms are
@@ -108,12 +146,16 @@ _VERDICT_RAW = {
         would will wouldn't won't don't didn't doesn't can't couldn't isn't wasn't shall
         should go going went come coming back return returning fly flying flew again anyone
         anybody nobody everyone everybody anymore definitely absolutely highly one who
+        holiday holidays vacation vacations trip trips getaway resort resorts guesthouse
+        motel motels hostel inn times weekend stays visits avoid bother recomend recomended
+        reccomend probably certainly surely strongly others star stars
     """,
     "de": """
         hotel firma unternehmen anbieter laden erfahrung aufenthalt empfehlen empfehle
         empfehlenswert weiterempfehlen weiterzuempfehlen nie wieder nimmer jedem niemandem
         nochmal gerne kann können werde werden würde würden auf jeden fall absolut dieses
         diesen diese dieser dem den
+        urlaub ferien reise empfehlung sehenswert
     """,
     "pl": """
         hotel hotelu hotelem hotelowi obiekt obiektu obiektem pensjonat pensjonatu pensjonacie
@@ -121,15 +163,21 @@ _VERDICT_RAW = {
         polecić polecamy polecają odradzam odradzamy nikomu nikt nigdy więcej wrócę wrócimy
         wrócić wrocimy wroce tego tej ten ta tę tym tutaj tu tam zdecydowanie absolutnie
         kompletnie szczerze naprawdę też się go
+        wakacje wakacji wakacjach urlop urlopu wyjazd wyjazdu pobytem pobycie weekend
+        doświadczenie doswiadczenie polecenia godne godny godna wszystkim każdemu kazdemu
+        pewno napewno trafiony polecę przyjedziemy przyjadę przyjade wrocic wiecej tez sie naprawde
     """,
     "fr": """
         hôtel hotel endroit établissement entreprise société expérience séjour recommande
         recommander recommanderai recommandé déconseille revenir reviendrai reviendrons
         personne encore plus je ne n'y y ce cet cette
+        vacances voyage moment incontournable visite retournerons retournerai
+        recommandée conseille éviter a à dans l'ensemble
     """,
     "es": """
         hotel lugar sitio empresa compañía experiencia estancia recomiendo recomendar
         recomendable recomendado volver volveré volveremos nadie nunca más lo este esta
+        vacaciones viaje opción se les recomendada vayáis vayais
     """,
 }
 # The words a reply in a thread is made of name no topic either: "@united I did, and as I
@@ -148,6 +196,9 @@ _REPLY_RAW = {
         another such only also even out up down in on at by from into over after before off
         these those us him i'll i've we're we've they'll you'll he's she's there's how's
         what's where's who's let's that's it'll ok'd sorry
+        understand understood appreciate appreciated finally both though anyway anyways
+        whenever remember
+        needless i'd we'd you'd they'd we'll he'll she'll
     """,
 }
 # Words that say a comment is a complaint, or about something, without saying what: the titles
