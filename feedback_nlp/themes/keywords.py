@@ -22,7 +22,14 @@ from spacy.tokens import Doc
 
 from feedback_nlp import schema as s
 from feedback_nlp.text.clauses import token_lemma
-from feedback_nlp.text.lemmas import NOUNS_CAPITALISED, is_known_word, simplemma_supports
+from feedback_nlp.text.lemmas import (
+    NOUNS_CAPITALISED,
+    dictionary_forms,
+    dictionary_lemma,
+    fold_diacritics,
+    is_known_word,
+    simplemma_supports,
+)
 from feedback_nlp.text.pipelines import get_pipeline, normalize_lang
 from feedback_nlp.themes.taxonomy import ANY_LANGUAGE, Taxonomy
 
@@ -39,6 +46,10 @@ _PREFIXES = {"de": ("zer", "ver", "ent", "emp", "miss"), "nl": ("ver", "ont", "h
 EXCEPTION = "-"  # "-pünktlich zum": where it matches, the theme's keywords inside do not count
 _SPACES = re.compile(r"\s+")
 _MAX_VARIANTS = 16
+# Words written without their diacritics ("lazience", "habitacion") are read as the keyword
+# word they lost them from; not in English (nothing to lose) nor where words are not spaced.
+_NO_FOLDING = ("en", s.UNDETERMINED, *_UNSEGMENTED)
+_MIN_FOLDED = 3  # "sa" (są), "ze" (że): too short to tell
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,8 @@ class _LanguageIndex:
         self.lower_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.heads: dict[str, list[str]] = {}
         self.substrings: list[tuple[str, str]] = []
+        keyword_words: set[tuple[str, str]] = set()  # (word, lemma) of the lemma-matched keywords
+        written: set[str] = set()  # every keyword word as written
         # "delivery + fast": every part within the clause, in any order
         parts = [
             (k, p, part.strip())
@@ -91,6 +104,7 @@ class _LanguageIndex:
                 continue
             key = f"{k}.{p}"
             words = [t.lower_ for t in tokens]
+            written.update(words)
             self.lower_matcher.add(key, [Doc(self.nlp.vocab, words=words)])
             if use_lemma:
                 lemmas = [token_lemma(t) for t in tokens]
@@ -99,6 +113,7 @@ class _LanguageIndex:
                 # each keyword word may match as its lemma or as written.
                 options = [sorted({lm, w}) for lm, w in zip(lemmas, words)]
                 variants = list(itertools.islice(itertools.product(*options), _MAX_VARIANTS))
+                keyword_words.update(zip(words, lemmas))
                 self.lemma_matcher.add(
                     key, [Doc(self.nlp.vocab, words=words, lemmas=list(v)) for v in variants]
                 )
@@ -112,11 +127,18 @@ class _LanguageIndex:
                     self.heads.setdefault(lemmas[0], []).append(key)
             if self.unsegmented:
                 self.substrings.append((_SPACES.sub("", part.lower()), key))
+        self.restore = (
+            {}
+            if lang in _NO_FOLDING or not keyword_words
+            else _restorations(keyword_words, written, lang)
+        )
 
     def find(self, tokens: Sequence[str], lemmas: Sequence[str], text: str) -> list[KeywordHit]:
         words = [t if t else " " for t in tokens]
         if not words:
             return []
+        if self.restore:
+            words, lemmas = _restore(words, lemmas, self.restore)
         doc = Doc(
             self.nlp.vocab, words=[w.lower() for w in words], lemmas=[lm or " " for lm in lemmas]
         )
@@ -184,6 +206,54 @@ class _LanguageIndex:
                 if heads and _is_modifier(stem[:cut], self.lang):
                     out.extend(heads)
         return out
+
+
+def _restorations(
+    keyword_words: set[tuple[str, str]], written: set[str], lang: str
+) -> dict[str, tuple[str, str]]:
+    """{word written without diacritics: (the word with them, its lemma)} for the keyword words
+    and lemmas and, from the lemmatiser's dictionary, every form of them: "obsluga" ->
+    ("obsługa", "obsługa"), "lazience" -> ("łazience", "łazienka"). A folded word that is a word
+    of the language itself (pl "kat" is not "kąt", es "papa" not "papá", fr "sale" not "salé")
+    is left as it is, unless the dictionary reads it as that accented lemma (es "dia"); so is
+    one that could be either of two lemmas or that a keyword lists as written ("reczniki")."""
+    pairs = {(w, lm) for w, lm in keyword_words} | {(lm, lm) for _, lm in keyword_words}
+    wanted = {x for pair in keyword_words for x in pair if x.isalpha()}
+    pairs.update(dictionary_forms(wanted, lang))
+    found: dict[str, set[tuple[str, str]]] = {}
+    for word, lemma in pairs:
+        for folded in fold_diacritics(word, lang):
+            if folded != word and len(folded) >= _MIN_FOLDED and folded not in written:
+                found.setdefault(folded, set()).add((word, lemma))
+    out = {}
+    for folded, options in found.items():
+        lemmas = {lemma for _, lemma in options}
+        if len(lemmas) != 1:
+            continue
+        known = is_known_word(folded, lang)
+        if known is False or (known and _spelt_without(folded, lemmas, lang)):
+            out[folded] = min(options)
+    return out
+
+
+def _spelt_without(word: str, lemmas: set[str], lang: str) -> bool:
+    """Whether the dictionary reads `word` as one of `lemmas` written with its diacritics:
+    es "dia" -> "día", fr "coeur" -> "cœur", "hotel" -> "hôtel" are one word written two ways.
+    Not where the lemma has none: es "sales" (you leave) -> "salar" (to salt) is the dictionary's
+    guess, and "salés" would be read as "salado" (salty)."""
+    lemma = dictionary_lemma(word, lang)
+    return lemma in lemmas and fold_diacritics(lemma, lang)[0] != lemma
+
+
+def _restore(
+    words: Sequence[str], lemmas: Sequence[str], restore: dict[str, tuple[str, str]]
+) -> tuple[list[str], list[str]]:
+    words, lemmas = list(words), list(lemmas)
+    for i, word in enumerate(words):
+        found = restore.get(word.lower())
+        if found is not None:
+            words[i], lemmas[i] = found
+    return words, lemmas
 
 
 _LINKS = ("", "n", "en", "e")  # what a modifier may have lost or gained: "Liefer|zeit" = liefern
