@@ -256,6 +256,15 @@ def dictionary_forms(lemmas: Iterable[str], lang: str) -> list[tuple[str, str]]:
         if lang in NOUNS_CAPITALISED:  # "Frühstück" is a key as written
             prefixes.add(stem[:1].upper() + stem[1:])
     out: dict[str, str] = {}
+    try:  # simplemma's private layout: a change there costs the inflected forms, not the run
+        _scan_forms(data, firsts, blocks, frontcode, prefixes, wanted, out)
+    except (AttributeError, TypeError, ValueError, IndexError, UnicodeDecodeError):
+        return []
+    return list(out.items())
+
+
+def _scan_forms(data, firsts, blocks, frontcode, prefixes, wanted, out: dict[str, str]) -> None:
+    """Reads, under each prefix of the sorted front-coded dictionary, the forms of `wanted`."""
     for prefix in sorted(prefixes):
         start = prefix.encode()
         block = max(bisect.bisect_right(firsts, start) - 1, 0)
@@ -268,7 +277,6 @@ def dictionary_forms(lemmas: Iterable[str], lang: str) -> list[tuple[str, str]]:
             lemma = value.decode().lower()
             if lemma in wanted:
                 out.setdefault(key.decode().lower(), lemma)
-    return list(out.items())
 
 
 _SCAN = 5000  # dictionary entries read under one lemma's first letters, at most
