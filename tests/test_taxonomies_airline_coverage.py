@@ -1,5 +1,5 @@
-"""Airline coverage of the `travel` taxonomy, fourth and fifth rounds (issue 19;
-docs/taxonomies.md, "Airline coverage, fourth round" and "fifth round"): complaints written for
+"""Airline coverage of the `travel` taxonomy, fourth, fifth and seventh rounds (issue 19;
+docs/taxonomies.md, "Airline coverage, fourth round", "fifth round" and "seventh round"): complaints written for
 this test in the words negative airline tweets use for topics the taxonomy has (a runway wait,
 bags left behind, "cs", a hot cabin, a diversion; a callback, the 800 number, a wait for the
 jetway), each with the theme it must get; and texts that must not get the theme a looser keyword
@@ -45,6 +45,45 @@ FOUND = [
     ("Another devaluation of the miles, thanks for nothing", "miles_points"),
     ("The gate agent yelled at me in front of everyone", "staff_attitude"),
     ("Such disrespect from the crew on this flight", "staff_attitude"),
+    # seventh round (docs/taxonomies.md, "Airline coverage, seventh round"): bags named without
+    # what went wrong (the catch-all "Baggage in general"), waits said without "delay", and the
+    # words for fees, wifi, seats, drinks, staff, miles, credit, advisories and check-in
+    ("Did anyone load the bags onto this plane?", "baggage_general"),
+    ("Half an hour and they still have not unloaded the baggage", "baggage_general"),
+    ("No space left in the overhead bins when my group boarded", "baggage_general"),
+    ("Three hours sitting on the ground in Chicago with no word", "delays"),
+    ("There is a ground stop at our hub and nothing is moving", "delays"),
+    ("Why was my flight rescheduled to Friday without asking me?", "delays"),
+    ("An hour since landing and the doors are still shut", "delays"),
+    ("They charged my card for the fare twice", "extra_fees"),
+    ("Twelve dollars for wireless on a two hour trip", "wifi_entertainment"),
+    ("No charging station anywhere near the gate", "wifi_entertainment"),
+    ("Sitting in the middle again on a full flight", "seats_comfort"),
+    ("Five hour flight and no alcohol served at all", "food_on_board"),
+    ("The employees were so dismissive at the desk", "staff_attitude"),
+    ("An illness and the miles are forfeited, really?", "miles_points"),
+    ("Tried to redeem points and the price jumped", "miles_points"),
+    ("Three hundred dollars of travel funds I can never use", "refunds"),
+    ("Any travel advisory for the snowstorm tomorrow?", "information"),
+    ("The skycap sent us to yet another queue", "check_in"),
+    ("Already checked into my flight, should I still call them?", "check_in"),
+    ("Filled in the online form twice and still nothing", "customer_service_contact"),
+    ("The address you reply from is unmonitored", "customer_service_contact"),
+    ("Your site is down again tonight", "booking_problems"),
+    ("We misconnected in Denver because of maintenance", "missed_connections"),
+    ("The AC is off and it is boiling in here", "amenities"),
+    ("Please let us off the plane, we have been here forever", "delays"),
+    ("Our plane was meant to leave at six", "delays"),
+    ("My original arrival time was noon, now it is midnight", "delays"),
+    ("You hope they can find another flight for her?", "missed_connections"),
+    ("Card was charged but the transaction didn't go through", "booking_problems"),
+    ("Another trip on one of your #oldplanes", "aircraft_safety"),
+    ("Who pays my travel expenses after this mess?", "compensation"),
+    ("Filed a report for a lost item a week ago", "lost_baggage"),
+    ("Do skis count as a checked item?", "baggage_general"),
+    ("Still unable to contact them after the storm", "customer_service_contact"),
+    ("Your line left me forty minutes in hold for nothing", "customer_service_contact"),
+    ("Now there is a weight restriction and half of us are bumped", "aircraft_safety"),
 ]
 
 KEPT = [
@@ -58,6 +97,26 @@ KEPT = [
     # flight" are keywords; "still haven't left" is a plane, not a bag
     ("Wanted an early flight so I could sleep in the afternoon", "missed_connections"),
     ("My bag still has not left Chicago", "delays"),
+    # seventh round: a hotel's luggage is no airline baggage, a bag of snacks no bag at all; the
+    # ground floor is no plane on the ground, the middle of a runway no middle seat; a double
+    # room is no double charge, the ground crew no grounded flight, a customer rescheduling
+    # their own flight no delay, and a bag missing since landing no delay either
+    ("They stored our luggage at reception after check-out", "baggage_general"),
+    ("Tiny room with no place to put the luggage", "baggage_general"),
+    ("A bag of pretzels was all we got", "baggage_general"),
+    ("We sat on the ground floor terrace for hours", "delays"),
+    ("Two hours on the ground floor bar waiting for the room", "delays"),
+    ("Sitting in the middle of the runway for an hour", "seats_comfort"),
+    ("I was charged for a double room", "extra_fees"),
+    ("The ground crew did a great job in the snow", "delays"),
+    ("I rescheduled my flight to Tuesday myself", "delays"),
+    ("My bag has not shown up since we landed", "delays"),
+    ("Curbside delivery of the bag is promised for tomorrow", "check_in"),
+    # a hotel's lounge bar is no airline lounge, a departure date no delay
+    ("The lounge bar access was free for guests", "miles_points"),
+    ("We are scheduled to depart on Friday for our honeymoon", "delays"),
+    # a bag's weight restriction is a baggage rule, not the aircraft's
+    ("The weight restriction for my bag is silly", "aircraft_safety"),
 ]
 
 
