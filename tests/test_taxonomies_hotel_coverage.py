@@ -112,6 +112,15 @@ PRECISION = [
     ("Często nocuję w hotelach różnej klasy", "pl", None, "hotel_standard"),
     ("When was I supposed to call the Internet desk?", "en", None, "wifi_entertainment"),
     ("The spa has a steam bath and a sauna", "en", "facilities", "room"),
+    # after the seed-27 audit: "grzyb" is mould on a wall and a mushroom on the plate; an
+    # unpleasant surprise ("niemiła niespodzianka") is no unfriendly person; a bag delayed for
+    # days is late luggage, not a delayed flight
+    ("Na suficie w łazience był grzyb", "pl", "cleanliness", None),
+    ("Pierogi z grzybami były przesolone", "pl", None, "cleanliness"),
+    ("Zupa z grzybami marynowanymi była kwaśna", "pl", None, "cleanliness"),
+    ("Po powrocie czekała nas niemiła niespodzianka", "pl", None, "staff_attitude"),
+    ("Pani w recepcji była niemiła", "pl", "staff_attitude", None),
+    ("My luggage was delayed for three days", "en", "lost_baggage", "delays"),
 ]
 
 
