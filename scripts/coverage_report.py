@@ -62,6 +62,7 @@ SETS = {
     "cfpb_complaints": "banking",
     "polemo_hotels_products_pl": None,  # hotel sentences and product reviews, mixed
     "opener_en": "travel",  # hotel review sentences
+    "opener_es": "travel",  # the same in Spanish (often written without accents)
 }
 
 

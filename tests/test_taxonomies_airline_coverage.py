@@ -84,6 +84,14 @@ FOUND = [
     ("Still unable to contact them after the storm", "customer_service_contact"),
     ("Your line left me forty minutes in hold for nothing", "customer_service_contact"),
     ("Now there is a weight restriction and half of us are bumped", "aircraft_safety"),
+    # after the blind reading of the round's added mentions (seed 29): a bag that is missing,
+    # traced or stolen is lost luggage, the bag check a check-in, not baggage in general
+    ("The online tracker still says they are trying to locate my luggage", "lost_baggage"),
+    ("Half of our baggage is missing since Monday", "lost_baggage"),
+    ("Someone stole my suitcase off the carousel", "lost_baggage"),
+    ("The bag status page shows nothing at all", "lost_baggage"),
+    ("Forty minutes at the bag check this morning", "check_in"),
+    ("They would not let us check our bags 40 minutes before departure", "check_in"),
 ]
 
 KEPT = [
@@ -117,6 +125,12 @@ KEPT = [
     ("We are scheduled to depart on Friday for our honeymoon", "delays"),
     # a bag's weight restriction is a baggage rule, not the aircraft's
     ("The weight restriction for my bag is silly", "aircraft_safety"),
+    # the checked bag is the luggage, not checking in; snow on the ground no plane on it; a bag
+    # left with someone an idiom; an advisory the reason for a rebooking, not information
+    ("What is the status of my checked bag?", "check_in"),
+    ("There is still snow on the ground for the whole week", "delays"),
+    ("And guess who's left holding the bag", "baggage_general"),
+    ("I was rebooked for tomorrow because of the travel advisory", "information"),
 ]
 
 
