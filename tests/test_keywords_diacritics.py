@@ -4,8 +4,6 @@ language itself (pl "kat" is not "kąt", es "papa" not "papá", fr "sale" not "s
 
 from __future__ import annotations
 
-import textwrap
-
 from feedback_nlp import schema as s
 from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
 from feedback_nlp.text.lemmas import fold_diacritics
@@ -96,7 +94,7 @@ touchpoints:
 
 def test_an_unaccented_word_of_the_language_must_not_match(tmp_path):
     path = tmp_path / "traps.yaml"
-    path.write_text(textwrap.dedent(TRAPS), encoding="utf-8")
+    path.write_text(TRAPS, encoding="utf-8")
     taxonomy = load_taxonomy(path)
     # "kat" = executioner, "papa" = potato, "sale" = dirty, "ou" = or
     assert themes_of(["Kat w filmie byl straszny."], "pl", taxonomy) == [set()]

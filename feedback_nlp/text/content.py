@@ -54,7 +54,7 @@ _WORDS_RAW = {
         bad poor terrible horrible awful worst worse disappointing disappointed disgusting
         pathetic useless rubbish garbage crap crappy shit shitty sucks suck sucked hate hated
         dreadful appalling shocking unacceptable ridiculous joke idiots idiot morons stupid
-        pathetic fuck fucking f damn bloody as usual always never ever again of to for with
+        fuck fucking f damn bloody as usual always never ever again of to for with
         ive dont cant wont didnt doesnt isnt wasnt youre theyre thats whats
         stop unsubscribe n/a na nothing none no comment comments nil same whatever meh so-so
         average alright decent mediocre lol much wow omg ugh yikes haha hi hello hey please pls
@@ -195,7 +195,7 @@ _REPLY_RAW = {
         btw fyi idk tbh imo lmao smh wtf ty tyvm np kk yup via rt amp some any more most other
         another such only also even out up down in on at by from into over after before off
         these those us him i'll i've we're we've they'll you'll he's she's there's how's
-        what's where's who's let's that's it'll ok'd sorry
+        what's where's who's that's it'll ok'd sorry
         understand understood appreciate appreciated finally both though anyway anyways
         whenever remember
         needless i'd we'd you'd they'd we'll he'll she'll

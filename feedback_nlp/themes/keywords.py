@@ -217,7 +217,7 @@ def _restorations(
     of the language itself (pl "kat" is not "kąt", es "papa" not "papá", fr "sale" not "salé")
     is left as it is, unless the dictionary reads it as that accented lemma (es "dia"); so is
     one that could be either of two lemmas or that a keyword lists as written ("reczniki")."""
-    pairs = {(w, lm) for w, lm in keyword_words} | {(lm, lm) for _, lm in keyword_words}
+    pairs = keyword_words | {(lm, lm) for _, lm in keyword_words}
     wanted = {x for pair in keyword_words for x in pair if x.isalpha()}
     pairs.update(dictionary_forms(wanted, lang))
     found: dict[str, set[tuple[str, str]]] = {}
@@ -247,13 +247,14 @@ def _spelt_without(word: str, lemmas: set[str], lang: str) -> bool:
 
 def _restore(
     words: Sequence[str], lemmas: Sequence[str], restore: dict[str, tuple[str, str]]
-) -> tuple[list[str], list[str]]:
-    words, lemmas = list(words), list(lemmas)
-    for i, word in enumerate(words):
-        found = restore.get(word.lower())
-        if found is not None:
-            words[i], lemmas[i] = found
-    return words, lemmas
+) -> tuple[Sequence[str], Sequence[str]]:
+    found = [restore.get(word.lower()) for word in words]
+    if not any(found):  # most clauses: nothing to restore, nothing copied
+        return words, lemmas
+    return (
+        [f[0] if f else w for f, w in zip(found, words)],
+        [f[1] if f else lm for f, lm in zip(found, lemmas)],
+    )
 
 
 _LINKS = ("", "n", "en", "e")  # what a modifier may have lost or gained: "Liefer|zeit" = liefern
