@@ -15,6 +15,12 @@ or, one export per source as each industry would send it, each analysed with the
     #   ... fill the `correct` column of docs/precision_audit.csv (1 right, 0 wrong) by reading
     #   each clause and its theme; the confidences are in a separate file, seen only afterwards
     python scripts/audit_precision.py score docs/precision_audit.csv
+    python scripts/audit_precision.py rematch docs/precision_audit.csv   # after mends
+
+`rematch` matches each judged clause again by keyword with the current taxonomy files and
+counts, of the keyword mentions judged wrong, those that no longer carry their theme (and prints what
+they carry now), and of those judged right, those lost: what a mend did to a judged sheet,
+without a second blind reading.
 
 The export holds real complaints from ../shared/data (FEEDBACK_NLP_DATA): negative airline
 tweets, consumer-finance complaint narratives (CFPB), telecom complaint titles filed with the
@@ -142,6 +148,37 @@ def score(sheet: Path) -> None:
         print(f"\nby {col}:\n{table.to_string()}")
 
 
+def rematch(sheet: Path) -> None:
+    from feedback_nlp.text.clauses import COMMENT_INDEX, split_clauses
+    from feedback_nlp.themes.matcher import match_themes
+
+    judged = pd.read_csv(sheet)
+    judged = judged[judged["correct"].astype(str).isin(["0", "1", "0.0", "1.0"])]
+    key = sheet.with_suffix(".key.csv")
+    if key.exists() and "match" in (kinds := pd.read_csv(key)).columns:
+        # matching again by keyword says nothing about semantic or discovered mentions
+        keyword = set(kinds.loc[kinds["match"] == "keyword", "audit_id"])
+        print(f"keyword mentions only: {judged['audit_id'].isin(keyword).sum()} of {len(judged)}")
+        judged = judged[judged["audit_id"].isin(keyword)]
+    now: dict[int, set[str]] = {}
+    for taxonomy, rows in judged.groupby("taxonomy"):
+        texts, langs = rows["clause_text"].tolist(), rows["lang"].tolist()
+        found = match_themes(split_clauses(texts, langs), taxonomy, embed=None)
+        themes = found.groupby(COMMENT_INDEX)["theme"].apply(set).to_dict()
+        for k, audit_id in enumerate(rows["audit_id"]):
+            now[audit_id] = themes.get(k, set())
+    wrong = judged[judged["correct"].astype(float) == 0]
+    right = judged[judged["correct"].astype(float) == 1]
+    gone = [r for r in wrong.itertuples() if r.theme not in now[r.audit_id]]
+    lost = [r for r in right.itertuples() if r.theme not in now[r.audit_id]]
+    print(f"judged wrong: {len(wrong)}, no longer given: {len(gone)}")
+    for r in gone:
+        print(f"  {r.audit_id}: {r.theme} -> {sorted(now[r.audit_id]) or '-'}")
+    print(f"judged right: {len(right)}, no longer given: {len(lost)}")
+    for r in lost:
+        print(f"  {r.audit_id}: {r.theme} -> {sorted(now[r.audit_id]) or '-'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,11 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--seed", type=int, default=0)
     c = sub.add_parser("score", help="precision of a judged sheet")
     c.add_argument("sheet", type=Path)
+    r = sub.add_parser("rematch", help="what the current keywords give the judged clauses")
+    r.add_argument("sheet", type=Path)
     args = p.parse_args(argv)
     if args.step == "build":
         build(args.out, args.per_source, args.seed, args.per_file)
     elif args.step == "sample":
         sample(args.outdirs, args.sheet, args.n, args.seed)
+    elif args.step == "rematch":
+        rematch(args.sheet)
     else:
         score(args.sheet)
     return 0

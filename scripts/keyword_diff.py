@@ -7,6 +7,13 @@ shared CPUs; semantic matches are not compared.
 
     .venv/bin/python scripts/keyword_diff.py ecommerce-cx th_review_shopping --limit 3000
     .venv/bin/python scripts/keyword_diff.py travel airline_tweets_en --base main --show 30
+
+`--sheet FILE` also writes every added mention as a blind judging sheet (clause and theme, no
+keyword; the columns and scoring of scripts/audit_precision.py, shuffled by --seed) and the
+keyword that fired beside it (FILE.key.csv), for a judge who did not write the keywords:
+
+    .venv/bin/python scripts/keyword_diff.py travel airline_tweets_en --base 2326d09 --seed 29 --sheet added.csv
+    .venv/bin/python scripts/audit_precision.py score added.csv     # once judged
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--show", type=int, default=30, help="added/removed mentions to print")
+    ap.add_argument("--sheet", type=Path, help="write the added mentions as a judging sheet")
     args = ap.parse_args()
 
     rel = f"feedback_nlp/themes/taxonomies/{args.taxonomy}.yaml"
@@ -90,7 +98,36 @@ def main() -> int:
                 f"  {theme} [{src[(i, theme)]}] | {text_of[i][:160]}"
                 + (f"  (now also: {', '.join(others)})" if others else "")
             )
+    if args.sheet:
+        write_sheet(args.sheet, args.taxonomy, args.data, added, new, clauses, args.seed)
     return 0
+
+
+def write_sheet(sheet: Path, taxonomy: str, data: str, added, new, clauses, seed: int) -> None:
+    """The added (clause row, theme) mentions as audit_precision.py's judging sheet + key."""
+    themes = {t.id: t for t in load_taxonomy(taxonomy).themes}
+    order = list(added)
+    random.Random(seed).shuffle(order)
+    rows = [
+        {
+            "audit_id": n,
+            "source": data,
+            "lang": clauses["lang"].iloc[i],
+            "taxonomy": taxonomy,
+            "clause_text": clauses["clause_text"].iloc[i],
+            "touchpoint": themes[theme].touchpoint,
+            "theme": theme,
+            "theme_label": themes[theme].label,
+            "correct": "",
+            "note": "",
+        }
+        for n, (i, theme) in enumerate(order, 1)
+    ]
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(sheet, index=False)
+    key = [{"audit_id": n, "keyword": new[k]} for n, k in enumerate(order, 1)]
+    pd.DataFrame(key).to_csv(sheet.with_suffix(".key.csv"), index=False)
+    print(f"wrote {len(rows)} added mentions to {sheet}; keywords beside it", file=sys.stderr)
 
 
 if __name__ == "__main__":
