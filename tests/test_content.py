@@ -93,6 +93,17 @@ def test_polish_written_without_diacritics_is_read_too(text):
 
 @pytest.mark.parametrize(
     ("text", "lang"),
+    [("Tres bon sejour", "fr"), ("wunderschoen", "de"), ("Sehr schon", "de"),
+     ("Una verguenza todo.", "es"), ("Decu", "fr")],
+)  # fmt: skip
+def test_every_listed_word_counts_typed_without_its_diacritics(text, lang):
+    # none of these spellings is listed: they come from the accented words ("très", "séjour")
+    assert is_nonspecific(text, lang)
+    assert not is_nonspecific(text + " wifi", lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
     [
         # staff and people are topics: "welcoming", "friendly" describe the staff
         ("Very welcoming!", "en"), ("Friendly staff", "en"), ("Good times, great people", "en"),

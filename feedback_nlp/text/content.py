@@ -35,15 +35,16 @@ from pathlib import Path
 
 from feedback_nlp.schema import SUPPORTED_LANGUAGES, UNDETERMINED
 from feedback_nlp.settings import BRAND_MIN_COMMENTS, BRAND_MIN_SHARE
-from feedback_nlp.text.lemmas import is_known_word
+from feedback_nlp.text.lemmas import fold_diacritics, is_known_word
 from feedback_nlp.text.pii import PLACEHOLDER_RE
 
 __all__ = ["brand_words", "is_nonspecific"]
 
 # Per language: function words, sentiment-only words (and their intensifiers), insults and
 # non-answers. A word that can name what a customer talks about ("service", "price", "staff",
-# "app", "wait"; "welcoming", "friendly": the staff; "time": "on time") is never listed. Polish
-# is often written without diacritics ("bylo swietnie"): the common such spellings are listed.
+# "app", "wait"; "welcoming", "friendly": the staff; "time": "on time") is never listed. Every
+# listed word also counts as typed without its diacritics ("bylo swietnie", "tres decu"):
+# `_words` adds those spellings, as the keyword matcher reads them (lemmas.fold_diacritics).
 _WORDS_RAW = {
     "en": """
         a an the this that it its it's is was were be been are am i i'm im me my we our you
@@ -90,21 +91,18 @@ _WORDS_RAW = {
         fatalny fatalna tragedia tragicznie tragiczny beznadziejnie beznadziejny porażka
         żenada masakra okropnie okropny dno gówno i a ale lub stop nic brak jak zawsze
         może być średnio
-        wspaniale wspaniały wspaniała wspaniałe wspanialy wspaniala cudownie cudowny cudowna
-        cudowne pięknie piękny piękna piękne pieknie piekny piekna piekne fantastycznie
+        wspaniały wspaniała wspaniałe cudownie cudowny cudowna cudowne pięknie piękny piękna
+        piękne fantastycznie
         fantastyczny fantastyczna fantastyczne niesamowicie niesamowity niesamowita
         rewelacyjny rewelacyjna rewelacyjne znakomicie znakomity znakomita doskonale
         doskonały doskonała udany udana udane udanych kiepsko kiepski kiepska kiepskie
         koszmar katastrofa skandal wstyd szok zgroza rozczarowanie rozczarowany rozczarowana
         zawiedziony zawiedziona niezadowolony niezadowolona zadowoleni zadowolone szkoda
-        niestety zupełnie całkowicie gorąco goraco serdecznie stanowczo generalnie ogólnie
-        ogolnie dziękujemy dziekujemy dziękuje dziekuje dziekuję
-        bylo byla byl swietnie swietny swietna swietne świetne zle zly zla slabo slaby slaba
-        dzieki zenada gowno
-        czego chcieć chciec można mozna narzekać narzekac cudo przyjemny przyjemna przyjemne
-        przyjemnie okropność okropnosc totalne totalnie totalny żenujące żenujący wręcz
-        porazka za porządku jeszcze raz po prostu byłem byłam byliśmy bylem bylam bylismy
-        jestem jesteśmy jestesmy ma nawet co kiedyś kiedys
+        niestety zupełnie całkowicie gorąco serdecznie stanowczo generalnie ogólnie
+        dziękujemy dziękuje dziekuję świetne czego chcieć można narzekać cudo przyjemny
+        przyjemna przyjemne przyjemnie okropność totalne totalnie totalny żenujące żenujący
+        wręcz za porządku jeszcze raz po prostu byłem byłam byliśmy jestem jesteśmy ma nawet
+        co kiedyś
     """,
     "fr": """
         le la les un une c c'est est était je j'ai nous vous ils elle tout très trop vraiment
@@ -161,11 +159,11 @@ _VERDICT_RAW = {
         hotel hotelu hotelem hotelowi obiekt obiektu obiektem pensjonat pensjonatu pensjonacie
         ośrodek ośrodka ośrodku miejsce miejsca firma firmy firmie firmę pobyt pobytu
         polecić polecamy polecają odradzam odradzamy nikomu nikt nigdy więcej wrócę wrócimy
-        wrócić wrocimy wroce tego tej ten ta tę tym tutaj tu tam zdecydowanie absolutnie
+        wrócić tego tej ten ta tę tym tutaj tu tam zdecydowanie absolutnie
         kompletnie szczerze naprawdę też się go
         wakacje wakacji wakacjach urlop urlopu wyjazd wyjazdu pobytem pobycie weekend
-        doświadczenie doswiadczenie polecenia godne godny godna wszystkim każdemu kazdemu
-        pewno napewno trafiony polecę przyjedziemy przyjadę przyjade wrocic wiecej tez sie naprawde
+        doświadczenie polecenia godne godny godna wszystkim każdemu
+        pewno napewno trafiony polecę przyjedziemy przyjadę
     """,
     "fr": """
         hôtel hotel endroit établissement entreprise société expérience séjour recommande
@@ -235,13 +233,15 @@ _MAX_WORDS = 12  # a longer answer says something, whatever its words
 
 @lru_cache(maxsize=len(SUPPORTED_LANGUAGES) + 1)
 def _words(lang: str) -> frozenset[str]:
-    """The listed words of `lang` (casefolded); of every language for an undetermined one."""
+    """The listed words of `lang` (casefolded, and as typed without their diacritics); of every
+    language for an undetermined one."""
     langs = [lang] if lang in _WORDS_RAW else list(_WORDS_RAW)
     return frozenset(
-        w.casefold()
+        spelling
         for code in langs
         for raw in (_WORDS_RAW, _VERDICT_RAW, _REPLY_RAW, _GENERIC_RAW)
         for w in raw.get(code, "").split()
+        for spelling in (w.casefold(), *fold_diacritics(w.casefold(), code))
     )
 
 
